@@ -1,0 +1,1 @@
+"""adaptrisk features package."""

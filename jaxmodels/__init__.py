@@ -1,0 +1,1 @@
+"""adaptrisk jaxmodels package."""

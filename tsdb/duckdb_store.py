@@ -1,0 +1,164 @@
+"""The embedded DuckDB backend (the default): ``duckdb::path=data/adaptrisk.duckdb``.
+
+Keys: ``path`` (a file, created with its folder, or ``:memory:``), ``threads`` (DuckDB
+worker threads; default all cores), ``read_only`` (``true`` to open an existing file
+read-only, so an analyst can query beside a running writer of another file).
+"""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+import threading
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from tsdb.config import Session
+from tsdb.errors import BatchRejected, DuckDBStoreError, StoreErrorCode
+from tsdb.store import _DEFAULT, SQL_ROOT, Params, Store
+from tsdb.validate import check_rows, conform
+
+_KEYS = {"path", "threads", "read_only"}
+
+
+class DuckDBStore(Store):
+    """Store over one DuckDB database; one connection, calls serialised by a lock."""
+
+    dialect = "duckdb"
+
+    def __init__(self, params: dict[str, str], *, session: Session | None) -> None:
+        unknown = set(params) - _KEYS
+        if unknown:
+            raise DuckDBStoreError(
+                StoreErrorCode.BAD_CONF, f"unknown duckdb keys {sorted(unknown)}; known: {sorted(_KEYS)}"
+            )
+        self.path = params.get("path", ":memory:")
+        read_only = params.get("read_only", "false").lower() == "true"
+        config: dict[str, Any] = {}
+        if "threads" in params:
+            config["threads"] = int(params["threads"])
+        if self.path != ":memory:":
+            pathlib.Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only, config=config)
+        except duckdb.Error as exc:
+            raise DuckDBStoreError(StoreErrorCode.CONNECT, f"cannot open {self.path}: {exc}") from None
+        # no progress bar unless a person is watching a terminal (CI logs stay clean)
+        self._con.execute(f"SET enable_progress_bar = {'true' if sys.stderr.isatty() else 'false'}")
+        self.session = session
+        self._lock = threading.RLock()
+        self._schemas: dict[str, pa.Schema] = {}
+        self._closed = False
+        if not read_only:
+            self.apply_schema()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._con.close()
+                self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise DuckDBStoreError(StoreErrorCode.CLOSED, f"store {self.path} is closed")
+
+    # -- schema ------------------------------------------------------------------------------
+    def apply_schema(self) -> list[str]:
+        folder = SQL_ROOT / "duckdb"
+        files = [
+            ln.strip() for ln in (folder / "ORDER").read_text().splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")
+        ]
+        with self._lock:
+            self._check_open()
+            for name in files:
+                try:
+                    self._con.execute((folder / name).read_text())
+                except duckdb.Error as exc:
+                    raise DuckDBStoreError(StoreErrorCode.SCHEMA, f"{name}: {exc}") from None
+            self._schemas.clear()
+        return files
+
+    def tables(self) -> list[str]:
+        return [r[0] for r in self._fetch("SELECT table_name FROM information_schema.tables "
+                                          "WHERE table_schema = 'main' ORDER BY table_name")]
+
+    def table_schema(self, table: str) -> pa.Schema:
+        with self._lock:
+            if table not in self._schemas:
+                self._check_table(table)
+                empty = self._con.sql(f'SELECT * FROM "{table}" LIMIT 0').to_arrow_table()
+                notnull = {
+                    r[0] for r in self._con.execute(
+                        "SELECT column_name FROM information_schema.columns "
+                        "WHERE table_name = ? AND is_nullable = 'NO'", [table]
+                    ).fetchall()
+                }
+                self._schemas[table] = pa.schema(
+                    [f.with_nullable(f.name not in notnull) for f in empty.schema]
+                )
+            return self._schemas[table]
+
+    def _check_table(self, table: str) -> None:
+        if table not in self.tables():
+            raise DuckDBStoreError(StoreErrorCode.UNKNOWN_TABLE, f"unknown table {table!r}")
+
+    # -- writes ------------------------------------------------------------------------------
+    def ingest(self, table: str, data: pa.Table | pa.RecordBatch, *, session: Any = _DEFAULT) -> int:
+        if isinstance(data, pa.RecordBatch):
+            data = pa.Table.from_batches([data])
+        if not isinstance(data, pa.Table):
+            raise TypeError(f"ingest takes a pyarrow Table or RecordBatch, not {type(data).__name__}")
+        sess = self.session if session is _DEFAULT else session
+        schema = self.table_schema(table)
+        batch = conform(table, data, schema)
+        check_rows(table, batch, sess)
+        if batch.num_rows == 0:
+            return 0
+        with self._lock:
+            self._check_open()
+            con = self._con
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.register("__ar_batch", batch)
+                con.execute(f'INSERT INTO "{table}" SELECT * FROM __ar_batch')
+                con.unregister("__ar_batch")
+                con.execute("COMMIT")
+            except duckdb.Error as exc:
+                con.execute("ROLLBACK")
+                con.unregister("__ar_batch")
+                if isinstance(exc, duckdb.ConstraintException):
+                    raise BatchRejected(table, None, None, str(exc)) from None
+                raise DuckDBStoreError(StoreErrorCode.WRITE, f"{table}: {exc}") from None
+        return batch.num_rows
+
+    # -- reads -------------------------------------------------------------------------------
+    def query(self, sql: str, params: Params = None) -> pa.Table:
+        with self._lock:
+            self._check_open()
+            try:
+                rel = self._con.sql(sql, params=params)
+                return rel.to_arrow_table() if rel is not None else pa.table({})
+            except duckdb.Error as exc:
+                raise DuckDBStoreError(StoreErrorCode.QUERY, f"{exc}") from None
+
+    def latest_limits(self, since_ns: int | None = None) -> pa.Table:
+        since = -(2**62) if since_ns is None else int(since_ns)
+        return self.query_file("queries/latest_limits.sql", {"since": since})
+
+    def count(self, table: str) -> int:
+        self._check_table(table)
+        return int(self._fetch(f'SELECT count(*) FROM "{table}"')[0][0])
+
+    def _fetch(self, sql: str, params: Params = None) -> list[tuple]:
+        with self._lock:
+            self._check_open()
+            return self._con.execute(sql, params).fetchall()
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The raw DuckDB connection, for analysts and benchmarks (not thread-safe)."""
+        return self._con

@@ -1,0 +1,121 @@
+"""The Store protocol: every backend has this shape and is built from a connection string.
+
+>>> with Store.from_conf("duckdb::path=:memory:") as store:
+...     store.count("trades")
+0
+"""
+
+from __future__ import annotations
+
+import abc
+import pathlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from tsdb.config import DEFAULT_SESSION, Session, parse_conf
+
+SQL_ROOT = pathlib.Path(__file__).resolve().parent.parent / "sql"
+Params = Sequence[Any] | Mapping[str, Any] | None
+_DEFAULT = object()
+
+
+class Store(abc.ABC):
+    """A time-series store holding the adaptrisk schema.
+
+    Backends: ``duckdb`` (embedded default), ``questdb`` and ``kdb``. A store is a context
+    manager; methods are safe to call from several threads (each backend serialises them).
+    """
+
+    dialect: str = ""
+
+    @staticmethod
+    def from_conf(conf: str, *, session: Session | None = DEFAULT_SESSION) -> Store:
+        """Open a store from ``"<backend>::key=value;..."`` and apply its schema."""
+        backend, params = parse_conf(conf)
+        if backend == "duckdb":
+            from tsdb.duckdb_store import DuckDBStore
+
+            return DuckDBStore(params, session=session)
+        from tsdb.errors import StoreError, StoreErrorCode
+
+        raise StoreError(
+            StoreErrorCode.BAD_CONF,
+            f"backend {backend!r} is not available in this build (see issue: QuestDB and kdb+ backends)",
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    # -- schema ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def apply_schema(self) -> list[str]:
+        """Apply the dialect's DDL files in their listed order (idempotent); return the files."""
+
+    @abc.abstractmethod
+    def tables(self) -> list[str]: ...
+
+    @abc.abstractmethod
+    def table_schema(self, table: str) -> pa.Schema:
+        """The Arrow schema a batch for ``table`` must conform to."""
+
+    # -- writes ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def ingest(self, table: str, data: pa.Table | pa.RecordBatch, *, session: Any = _DEFAULT) -> int:
+        """Validate and append ``data`` to ``table`` in one transaction; return rows written.
+
+        A bad row rejects the whole batch with :class:`~tsdb.errors.BatchRejected` naming the
+        table, the row index and the column; the table is left unchanged. ``session``
+        overrides the store's trading session for this call (``None`` disables the check).
+        """
+
+    def ingest_parquet(self, table: str, path: str | pathlib.Path, **kw: Any) -> int:
+        import pyarrow.parquet as pq
+
+        return self.ingest(table, pq.read_table(path), **kw)
+
+    def ingest_csv(self, table: str, path: str | pathlib.Path, **kw: Any) -> int:
+        """CSV with a header row naming the table's columns; types come from the table."""
+        import pyarrow.csv as pcsv
+
+        schema = self.table_schema(table)
+        # read as text and let validation cast, so a bad cell is reported with its row and column
+        opts = pcsv.ConvertOptions(
+            column_types={f.name: pa.string() for f in schema},
+            strings_can_be_null=True,
+        )
+        return self.ingest(table, pcsv.read_csv(path, convert_options=opts), **kw)
+
+    def append_limits(self, rows: pa.Table) -> int:
+        """Append ``risk_limits`` rows (append-only; the latest per (sym, strategy) is in force)."""
+        return self.ingest("risk_limits", rows, session=None)
+
+    # -- reads -------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def query(self, sql: str, params: Params = None) -> pa.Table:
+        """Run ``sql`` (in this backend's dialect) with bound ``params``; return Arrow."""
+
+    def query_file(self, relpath: str, params: Params = None) -> pa.Table:
+        """Run the query in ``sql/<dialect>/<relpath>`` with bound ``params``."""
+        return self.query(self.sql_text(relpath), params)
+
+    def sql_text(self, relpath: str) -> str:
+        path = (SQL_ROOT / self.dialect / relpath).resolve()
+        if SQL_ROOT.resolve() not in path.parents:
+            raise ValueError(f"query file {relpath!r} is outside sql/")
+        return path.read_text()
+
+    @abc.abstractmethod
+    def latest_limits(self, since_ns: int | None = None) -> pa.Table:
+        """The latest ``risk_limits`` row per (sym, strategy) among rows with ts > since_ns."""
+
+    @abc.abstractmethod
+    def count(self, table: str) -> int: ...

@@ -1,0 +1,241 @@
+"""Batch validation: conform an Arrow batch to a table's schema and check every row.
+
+The first bad row stops the batch: :class:`BatchRejected` names the table, the 0-based row
+index within the batch and the column. Checks are vectorised (numpy / pyarrow.compute); the
+slow per-row search runs only on the error path, to locate the first offending row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tsdb.config import NS_PER_DAY, Session
+from tsdb.errors import BatchRejected
+
+POSITIVE = "positive"  # finite and > 0
+NONNEG = "nonneg"  # finite and >= 0
+FINITE = "finite"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class TableRules:
+    """Value rules of one table beyond its SQL types and NOT NULL constraints."""
+
+    numeric: dict[str, str] = dataclasses.field(default_factory=dict)  # column -> POSITIVE|NONNEG|FINITE
+    enums: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    session_ts: str | None = None  # column checked against the trading session
+
+
+SIDES = frozenset({"B", "S"})
+RULES: dict[str, TableRules] = {
+    "trades": TableRules(
+        numeric={"price": POSITIVE, "size": POSITIVE}, enums={"side": SIDES}, session_ts="ts"
+    ),
+    "quotes": TableRules(
+        numeric={"bid": POSITIVE, "ask": POSITIVE, "bid_size": NONNEG, "ask_size": NONNEG},
+        session_ts="ts",
+    ),
+    "book": TableRules(
+        numeric={"bid_px": POSITIVE, "ask_px": POSITIVE, "bid_sz": NONNEG, "ask_sz": NONNEG},
+        session_ts="ts",
+    ),
+    "orders": TableRules(
+        numeric={"qty": POSITIVE, "price": POSITIVE},
+        enums={"side": SIDES, "order_type": frozenset({"LIMIT", "MARKET", "CANCEL"})},
+        session_ts="ts",
+    ),
+    "messages": TableRules(session_ts="ts"),
+    "risk_scores": TableRules(
+        numeric={"anomaly_score": FINITE},
+        enums={"tier": frozenset({"NORMAL", "ELEVATED", "HIGH_ALERT", "CRITICAL"})},
+    ),
+    "risk_limits": TableRules(
+        numeric={
+            "max_order_qty": NONNEG,
+            "max_notional": NONNEG,
+            "price_band_bps": NONNEG,
+            "max_position": NONNEG,
+            "fat_finger_threshold": POSITIVE,
+        },
+        enums={"state": frozenset({"ACTIVE", "REDUCING", "HALTED"})},
+    ),
+    "decisions": TableRules(
+        enums={
+            "verdict": frozenset({"ACCEPT", "REJECT"}),
+            "static_verdict": frozenset({"ACCEPT", "REJECT"}),
+            "mode": frozenset({"enforce", "shadow", "ab", "replay"}),
+        }
+    ),
+}
+
+
+def conform(table: str, batch: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Return ``batch`` with exactly ``schema``'s columns, in order, cast to its types.
+
+    Raises BatchRejected for a missing or unknown column, a type that cannot be cast, or a
+    null in a NOT NULL column (``schema`` fields carry ``nullable``).
+    """
+    names = set(batch.column_names)
+    for f in schema:
+        if f.name not in names:
+            raise BatchRejected(table, None, f.name, "missing column")
+    extra = [n for n in batch.column_names if n not in schema.names]
+    if extra:
+        raise BatchRejected(table, None, extra[0], f"unknown column (table has {schema.names})")
+    cols = []
+    for f in schema:
+        col = batch.column(f.name)
+        if col.type != f.type:
+            col = _cast(table, f.name, col, f.type)
+        if not f.nullable and col.null_count:
+            raise BatchRejected(table, _first(col.is_null()), f.name, "null in a NOT NULL column")
+        cols.append(col)
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def check_rows(table: str, batch: pa.Table, session: Session | None) -> None:
+    """Apply RULES[table] to a conformed batch; raise BatchRejected at the first bad row."""
+    rules = RULES.get(table)
+    if rules is None or batch.num_rows == 0:
+        return
+    for name, kind in rules.numeric.items():
+        _check_numeric(table, name, batch.column(name), kind)
+    for name, allowed in rules.enums.items():
+        _check_enum(table, name, batch.column(name), allowed)
+    if rules.session_ts and session is not None:
+        _check_session(table, rules.session_ts, batch.column(rules.session_ts), session)
+
+
+def _cast(table: str, name: str, col: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:
+    src = col.type
+    if pa.types.is_timestamp(target):
+        if pa.types.is_timestamp(src) and src.tz is not None:
+            col = pc.cast(col, pa.timestamp(src.unit, "UTC")).cast(pa.timestamp(src.unit))
+        elif pa.types.is_integer(src):  # integers are read as UTC nanoseconds
+            col = pc.cast(col, pa.int64()).cast(target)
+        elif pa.types.is_string(src) or pa.types.is_large_string(src):
+            return _cast_strings_to_ts(table, name, col, target)
+    if pa.types.is_fixed_size_list(target) and (
+        pa.types.is_list(src) or pa.types.is_large_list(src)
+    ):
+        lengths = pc.list_value_length(col)
+        bad = pc.not_equal(lengths, target.list_size)
+        if pc.any(bad).as_py():
+            raise BatchRejected(table, _first(bad), name, f"expected {target.list_size} levels")
+    if (pa.types.is_integer(target) or pa.types.is_floating(target)) and not (
+        pa.types.is_integer(src) or pa.types.is_floating(src) or pa.types.is_null(src)
+        or pa.types.is_decimal(src)
+    ):
+        raise BatchRejected(table, 0, name, f"wrong type {src}, expected {target}")
+    try:
+        return pc.cast(col, target, safe=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+        raise BatchRejected(
+            table, _first_uncastable(col, target), name, f"cannot convert {src} to {target}: {exc}"
+        ) from None
+
+
+def _cast_strings_to_ts(table: str, name: str, col, target) -> pa.ChunkedArray:
+    try:
+        return pc.cast(col, target, safe=True)
+    except pa.ArrowInvalid:
+        pass
+    for i, v in enumerate(col.to_pylist()):
+        if v is None:
+            continue
+        try:
+            dt.datetime.fromisoformat(v)
+            pc.cast(pa.array([v]), target)
+        except (ValueError, pa.ArrowInvalid):
+            raise BatchRejected(table, i, name, f"unparseable timestamp {v!r}") from None
+    raise BatchRejected(table, 0, name, "unparseable timestamps")
+
+
+def _first_uncastable(col: pa.ChunkedArray, target: pa.DataType) -> int:
+    for i, v in enumerate(col.to_pylist()):
+        try:
+            pc.cast(pa.array([v], type=col.type), target, safe=True)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            return i
+    return 0
+
+
+def _values(col: pa.ChunkedArray) -> tuple[np.ndarray, int]:
+    """Flat float64 values of a numeric or fixed-size-list column (nulls -> NaN-free 1.0)."""
+    arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    width = 1
+    if pa.types.is_fixed_size_list(arr.type):
+        width = arr.type.list_size
+        arr = arr.flatten()
+    if arr.null_count:
+        arr = arr.fill_null(1)
+    return arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False), width
+
+
+def _check_numeric(table: str, name: str, col: pa.ChunkedArray, kind: str) -> None:
+    vals, width = _values(col)
+    if pa.types.is_floating(col.type) or (
+        pa.types.is_fixed_size_list(col.type) and pa.types.is_floating(col.type.value_type)
+    ):
+        bad = ~np.isfinite(vals)
+        if bad.any():
+            raise BatchRejected(table, int(np.flatnonzero(bad)[0]) // width, name, "NaN or infinite value")
+    if kind == POSITIVE:
+        bad, what = vals <= 0, "must be > 0"
+    elif kind == NONNEG:
+        bad, what = vals < 0, "must be >= 0"
+    else:
+        return
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise BatchRejected(table, i // width, name, f"{what}, got {vals[i]!r}")
+
+
+def _check_enum(table: str, name: str, col: pa.ChunkedArray, allowed: frozenset[str]) -> None:
+    arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    single = {a for a in allowed if len(a) == 1}
+    if single == allowed and pa.types.is_string(arr.type) and arr.null_count == 0 and arr.offset == 0:
+        # fast path: every value one byte long -> compare the value bytes directly
+        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + 1)
+        if offsets[-1] - offsets[0] == len(arr) and (np.diff(offsets) == 1).all():
+            data = np.frombuffer(arr.buffers()[2], dtype=np.uint8, count=len(arr), offset=offsets[0])
+            ok = np.isin(data, np.frombuffer("".join(sorted(allowed)).encode(), dtype=np.uint8))
+            if ok.all():
+                return
+            i = int(np.flatnonzero(~ok)[0])
+            raise BatchRejected(table, i, name, f"unknown value {arr[i].as_py()!r}; expected one of {sorted(allowed)}")
+    ok = pc.is_in(arr, value_set=pa.array(sorted(allowed)))
+    if not pc.all(ok).as_py():
+        i = _first(pc.invert(ok))
+        raise BatchRejected(table, i, name, f"unknown value {arr[i].as_py()!r}; expected one of {sorted(allowed)}")
+
+
+def _check_session(table: str, name: str, col: pa.ChunkedArray, session: Session) -> None:
+    ts = col.combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
+    days = ts // NS_PER_DAY
+    uniq = np.unique(days)
+    lo = np.empty(len(uniq), np.int64)
+    hi = np.empty(len(uniq), np.int64)
+    for k, d in enumerate(uniq):
+        b = session.bounds_ns(dt.date(1970, 1, 1) + dt.timedelta(days=int(d)))
+        lo[k], hi[k] = b if b is not None else (1, 0)
+    idx = np.searchsorted(uniq, days)
+    bad = (ts < lo[idx]) | (ts > hi[idx])
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        when = np.datetime64(int(ts[i]), "ns")
+        raise BatchRejected(
+            table, i, name,
+            f"timestamp {when} UTC is outside the trading session "
+            f"({session.open}-{session.close} {session.tz}, weekdays)",
+        )
+
+
+def _first(mask) -> int:
+    arr = mask.combine_chunks() if isinstance(mask, pa.ChunkedArray) else mask
+    return int(np.flatnonzero(arr.to_numpy(zero_copy_only=False))[0])
