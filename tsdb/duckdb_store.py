@@ -107,14 +107,17 @@ class DuckDBStore(Store):
             raise DuckDBStoreError(StoreErrorCode.UNKNOWN_TABLE, f"unknown table {table!r}")
 
     # -- writes ------------------------------------------------------------------------------
-    def ingest(self, table: str, data: pa.Table | pa.RecordBatch, *, session: Any = _DEFAULT) -> int:
+    def ingest(
+        self, table: str, data: pa.Table | pa.RecordBatch, *, session: Any = _DEFAULT,
+        parse_strings: bool = False,
+    ) -> int:
         if isinstance(data, pa.RecordBatch):
             data = pa.Table.from_batches([data])
         if not isinstance(data, pa.Table):
             raise TypeError(f"ingest takes a pyarrow Table or RecordBatch, not {type(data).__name__}")
         sess = self.session if session is _DEFAULT else session
         schema = self.table_schema(table)
-        batch = conform(table, data, schema)
+        batch = conform(table, data, schema, parse_strings=parse_strings)
         check_rows(table, batch, sess)
         if batch.num_rows == 0:
             return 0

@@ -69,7 +69,10 @@ class Store(abc.ABC):
 
     # -- writes ------------------------------------------------------------------------------
     @abc.abstractmethod
-    def ingest(self, table: str, data: pa.Table | pa.RecordBatch, *, session: Any = _DEFAULT) -> int:
+    def ingest(
+        self, table: str, data: pa.Table | pa.RecordBatch, *, session: Any = _DEFAULT,
+        parse_strings: bool = False,
+    ) -> int:
         """Validate and append ``data`` to ``table`` in one transaction; return rows written.
 
         A bad row rejects the whole batch with :class:`~tsdb.errors.BatchRejected` naming the
@@ -92,7 +95,7 @@ class Store(abc.ABC):
             column_types={f.name: pa.string() for f in schema},
             strings_can_be_null=True,
         )
-        return self.ingest(table, pcsv.read_csv(path, convert_options=opts), **kw)
+        return self.ingest(table, pcsv.read_csv(path, convert_options=opts), parse_strings=True, **kw)
 
     def append_limits(self, rows: pa.Table) -> int:
         """Append ``risk_limits`` rows (append-only; the latest per (sym, strategy) is in force)."""

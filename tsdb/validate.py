@@ -74,11 +74,12 @@ RULES: dict[str, TableRules] = {
 }
 
 
-def conform(table: str, batch: pa.Table, schema: pa.Schema) -> pa.Table:
+def conform(table: str, batch: pa.Table, schema: pa.Schema, *, parse_strings: bool = False) -> pa.Table:
     """Return ``batch`` with exactly ``schema``'s columns, in order, cast to its types.
 
     Raises BatchRejected for a missing or unknown column, a type that cannot be cast, or a
-    null in a NOT NULL column (``schema`` fields carry ``nullable``).
+    null in a NOT NULL column (``schema`` fields carry ``nullable``). ``parse_strings`` lets
+    text columns (from CSV) be parsed into numbers; otherwise text for a number is a wrong type.
     """
     names = set(batch.column_names)
     for f in schema:
@@ -91,7 +92,7 @@ def conform(table: str, batch: pa.Table, schema: pa.Schema) -> pa.Table:
     for f in schema:
         col = batch.column(f.name)
         if col.type != f.type:
-            col = _cast(table, f.name, col, f.type)
+            col = _cast(table, f.name, col, f.type, parse_strings)
         if not f.nullable and col.null_count:
             raise BatchRejected(table, _first(col.is_null()), f.name, "null in a NOT NULL column")
         cols.append(col)
@@ -111,7 +112,9 @@ def check_rows(table: str, batch: pa.Table, session: Session | None) -> None:
         _check_session(table, rules.session_ts, batch.column(rules.session_ts), session)
 
 
-def _cast(table: str, name: str, col: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:
+def _cast(
+    table: str, name: str, col: pa.ChunkedArray, target: pa.DataType, parse_strings: bool
+) -> pa.ChunkedArray:
     src = col.type
     if pa.types.is_timestamp(target):
         if pa.types.is_timestamp(src) and src.tz is not None:
@@ -129,7 +132,7 @@ def _cast(table: str, name: str, col: pa.ChunkedArray, target: pa.DataType) -> p
             raise BatchRejected(table, _first(bad), name, f"expected {target.list_size} levels")
     if (pa.types.is_integer(target) or pa.types.is_floating(target)) and not (
         pa.types.is_integer(src) or pa.types.is_floating(src) or pa.types.is_null(src)
-        or pa.types.is_decimal(src)
+        or pa.types.is_decimal(src) or (parse_strings and pa.types.is_string(src))
     ):
         raise BatchRejected(table, 0, name, f"wrong type {src}, expected {target}")
     try:

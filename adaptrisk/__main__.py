@@ -1,0 +1,3 @@
+from adaptrisk.cli import main
+
+raise SystemExit(main())

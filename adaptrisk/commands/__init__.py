@@ -1,0 +1,1 @@
+"""Sub-commands of the ``adaptrisk`` CLI; each module exposes ``register(subparsers)``."""
