@@ -35,6 +35,8 @@ class Reason(IntEnum):
     MAX_POSITION = 15
     THROTTLE = 16
     DUPLICATE = 17
+    # the engine itself failed on this order (bug or bad input it did not foresee): fail safe
+    INTERNAL_ERROR = 18
 
 
 N_REASONS = len(Reason)

@@ -1,0 +1,106 @@
+"""Mutable per-order state of the enforcer (positions, throttles, duplicates, medians).
+
+Owned by one `Enforcer` and touched only under its lock. Everything here can be rebuilt
+by replaying the decision log (`apply_*` are the same calls the live path makes).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import deque
+
+from enforcer.throttle import COST, DT_CLIP
+
+
+class Book:
+    """pos[(strategy, sym)] = [filled, open_buy, open_sell] (lots);
+    buckets[strategy] = [nano-tokens, last_ts]; dups[(strategy, sym, side, qty, price)] =
+    ts of the last accepted identical order; open_orders[order_id] = (strategy, sym, side,
+    qty); hist[trader] = last N order qtys; medians[trader] = median of hist (0.0 when
+    fewer than `min_history`), refreshed by `refresh_medians`.
+    """
+
+    __slots__ = ("pos", "buckets", "dups", "open_orders", "hist", "medians", "_dirty",
+                 "window", "min_history", "max_ts")
+
+    def __init__(self, window: int, min_history: int) -> None:
+        self.pos: dict[tuple[str, str], list[int]] = {}
+        self.buckets: dict[str, list[int]] = {}
+        self.dups: dict[tuple, int] = {}
+        self.open_orders: dict[int, tuple[str, str, str, int]] = {}
+        self.hist: dict[str, deque[int]] = {}
+        self.medians: dict[str, float] = {}
+        self._dirty: set[str] = set()
+        self.window = window
+        self.min_history = min_history
+        self.max_ts = 0
+
+    def note_qty(self, trader: str, qty: int) -> None:
+        """Every well-formed order feeds its trader's qty history (accepted or not)."""
+        h = self.hist.get(trader)
+        if h is None:
+            h = self.hist[trader] = deque(maxlen=self.window)
+        h.append(qty)
+        self._dirty.add(trader)
+
+    def apply_accept(self, order_id: int, ts: int, strategy: str, sym: str, side: str,
+                     qty: int, price: float | None, rate: int, cap: int) -> None:
+        """State change of an ACCEPTED new order: open qty, token taken, duplicate key."""
+        p = self.pos.get((strategy, sym))
+        if p is None:
+            p = self.pos[(strategy, sym)] = [0, 0, 0]
+        p[1 if side == "B" else 2] += qty
+        b = self.buckets.get(strategy)
+        if b is None:
+            b = self.buckets[strategy] = [cap, -1]
+        dt = ts - b[1]
+        dt = 0 if dt < 0 else (DT_CLIP if dt > DT_CLIP else dt)
+        b[0] = min(cap, b[0] + dt * rate) - COST
+        b[1] = ts
+        self.dups[(strategy, sym, side, qty, price)] = ts
+        self.open_orders[order_id] = (strategy, sym, side, qty)
+        if ts > self.max_ts:
+            self.max_ts = ts
+
+    def apply_cancel(self, orig_order_id: int) -> int:
+        """Release the open qty of a cancelled order; returns the lots released."""
+        rec = self.open_orders.pop(orig_order_id, None)
+        if rec is None:
+            return 0
+        strategy, sym, side, qty = rec
+        p = self.pos.get((strategy, sym))
+        if p is None:
+            return 0
+        i = 1 if side == "B" else 2
+        released = min(qty, p[i])
+        p[i] -= released
+        return released
+
+    def apply_fill(self, strategy: str, sym: str, side: str, qty: int) -> None:
+        """A fill moves qty from open to filled (open clipped at 0: fills of orders the
+        enforcer never saw still count in the position)."""
+        p = self.pos.get((strategy, sym))
+        if p is None:
+            p = self.pos[(strategy, sym)] = [0, 0, 0]
+        if side == "B":
+            p[0] += qty
+            p[1] = max(0, p[1] - qty)
+        else:
+            p[0] -= qty
+            p[2] = max(0, p[2] - qty)
+
+    def refresh_medians(self) -> None:
+        for t in self._dirty:
+            h = self.hist[t]
+            self.medians[t] = float(statistics.median(h)) if len(h) >= self.min_history else 0.0
+        self._dirty.clear()
+
+    def prune_dups(self, window_ns: int) -> None:
+        """Drop duplicate keys that can no longer match (older than the window)."""
+        horizon = self.max_ts - window_ns
+        if len(self.dups) > 1024:
+            self.dups = {k: v for k, v in self.dups.items() if v >= horizon}
+
+    def net(self, strategy: str, sym: str) -> int:
+        p = self.pos.get((strategy, sym))
+        return 0 if p is None else p[0] + p[1] - p[2]

@@ -1,0 +1,168 @@
+"""FIX 4.4 acceptor: a TCP listener on 127.0.0.1 with one thread per connection.
+
+    acceptor = FixAcceptor(enforcer, config=FixConfig(port=0))
+    acceptor.start()            # binds; acceptor.port is the port actually bound
+    ...
+    acceptor.stop()             # closes the listener and every connection
+
+Layers: `fix_parser` (bytes -> frames, never raises) -> `fix_session` (logon, sequence
+numbers, heartbeats, session Rejects) -> `fix_gateway` (orders -> commands -> one
+`Enforcer.submit` call -> ExecutionReports; accepted orders to the downstream venue).
+The downstream is the built-in `ExchangeSim` (FixConfig.downstream = 'sim') or nothing
+('none'). No exception from one connection reaches another or the listener: a failure
+inside a connection thread is counted, that connection is closed, the rest go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+
+from enforcer.exchange_sim import ExchangeSim
+from enforcer.fix_config import ExchangeSimConfig, FixConfig
+from enforcer.fix_gateway import FixGateway
+from enforcer.fix_session import FixSession
+
+log = logging.getLogger("adaptrisk.enforcer.fix")
+
+RECV_BYTES = 65536
+
+
+class FixAcceptor:
+    """FIX acceptor in front of one `Enforcer`.
+
+    enforcer: the engine. config: `FixConfig`. exchange_config: for the built-in venue.
+    clock: UTC ns (default `time.time_ns`).
+    """
+
+    def __init__(self, enforcer, *, config: FixConfig | None = None,
+                 exchange_config: ExchangeSimConfig | None = None, clock=None) -> None:
+        self.config = config or FixConfig()
+        self._clock = clock or time.time_ns
+        self.venue: ExchangeSim | None = None
+        self.gateway = FixGateway(enforcer, config=self.config, clock=self._clock)
+        if self.config.downstream == "sim":
+            self.venue = ExchangeSim(on_report=self.gateway.on_report, config=exchange_config)
+            self.gateway._venue = self.venue
+        self._listener: socket.socket | None = None
+        self._threads: set[threading.Thread] = set()
+        self._conns: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.port = 0
+        self.counters = {"connections": 0, "refused": 0, "connection_errors": 0}
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> int:
+        """Bind, listen and start serving; returns the bound port."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.config.host, self.config.port))
+        sock.listen(128)
+        sock.settimeout(0.2)
+        self._listener = sock
+        self.port = sock.getsockname()[1]
+        if self.venue is not None:
+            self.venue.start()
+        t = threading.Thread(target=self._accept_loop, name="fix-accept", daemon=True)
+        t.start()
+        self._threads.add(t)
+        log.info("FIX acceptor listening on %s:%d", self.config.host, self.port)
+        return self.port
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop accepting, close every connection, stop the venue (queued work first)."""
+        self._stopping.set()
+        with self._lock:
+            conns = list(self._conns)
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        deadline = time.monotonic() + timeout
+        for t in list(self._threads):
+            t.join(max(0.0, deadline - time.monotonic()))
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        if self.venue is not None:
+            self.venue.stop()
+
+    def __enter__(self) -> FixAcceptor:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            return len(self._conns)
+
+    # -- threads ------------------------------------------------------------------------
+
+    def _accept_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn, _addr = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                if self._stopping.is_set():
+                    return
+                time.sleep(0.05)
+                continue
+            with self._lock:
+                full = len(self._conns) >= self.config.max_connections
+                if not full:
+                    self._conns.add(conn)
+            if full:
+                self.counters["refused"] += 1
+                conn.close()
+                continue
+            self.counters["connections"] += 1
+            t = threading.Thread(target=self._serve, args=(conn,), name="fix-conn", daemon=True)
+            with self._lock:
+                self._threads = {x for x in self._threads if x.is_alive()}
+                self._threads.add(t)
+            t.start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.settimeout(self.config.timer_interval.total_seconds())
+        cfg = self.config
+        session = FixSession(comp_id=cfg.comp_id, send=conn.sendall, app=self.gateway,
+                             clock=self._clock, begin_string=cfg.begin_string,
+                             max_message_bytes=cfg.max_message_bytes,
+                             allowed_senders=cfg.allowed_senders,
+                             min_heartbeat_s=cfg.min_heartbeat_s,
+                             max_heartbeat_s=cfg.max_heartbeat_s)
+        try:
+            alive = True
+            while alive and not self._stopping.is_set():
+                try:
+                    data = conn.recv(RECV_BYTES)
+                except TimeoutError:
+                    alive = session.on_timer()
+                    continue
+                if not data:
+                    break
+                alive = session.on_bytes(data)
+        except OSError:
+            pass  # peer reset / shutdown by stop()
+        except Exception:  # noqa: BLE001 — isolate the bug to this connection
+            self.counters["connection_errors"] += 1
+            log.exception("FIX connection failed; closing it")
+        finally:
+            session.close()
+            with self._lock:
+                self._conns.discard(conn)
+            try:
+                conn.close()
+            except OSError:
+                pass

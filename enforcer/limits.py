@@ -1,0 +1,208 @@
+"""Limits cache: static floor + latest dynamic rows -> one immutable `LimitsSnapshot`.
+
+A snapshot is built off to the side and swapped in with one reference assignment, so a
+check never sees half an update. It holds the same limits twice:
+
+* for the single-order path, dicts of plain Python tuples (`Lim`), because indexing a
+  numpy array from Python costs more than the whole rule it feeds;
+* for the batch path, contiguous numpy arrays indexed [sym_idx, strat_col] (column 0 is
+  the '*' row of the symbol, further columns strategies that have their own rows).
+
+Dynamic values are clipped to the static ones (a model may tighten, never loosen), and a
+model state is combined with the static state by severity (ACTIVE < REDUCING < HALTED).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from enforcer.config import STATES, StaticLimits, SymLimits
+
+ACTIVE, REDUCING, HALTED = 0, 1, 2
+STATE_CODE = {s: i for i, s in enumerate(STATES)}
+
+
+class Lim(NamedTuple):
+    """Limits in force for one (sym, strategy). Units: lots, currency, bps, multiple."""
+
+    max_qty: int
+    max_notional: float
+    band_bps: float
+    max_pos: int
+    ff_mult: float
+    state: int  # ACTIVE / REDUCING / HALTED
+    restricted: bool
+    version: str
+    risk_state: str  # FIX tag 8011 text before daemon-level flags
+
+
+class DynRow(NamedTuple):
+    """One risk_limits row as read from the store (ts in UTC ns)."""
+
+    ts: int
+    max_qty: int
+    max_notional: float
+    band_bps: float
+    max_pos: int
+    ff_mult: float
+    state: int
+    reason: str
+    model_version: str
+
+
+def static_lim(s: SymLimits, restricted: bool, version: str, risk_state: str) -> Lim:
+    return Lim(s.max_order_qty, float(s.max_notional), float(s.price_band_bps),
+               s.max_position, float(s.fat_finger_multiple), ACTIVE, restricted, version,
+               risk_state)
+
+
+def clip(row: DynRow, s: SymLimits, restricted: bool) -> Lim:
+    """Dynamic row clipped so it never loosens past the static limits `s`."""
+    lim = Lim(
+        min(int(row.max_qty), s.max_order_qty),
+        min(float(row.max_notional), float(s.max_notional)),
+        min(float(row.band_bps), float(s.price_band_bps)),
+        min(int(row.max_pos), s.max_position),
+        min(float(row.ff_mult), float(s.fat_finger_multiple)),
+        row.state, restricted, f"{row.model_version}@{row.ts}", "Normal")
+    if lim.state == HALTED:
+        rs = "RiskAlert_Halted"
+    elif lim.state == REDUCING:
+        rs = "RiskAlert_Reducing"
+    elif (lim.max_qty < s.max_order_qty or lim.max_notional < s.max_notional
+          or lim.band_bps < s.price_band_bps or lim.max_pos < s.max_position
+          or lim.ff_mult < s.fat_finger_multiple):
+        rs = "RiskAlert_HighAnomaly"  # the model tightened something: it sees trouble
+    else:
+        rs = "Normal"
+    return lim._replace(risk_state=rs)
+
+
+class LimitsSnapshot:
+    """Immutable view of the limits in force. Never mutate one that has been published.
+
+    source: 'dynamic' (model rows, clipped) or 'static' (fallback / no store).
+    dyn[sym] / dyn_pair[(sym, strategy)]: effective limits ('*' row / strategy row);
+    a symbol without any row uses its static limits. static[sym]: static alone.
+    `default_static` / `default_dyn` serve symbols not listed (None if not allowed).
+    """
+
+    __slots__ = ("source", "static_cfg", "dyn", "dyn_pair", "static", "default_static",
+                 "newest_ts", "rows", "sym_idx", "strat_col", "arrays", "static_arrays",
+                 "has_pairs")
+
+    def __init__(self, static_cfg: StaticLimits, rows: dict[tuple[str, str], DynRow],
+                 *, source: str, static_risk_state: str = "Normal") -> None:
+        self.source = source
+        self.static_cfg = static_cfg
+        self.rows = rows
+        sc = static_cfg
+        ver = sc.version
+        self.static = {s: static_lim(v, s in sc.restricted, ver, static_risk_state)
+                       for s, v in sc.symbols.items()}
+        self.default_static = (static_lim(sc.defaults, False, ver, static_risk_state)
+                               if sc.allow_unknown_symbols else None)
+        self.dyn: dict[str, Lim] = dict(self.static)
+        self.dyn_pair: dict[tuple[str, str], Lim] = {}
+        self.newest_ts = max((r.ts for r in rows.values()), default=None)
+        if source == "dynamic":
+            for (sym, strat), row in rows.items():
+                s = sc.for_sym(sym)
+                if s is None:
+                    continue  # a model row cannot make an unknown symbol tradable
+                lim = clip(row, s, sym in sc.restricted)
+                if strat == "*":
+                    self.dyn[sym] = lim
+                    if sym not in self.static:
+                        self.static[sym] = static_lim(s, sym in sc.restricted, ver,
+                                                      static_risk_state)
+                else:
+                    self.dyn_pair[(sym, strat)] = lim
+            for sym, _ in self.dyn_pair:
+                if sym not in self.static:
+                    s = sc.for_sym(sym)
+                    self.static[sym] = static_lim(s, sym in sc.restricted, ver,
+                                                  static_risk_state)
+                    self.dyn.setdefault(sym, self.static[sym])
+        self.has_pairs = bool(self.dyn_pair)
+        self.sym_idx: dict[str, int] = {}
+        self.strat_col: dict[str, int] = {}
+        self.arrays: dict[str, np.ndarray] = {}
+        self.static_arrays: dict[str, np.ndarray] = {}
+        self._build_arrays()
+
+    def lookup(self, sym: str, strategy: str) -> tuple[Lim | None, Lim | None]:
+        """(effective dynamic, static) limits of (sym, strategy); (None, None) if unknown."""
+        st = self.static.get(sym)
+        if st is None:
+            st = self.default_static
+            return st, st
+        lim = self.dyn_pair.get((sym, strategy)) if self.has_pairs else None
+        return (lim or self.dyn[sym]), st
+
+    def _build_arrays(self) -> None:
+        syms = sorted(self.static)
+        self.sym_idx = {s: i for i, s in enumerate(syms)}
+        strats = sorted({k for _, k in self.dyn_pair})
+        self.strat_col = {k: i + 1 for i, k in enumerate(strats)}
+        n, m = len(syms), len(strats) + 1
+        cols = {name: np.zeros((n, m), dtype=dt) for name, dt in _ARRAY_FIELDS}
+        scols = {name: np.zeros(n, dtype=dt) for name, dt in _ARRAY_FIELDS}
+        for s, i in self.sym_idx.items():
+            _put(scols, i, None, self.static[s])
+            for j in range(m):
+                _put(cols, i, j, self.dyn[s])
+        for (s, k), lim in self.dyn_pair.items():
+            _put(cols, self.sym_idx[s], self.strat_col[k], lim)
+        for a in list(cols.values()) + list(scols.values()):
+            a.setflags(write=False)
+        self.arrays, self.static_arrays = cols, scols
+
+    def describe(self, sym: str, strategy: str = "*") -> dict[str, Any]:
+        dyn, st = self.lookup(sym, strategy)
+        if dyn is None:
+            return {"sym": sym, "strategy": strategy, "known": False}
+        row = self.rows.get((sym, strategy)) or self.rows.get((sym, "*"))
+        return {"sym": sym, "strategy": strategy, "known": True, "source": self.source,
+                "effective": _lim_dict(dyn if self.source == "dynamic" else st),
+                "dynamic": _lim_dict(dyn), "static": _lim_dict(st),
+                "model_row": None if row is None else {**row._asdict(),
+                                                       "state": STATES[row.state]}}
+
+
+_ARRAY_FIELDS = (("max_qty", np.int64), ("max_notional", np.float64),
+                 ("band_bps", np.float64), ("max_pos", np.int64), ("ff_mult", np.float64),
+                 ("state", np.int8), ("restricted", np.bool_))
+
+
+def _put(cols: dict[str, np.ndarray], i: int, j: int | None, lim: Lim) -> None:
+    idx = i if j is None else (i, j)
+    for name, _ in _ARRAY_FIELDS:
+        cols[name][idx] = getattr(lim, name)
+
+
+def _lim_dict(lim: Lim) -> dict[str, Any]:
+    d = lim._asdict()
+    d["state"] = STATES[lim.state]
+    return d
+
+
+def rows_from_arrow(tbl: Any) -> dict[tuple[str, str], DynRow]:
+    """risk_limits Arrow table -> {(sym, strategy): DynRow}, keeping the latest ts per key."""
+    out: dict[tuple[str, str], DynRow] = {}
+    if tbl.num_rows == 0:
+        return out
+    d = tbl.to_pydict()
+    ts = tbl.column("ts").cast("int64").to_pylist()
+    for i in range(tbl.num_rows):
+        key = (d["sym"][i], d["strategy"][i])
+        row = DynRow(ts[i], int(d["max_order_qty"][i]), float(d["max_notional"][i]),
+                     float(d["price_band_bps"][i]), int(d["max_position"][i]),
+                     float(d["fat_finger_threshold"][i]), STATE_CODE.get(d["state"][i], HALTED),
+                     d["reason"][i], d["model_version"][i])
+        old = out.get(key)
+        if old is None or row.ts >= old.ts:
+            out[key] = row
+    return out
