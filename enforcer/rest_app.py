@@ -20,7 +20,7 @@ from __future__ import annotations
 import hmac
 import math
 import time
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -117,16 +117,13 @@ def create_app(enforcer, *, config: RestConfig, on_quote=None, clock=time.time_n
     """FastAPI app over `enforcer`. on_quote(sym, bid, ask, ts): quote sink (default: the
     engine's own `on_quote`; the daemon passes the FIX gateway's so the venue sees it too)."""
     app = FastAPI(title="adaptrisk enforcer", version="1", description=__doc__)
-    quote_sink = on_quote or enforcer.on_quote
-    bearer = HTTPBearer(auto_error=False)
+    _add_error_handlers(app)
+    _add_read_routes(app, enforcer, clock)
+    _add_operator_routes(app, enforcer, config, on_quote or enforcer.on_quote, clock)
+    return app
 
-    def authorised(cred: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
-        ok = (config.token is not None and cred is not None
-              and cred.scheme.lower() == "bearer"
-              and hmac.compare_digest(cred.credentials.encode(), config.token.encode()))
-        if not ok:
-            raise ApiError(401, "missing or invalid bearer token")
 
+def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_req: Request, exc: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -138,6 +135,8 @@ def create_app(enforcer, *, config: RestConfig, on_quote=None, clock=time.time_n
         status, detail = _field_errors(exc)
         return JSONResponse({"detail": detail}, status)
 
+
+def _add_read_routes(app: FastAPI, enforcer, clock) -> None:
     @app.get("/health")
     def health() -> dict:
         return {"status": "ok", "ts": clock()}
@@ -164,10 +163,24 @@ def create_app(enforcer, *, config: RestConfig, on_quote=None, clock=time.time_n
         d = enforcer.check(cmd)
         bad = [r for r in d.reasons if r in MALFORMED]
         if bad:
-            status = 422
             detail = "; ".join(f"{r}: {_HINTS.get(r, 'malformed')}" for r in bad)
-            raise ApiError(status, detail, decision=decision_json(d))
+            raise ApiError(422, detail, decision=decision_json(d))
         return decision_json(d)
+
+
+def _add_operator_routes(app: FastAPI, enforcer, config: RestConfig, quote_sink, clock) -> None:
+    bearer = HTTPBearer(auto_error=False)
+
+    def authorised(
+        cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        ok = (config.token is not None and cred is not None
+              and cred.scheme.lower() == "bearer"
+              and hmac.compare_digest(cred.credentials.encode(), config.token.encode()))
+        if not ok:
+            raise ApiError(401, "missing or invalid bearer token")
+
+    auth = [Depends(authorised)]
 
     def _operator(action: str, body: OperatorIn) -> dict:
         cmd = OperatorCommand(action=action, who=body.who, why=body.why, sym=body.sym)
@@ -177,28 +190,26 @@ def create_app(enforcer, *, config: RestConfig, on_quote=None, clock=time.time_n
             raise ApiError(422, f"{action} refused: {e}") from None
         return {"ok": True, "action": action, "sym": body.sym, "who": body.who}
 
-    @app.post("/halt", dependencies=[Depends(authorised)])
+    @app.post("/halt", dependencies=auth)
     def halt(body: OperatorIn) -> dict:
         return _operator("halt", body)
 
-    @app.post("/resume", dependencies=[Depends(authorised)])
+    @app.post("/resume", dependencies=auth)
     def resume(body: OperatorIn) -> dict:
         return _operator("resume", body)
 
-    @app.post("/killswitch", dependencies=[Depends(authorised)])
+    @app.post("/killswitch", dependencies=auth)
     def killswitch(body: KillIn) -> dict:
         return _operator("kill" if body.engage else "unkill",
                          OperatorIn(who=body.who, why=body.why, sym=None))
 
-    @app.post("/breaker/reset", dependencies=[Depends(authorised)])
+    @app.post("/breaker/reset", dependencies=auth)
     def breaker_reset(body: OperatorIn) -> dict:
         return _operator("reset_breaker", body)
 
-    @app.post("/quote", dependencies=[Depends(authorised)])
+    @app.post("/quote", dependencies=auth)
     def quote(q: QuoteIn) -> dict:
         if q.bid > q.ask:
             raise ApiError(422, "bid must be <= ask")
         quote_sink(q.sym, q.bid, q.ask, q.ts or clock())
         return {"ok": True}
-
-    return app
