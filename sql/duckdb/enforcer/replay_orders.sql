@@ -1,0 +1,31 @@
+-- Replay input for `enforcer.replay`: the orders with ts in [$1, $2) (epoch ns), each with
+-- the reference mid of its symbol (ASOF: last two-sided quote at or before the order) and
+-- the model limits in force (ASOF: the latest risk_limits row at or before the order, the
+-- (sym, strategy) row over the (sym, '*') row). Ordered as the enforcer would see them.
+WITH o AS (
+    SELECT * FROM orders WHERE epoch_ns(ts) >= $1 AND epoch_ns(ts) < $2
+),
+q AS (
+    SELECT ts, sym, (bid + ask) / 2 AS mid
+    FROM quotes
+    WHERE bid IS NOT NULL AND ask IS NOT NULL AND bid > 0 AND bid <= ask
+),
+ls AS (SELECT * FROM risk_limits WHERE strategy = '*'),
+lp AS (SELECT * FROM risk_limits WHERE strategy <> '*')
+SELECT
+    epoch_ns(o.ts)                                        AS ts,
+    o.order_id, o.trader, o.strategy, o.sym, o.side, o.qty, o.price, o.order_type,
+    q.mid,
+    epoch_ns(coalesce(lp.ts, ls.ts))                      AS limits_ts,
+    coalesce(lp.max_order_qty, ls.max_order_qty)          AS max_order_qty,
+    coalesce(lp.max_notional, ls.max_notional)            AS max_notional,
+    coalesce(lp.price_band_bps, ls.price_band_bps)        AS price_band_bps,
+    coalesce(lp.max_position, ls.max_position)            AS max_position,
+    coalesce(lp.fat_finger_threshold, ls.fat_finger_threshold) AS fat_finger_threshold,
+    coalesce(lp.state, ls.state)                          AS state,
+    coalesce(lp.model_version, ls.model_version)          AS model_version
+FROM o
+ASOF LEFT JOIN q ON o.sym = q.sym AND o.ts >= q.ts
+ASOF LEFT JOIN ls ON o.sym = ls.sym AND o.ts >= ls.ts
+ASOF LEFT JOIN lp ON o.sym = lp.sym AND o.strategy = lp.strategy AND o.ts >= lp.ts
+ORDER BY o.ts, o.order_id;
