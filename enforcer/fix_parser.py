@@ -185,6 +185,10 @@ class FixFramer:
             if len(buf) > self._max:
                 return self._fail("OVERSIZED", f"no CheckSum within {self._max} bytes", 1)
             return None
+        restart = buf.find(b"\x018=FIX", body_start - 1, m.start())
+        if restart >= 0:  # a new message starts before this one's trailer: it was cut short
+            return self._fail("BAD_BODY_LENGTH", "message cut short by the next BeginString",
+                              restart + 1)
         body_end = m.start() + 1
         end = body_end + 7  # '10=' + 3 digits + SOH
         if len(buf) < end:
