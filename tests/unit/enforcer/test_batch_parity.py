@@ -1,0 +1,84 @@
+"""The jit batch path and the single-order path agree, order for order, reason for reason."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from enforcer.batch import check_batch, run_jit
+from enforcer.batch_host import arrays_from_orders, check_orders
+from enforcer.commands import Fill
+from enforcer.config import EnforcerConfig
+from enforcer.engine import Enforcer
+from enforcer.reasons import mask_to_names
+from tests.unit.enforcer.helpers import SMALL_STATIC, T0, FakeClock, order, write_static
+
+order_st = st.tuples(
+    st.integers(0, 200_000_000),  # ns since previous order
+    st.sampled_from(["AAA", "BBB", "BAD", "ZZZ"]),
+    st.sampled_from(["B", "S", "B", "S", "X"]),
+    st.sampled_from([1, 10, 10, 50, 400, 700, 1500, 0, -5]),
+    st.sampled_from([100.0, 100.0, 100.5, 99.0, 101.5, math.nan, None]),
+    st.sampled_from(["LIMIT", "LIMIT", "MARKET"]),
+    st.sampled_from(["s1", "s2", "s3"]),
+    st.sampled_from(["t1", "t2"]),
+)
+
+
+def _engine(tmp_path, mids: bool = True) -> Enforcer:
+    path = write_static(tmp_path / "static.toml", SMALL_STATIC)
+    cfg = EnforcerConfig(static_limits_path=path, breaker_rejects_per_s=0,
+                         fat_finger_min_history=3)
+    e = Enforcer(cfg, None, FakeClock())
+    if mids:
+        e.on_quote("AAA", 99.9, 100.1, T0)
+        e.on_quote("BAD", 99.9, 100.1, T0)
+    return e
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(order_st, min_size=1, max_size=120), fills=st.integers(-300, 300))
+def test_batch_when_random_orders_then_same_reasons_as_single_path(tmp_path, rows, fills):
+    e = _engine(tmp_path)
+    for i, q in enumerate([5, 5, 6, 7]):  # some trader history so fat finger is live
+        e.submit(order(10_000 + i, T0 - 10**10, qty=q, trader="t1"))
+    if fills:
+        e.on_fill(Fill(ts=T0, sym="AAA", strategy="s1", side="B" if fills > 0 else "S",
+                       qty=abs(fills), price=100.0))
+    e.poll()  # refresh medians
+    ts = T0
+    orders = []
+    for i, (dt, sym, side, qty, price, otype, strat, trader) in enumerate(rows):
+        ts += dt
+        orders.append(order(i, ts, sym=sym, side=side, qty=qty, price=price,
+                            order_type=otype, strategy=strat, trader=trader))
+    masks, _ = check_orders(orders, e)
+    got = [mask_to_names(int(m)) for m in masks]
+    want = [e.submit(o).reasons for o in orders]
+    assert got == want
+
+
+def test_batch_when_second_call_same_padded_shape_then_no_recompile(tmp_path):
+    e = _engine(tmp_path)
+    a = [order(i, T0 + i * 1000, qty=1 + i % 7) for i in range(300)]
+    b = [order(i, T0 + i * 5000, qty=2 + i % 5, side="S") for i in range(900)]
+    cols, state = arrays_from_orders(a, e)
+    kw = dict(flags=0, rate=10, cap=5 * 10**9, window_ns=10**9, need_ref=True)
+    check_batch(cols, state, **kw)
+    size = run_jit._cache_size()
+    cols, state = arrays_from_orders(b, e)  # other length, same padded size (1024)
+    check_batch(cols, state, **kw)
+    assert run_jit._cache_size() == size
+
+
+def test_batch_when_throttle_burst_exceeded_then_sixth_order_rejected(tmp_path):
+    e = _engine(tmp_path)
+    orders = [order(i, T0 + i, qty=1 + i) for i in range(7)]  # burst 5, 1 ns apart
+    masks, _ = check_orders(orders, e)
+    names = [mask_to_names(int(m)) for m in masks]
+    assert names[:5] == [()] * 5
+    assert names[5] == ("THROTTLE",) and names[6] == ("THROTTLE",)
+    assert np.all(masks[:5] == 0)
