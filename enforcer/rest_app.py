@@ -40,6 +40,9 @@ _HINTS = {"UNKNOWN_SYMBOL": "symbol is not known to the static rule set",
           "BAD_ORDER_TYPE": "order_type must be LIMIT or MARKET"}
 
 
+BearerCred = Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))]
+
+
 class ApiError(Exception):
     def __init__(self, status: int, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -169,11 +172,7 @@ def _add_read_routes(app: FastAPI, enforcer, clock) -> None:
 
 
 def _add_operator_routes(app: FastAPI, enforcer, config: RestConfig, quote_sink, clock) -> None:
-    bearer = HTTPBearer(auto_error=False)
-
-    def authorised(
-        cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> None:
+    def authorised(cred: BearerCred) -> None:
         ok = (config.token is not None and cred is not None
               and cred.scheme.lower() == "bearer"
               and hmac.compare_digest(cred.credentials.encode(), config.token.encode()))
