@@ -105,14 +105,16 @@ class SimConfig:
         if self.onset_minute is not None and not 0.0 <= self.onset_minute < self.minutes:
             raise _bad("onset_minute", self.onset_minute, "must be in [0, minutes)")
         positive = (
-            "stress_minutes tick_size price_min price_max stress_open_price limit_rate market_rate cancel_rate "
+            "stress_minutes tick_size price_min price_max stress_open_price limit_rate "
+            "market_rate cancel_rate "
             "refill_lots place_scale_ticks limit_size_median market_size_median size_sigma "
             "vol_half_life_s flow_half_life_s u_tau_minutes"
         ).split()
         for name in positive:
             if not getattr(self, name) > 0:
                 raise _bad(name, getattr(self, name), "must be > 0")
-        for name in ("refill_boost", "vol_of_vol", "oms_orders_per_min", "burn_in_s", "u_open_amp", "u_close_amp"):
+        non_negative = "refill_boost vol_of_vol oms_orders_per_min burn_in_s u_open_amp u_close_amp"
+        for name in non_negative.split():
             if not getattr(self, name) >= 0:
                 raise _bad(name, getattr(self, name), "must be >= 0")
         for name in ("common_vol_share", "common_flow_share"):

@@ -94,7 +94,8 @@ def run_book(  # noqa: C901 - one event loop, kept in one piece for the compiler
 
     Args: ``params`` float64[n_bins, 9] rates per bin of ``bin_s`` seconds (columns
     ``P_*``); a side holding fewer than ``refill_lots`` lots gets its limit inflow raised
-    by up to ``1 + refill_boost`` (liquidity providers refill a thin book); ``ext_*`` sorted exogenous market orders (ns from open, +1 buy / -1 sell,
+    by up to ``1 + refill_boost`` (liquidity providers refill a thin book); ``ext_*``
+    sorted exogenous market orders (ns from open, +1 buy / -1 sell,
     lots); ``p0`` opening price in ticks; capacities bound the trade and quote outputs.
 
     Returns ``(status, n_events, trades, quotes, snaps)`` where status 0 = ok, 1 = out of
@@ -173,7 +174,12 @@ def run_book(  # noqa: C901 - one event loop, kept in one piece for the compiler
         r_tot = lb + la + mb + ms + cb + ca
         t_new = t - np.log(1.0 - np.random.random()) / r_tot
         cand = t_new if t_new < bin_end else bin_end
-        cand_ns = np.int64(cand * 1e9) if cand >= 0.0 else np.int64(-1)
+        if cand < 0.0:
+            cand_ns = np.int64(-1)
+        elif cand * 1e9 < 9.0e18:
+            cand_ns = np.int64(cand * 1e9)
+        else:  # beyond any session: clamp before the int64 conversion overflows
+            cand_ns = np.int64(9_000_000_000_000_000_000)
         is_ext = k_ext < n_ext and ext_ns[k_ext] <= cand_ns
         if is_ext:
             ev_ns = ext_ns[k_ext]

@@ -128,4 +128,5 @@ def generate_orders(
         market = np.concatenate([market, np.ones(m, bool)])
         error = np.concatenate([error, np.zeros(m, np.int64)])
     o = np.argsort(ts, kind="stable")
-    return OmsFlow(ts[o], trader[o].astype(np.int64), side[o], qty[o], price[o], market[o], error[o])
+    trader = trader.astype(np.int64)
+    return OmsFlow(ts[o], trader[o], side[o], qty[o], price[o], market[o], error[o])

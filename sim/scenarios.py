@@ -73,7 +73,8 @@ def build_scenario(cfg: SimConfig, rng: np.random.Generator, p0_ticks: int) -> S
         reg.activity[w] *= 3.0
         reg.place[w] *= 1.3
         detail = {"activity_mult": 3.0, "place_mult": 1.3}
-        return Scenario(reg, *_empty_ext(), [("high_volatility", _ns(on), _ns(stop), json.dumps(detail))])
+        ev = [("high_volatility", _ns(on), _ns(stop), json.dumps(detail))]
+        return Scenario(reg, *_empty_ext(), ev)
     if cfg.scenario == "liquidity_withdrawal":
         stop = min(end_s, on + cfg.stress_minutes * 60.0)
         w = _window(n, on, stop)
