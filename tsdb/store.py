@@ -38,12 +38,13 @@ class Store(abc.ABC):
             from tsdb.duckdb_store import DuckDBStore
 
             return DuckDBStore(params, session=session)
-        from tsdb.errors import StoreError, StoreErrorCode
+        if backend == "questdb":
+            from tsdb.questdb_store import QuestDBStore
 
-        raise StoreError(
-            StoreErrorCode.BAD_CONF,
-            f"backend {backend!r} is not available in this build (see issue: QuestDB and kdb+ backends)",
-        )
+            return QuestDBStore(params, session=session)
+        from tsdb.kdb_store import KdbStore
+
+        return KdbStore(params, session=session)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> Store:

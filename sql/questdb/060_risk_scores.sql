@@ -1,0 +1,3 @@
+CREATE TABLE IF NOT EXISTS risk_scores (
+    ts TIMESTAMP_NS, sym SYMBOL, anomaly_score DOUBLE, tier SYMBOL, model_version SYMBOL
+) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, sym);

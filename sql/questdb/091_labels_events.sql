@@ -1,0 +1,3 @@
+CREATE TABLE IF NOT EXISTS labels_events (
+    sym SYMBOL, event SYMBOL, start_ts TIMESTAMP_NS, end_ts TIMESTAMP_NS, detail VARCHAR
+) TIMESTAMP(start_ts) PARTITION BY DAY WAL;

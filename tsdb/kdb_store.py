@@ -1,0 +1,116 @@
+"""The kdb+ backend over IPC with pykx: ``kdb::host=HOST;port=PORT[;user=..;password=..]``.
+
+Works with an unlicensed pykx (``PYKX_UNLICENSED=true``): conversion happens in Python and
+every q expression runs on the server. The schema (``sql/q/schema.q``) is applied statement
+by statement when the store opens; batches go through ``.ar.upd`` (tickerplant style: one
+``insert`` per batch, atomic in q's single-threaded server). Queries are q text, with the
+query files under ``sql/q/`` holding lambdas called with bound arguments.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import pyarrow as pa
+
+from tsdb import canonical
+from tsdb.config import Session
+from tsdb.errors import KdbStoreError, StoreErrorCode
+from tsdb.kdb_encode import UPD_CALL, q_function, schema_statements, to_q
+from tsdb.store import _DEFAULT, Params, Store
+from tsdb.validate import check_rows, conform
+
+os.environ.setdefault("PYKX_UNLICENSED", "true")
+os.environ.setdefault("PYKX_SUPPRESS_WARNINGS", "true")
+_KEYS = {"host", "port", "user", "password", "timeout"}
+
+
+class KdbStore(Store):
+    """Store over a kdb+ process reached by IPC."""
+
+    dialect = "q"
+
+    def __init__(self, params: dict[str, str], *, session: Session | None) -> None:
+        unknown = set(params) - _KEYS
+        if unknown or "host" not in params or "port" not in params:
+            raise KdbStoreError(StoreErrorCode.BAD_CONF,
+                                f"kdb needs host=..;port=..; unknown keys {sorted(unknown)}")
+        import pykx as kx
+
+        self.session = session
+        self._lock = threading.RLock()
+        try:
+            self._q = kx.SyncQConnection(
+                host=params["host"], port=int(params["port"]), username=params.get("user", ""),
+                password=params.get("password", ""), timeout=float(params.get("timeout", 10)),
+            )
+        except Exception as exc:
+            raise KdbStoreError(StoreErrorCode.CONNECT,
+                                f"cannot reach kdb+ at {params['host']}:{params['port']}: {exc}") from None
+        self._closed = False
+        self.apply_schema()
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._q.close()
+                self._closed = True
+
+    def _call(self, expr: str, *args: Any, code: StoreErrorCode = StoreErrorCode.QUERY):
+        with self._lock:
+            if self._closed:
+                raise KdbStoreError(StoreErrorCode.CLOSED, "store is closed")
+            try:
+                return self._q(expr, *args)
+            except Exception as exc:
+                raise KdbStoreError(code, f"kdb+: {exc}") from None
+
+    def apply_schema(self) -> list[str]:
+        for stmt in schema_statements():
+            self._call(stmt, code=StoreErrorCode.SCHEMA)
+        return ["schema.q"]
+
+    def tables(self) -> list[str]:
+        return sorted(str(t) for t in self._call("tables[]").py())
+
+    def table_schema(self, table: str) -> pa.Schema:
+        return canonical.table_schema(table)
+
+    def ingest(self, table: str, data: pa.Table | pa.RecordBatch, *, session: Any = _DEFAULT,
+               parse_strings: bool = False) -> int:
+        import pykx as kx
+
+        if isinstance(data, pa.RecordBatch):
+            data = pa.Table.from_batches([data])
+        sess = self.session if session is _DEFAULT else session
+        batch = conform(table, data, self.table_schema(table), parse_strings=parse_strings)
+        check_rows(table, batch, sess)
+        if batch.num_rows == 0:
+            return 0
+        self._call(UPD_CALL, kx.SymbolAtom(table), to_q(batch), code=StoreErrorCode.WRITE)
+        return batch.num_rows
+
+    def query(self, sql: str, params: Params = None) -> pa.Table:
+        args = list(params.values()) if isinstance(params, dict) else list(params or [])
+        res = self._call(sql, *args)
+        return res.pa() if hasattr(res, "pa") else pa.table({"value": [res.py()]})
+
+    def query_file(self, relpath: str, params: Params = None) -> pa.Table:
+        return self.query(q_function(relpath.removesuffix(".q")), params)
+
+    def latest_limits(self, since_ns: int | None = None) -> pa.Table:
+        import numpy as np
+        import pykx as kx
+
+        since = np.datetime64(0 if since_ns is None else int(since_ns), "ns")  # data are post-1970
+        t = self.query(q_function("latest_limits"), [kx.TimestampAtom(since)])
+        return t.cast(canonical.table_schema("risk_limits"))
+
+    def count(self, table: str) -> int:
+        import pykx as kx
+
+        if table not in canonical.tables():
+            raise KdbStoreError(StoreErrorCode.UNKNOWN_TABLE, f"unknown table {table!r}")
+        return int(self._call("{count value x}", kx.SymbolAtom(table)).py())
