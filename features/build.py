@@ -1,0 +1,124 @@
+"""Run the market-state query and materialise it into the ``features`` table, incrementally.
+
+A build walks the session days holding data; per day it extends each symbol's rows from its
+last stored bucket (or the open) to the last complete bucket, in time chunks, seeding each
+query with the stored row at its grid origin so an incremental result equals a full one.
+Python only passes parameters and moves Arrow results; all computing happens in the store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pyarrow as pa
+
+from features.config import FeatureConfig
+from tsdb.config import NS_PER_DAY
+from tsdb.store import Store
+
+MARKET_SQL = "features/market_state.sql"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class BuildReport:
+    """What a build added: rows written per day (UTC date) and the queries it ran."""
+
+    rows: int
+    days: dict[str, int]
+    queries: int
+
+
+def market_state_params(
+    config: FeatureConfig, *, t0: int, t1: int, emit_after: int, ref_sym: str | None
+) -> dict:
+    """Bound parameters of ``market_state.sql`` (all times UTC ns on the bucket grid)."""
+    return {
+        "t0": int(t0), "t1": int(t1), "w": config.bucket_ns, "emit_after": int(emit_after),
+        "ref_sym": ref_sym, "n1s": config.n1s, "n10s": config.n10s, "n1m": config.n1m,
+    }
+
+
+def market_state(
+    store: Store, config: FeatureConfig, *, t0: int, t1: int, emit_after: int,
+    ref_sym: str | None,
+) -> pa.Table:
+    """Market-state rows for buckets ending in ``(emit_after, t1]`` on the grid from ``t0``.
+
+    Returns an Arrow table with the ``features`` table's columns, sorted by (ts, sym); rows
+    already stored for a symbol are left out. ``t0`` must be far enough before
+    ``emit_after`` (``config.lookback_buckets``) for the windows, or be the session open.
+    """
+    params = market_state_params(config, t0=t0, t1=t1, emit_after=emit_after, ref_sym=ref_sym)
+    return store.query_file(MARKET_SQL, params)
+
+
+def build(
+    store: Store, config: FeatureConfig = FeatureConfig(), *, since_ns: int | None = None,
+    until_ns: int | None = None,
+) -> BuildReport:
+    """Extend ``features`` with every complete bucket after the last stored one per symbol.
+
+    ``since_ns`` skips buckets ending at or before it; ``until_ns`` caps the last bucket end.
+    A bucket is complete when some event at or after its end exists, or when it is the last
+    bucket of its session and an event falls inside it. Running build twice adds nothing.
+    """
+    since = -(2**62) if since_ns is None else int(since_ns)
+    days = store.query_file("features/data_days.sql", {"since": max(since, 0)})
+    total, per_day, queries = 0, {}, 0
+    for day_num in days.column("day").to_pylist():
+        day = dt.date(1970, 1, 1) + dt.timedelta(days=int(day_num))
+        bounds = config.session.bounds_ns(day)
+        if bounds is None:
+            continue
+        n, q = _build_day(store, config, bounds, since, until_ns)
+        queries += q
+        if n:
+            per_day[day.isoformat()] = n
+            total += n
+    return BuildReport(rows=total, days=per_day, queries=queries)
+
+
+def _build_day(store, config, bounds, since, until_ns) -> tuple[int, int]:
+    open_ns, close_ns = bounds
+    w = config.bucket_ns
+    state = store.query_file("features/build_state.sql", {"open": open_ns, "close": close_ns})
+    rows = state.to_pylist()
+    events = [r["last_event"] for r in rows if r["last_event"] is not None]
+    if not events:
+        return 0, 0
+    t1 = _grid_end(open_ns, close_ns, w, max(events))
+    if until_ns is not None:
+        t1 = min(t1, open_ns + (int(until_ns) - open_ns) // w * w)
+    with_data = [r for r in rows if r["last_event"] is not None]
+    last = min(r["last_stored"] if r["last_stored"] is not None else open_ns for r in with_data)
+    emit_after = max(last, since, open_ns)
+    if t1 <= emit_after:
+        return 0, 0
+    ref = config.ref_sym if config.ref_sym is not None else min(r["sym"] for r in with_data)
+    chunk = max(config.lookback_buckets * 2, config.max_grid_rows // max(len(rows), 1)) * w
+    written = queries = 0
+    start = emit_after
+    while start < t1:
+        end = min(t1, start + chunk)
+        k_back = (start - open_ns) // w - config.lookback_buckets
+        t0 = open_ns + max(0, k_back) * w
+        tbl = market_state(store, config, t0=t0, t1=end, emit_after=start, ref_sym=ref)
+        queries += 1
+        if tbl.num_rows:
+            written += store.ingest("features", tbl, session=None)
+        start = end
+    return written, queries
+
+
+def _grid_end(open_ns: int, close_ns: int, w: int, last_event: int) -> int:
+    """Last complete bucket end: the close if an event is in the final bucket, else the
+    last bucket end at or before the latest event."""
+    if last_event >= close_ns - w:
+        return close_ns
+    return open_ns + (last_event - open_ns) // w * w
+
+
+def day_of(ts_ns: int) -> dt.date:
+    """UTC calendar date of a UTC ns timestamp."""
+    return dt.date(1970, 1, 1) + dt.timedelta(days=int(ts_ns) // NS_PER_DAY)
