@@ -127,7 +127,7 @@ def _run(o: dict[str, Any], state: BatchState, flags: Any, rate: Any, cap: Any,
     xs = (pre, malformed, o["valid"], o["side"] == 0, o["qty"], o["ts"], o["max_pos"],
           o["lstate"] == 1, o["group"], o["strat"], o["dkey"])
     consts = (rate, cap, window)
-    state, masks = jax.lax.scan(lambda c, x: _step(consts, c, x), state, xs, unroll=8)
+    state, masks = jax.lax.scan(lambda c, x: _step(consts, c, x), state, xs, unroll=int(os.environ.get("ADAPTRISK_SCAN_UNROLL", "8")))
     return jnp.where(o["valid"], masks, 0), state
 
 

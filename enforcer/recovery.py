@@ -74,7 +74,7 @@ def decisions_table(batch: list[tuple], log_id: str | None) -> pa.Table:
     return pa.table(cols, schema=_SCHEMA)
 
 
-def recover(enf: Enforcer, path: Path) -> None:
+def recover(enf: Enforcer, path: Path) -> None:  # noqa: C901 -- one branch per record kind
     """Replay the log at `path` into `enf` (fresh, not yet logging). See module doc."""
     from enforcer.engine import Decision
 

@@ -126,7 +126,7 @@ def rule_duplicate(last_ts: int | None, ts: int, window_ns: int) -> Reason | Non
 
 
 # ---- the fused form the engine calls -----------------------------------------------------
-def order_mask(lim: Lim, buy: bool, qty: int, price: float | None, mid: float | None,
+def order_mask(lim: Lim, buy: bool, qty: int, price: float | None, mid: float | None,  # noqa: C901, E501 -- fused on purpose: one call per order (speed goal)
                ts: int, pos: list[int] | None, bucket: list[int] | None,
                dup_ts: int | None, median: float, rate: int, cap: int, window_ns: int,
                need_ref: bool) -> int:

@@ -11,8 +11,7 @@ from enforcer.config import EnforcerConfig
 from enforcer.decision_log import encode, read_log
 from enforcer.engine import Enforcer, ab_dynamic
 from enforcer.errors import DecisionLogError, TornRecordWarning
-from tests.unit.enforcer.helpers import (SMALL_STATIC, T0, FakeClock, limits_row, order,
-                                         write_static)
+from tests.unit.enforcer.helpers import SMALL_STATIC, T0, FakeClock, limits_row, order, write_static
 
 
 def _make(tmp_path, store=None, **kw):
