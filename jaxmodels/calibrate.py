@@ -1,0 +1,161 @@
+"""Calibrator: tier, anomaly score and market state -> limits per symbol and strategy.
+
+Inputs per row (one symbol's buckets in time order): ``tier`` int8 (0 NORMAL .. 3 CRITICAL),
+``score`` (smoothed anomaly score), ``rv_1m`` (1/sqrt(s)), ``depth5_bid/ask`` (lots),
+``spread_bps``, ``mid`` (currency), ``ret_10s`` (log-return). Every dynamic limit is the
+tighter of a tier-scaled static cap and a market-scaled value, and never looser than the
+static cap. Limits are rounded down to a 1-2-5 grid (bands to 5 bps) and loosen only after
+``loosen_after`` calm buckets, so rows are written only when a limit really changes. The
+circuit breaker (HALTED) latches: only an operator resets it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pyarrow as pa
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+from jaxmodels.config import STATES, STATIC_TOML, TIERS, CalibConfig, StaticCaps
+
+FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
+          "fat_finger_threshold")
+STATIC_VERSION = "static"
+
+
+def nice_floor(x: np.ndarray) -> np.ndarray:
+    """Round positive values down to the 1-2-5 series (0 stays 0)."""
+    x = np.asarray(x, np.float64)
+    out = np.zeros_like(x)
+    pos = x > 0
+    p = 10.0 ** np.floor(np.log10(x[pos]))
+    m = x[pos] / p
+    out[pos] = np.where(m >= 5, 5, np.where(m >= 2, 2, 1)) * p
+    return out
+
+
+def static_limits(caps: StaticCaps) -> dict[str, float]:
+    """The static floor as one limits row (state ACTIVE)."""
+    return {"max_order_qty": caps.max_order_qty, "max_notional": caps.max_notional,
+            "price_band_bps": caps.price_band_bps, "max_position": caps.max_position,
+            "fat_finger_threshold": caps.fat_finger_multiple, "state": "ACTIVE"}
+
+
+def dynamic_limits(m: dict[str, np.ndarray], tier: np.ndarray, caps: StaticCaps,
+                   cfg: CalibConfig) -> dict[str, np.ndarray]:
+    """Limits per row (float64[n] each, ``state`` int8[n] index into STATES), before the
+    change filter. Missing market inputs fall back to the tier-scaled static cap."""
+    t = np.asarray(tier, np.int64)
+    qm, pm, bm, fm = (np.asarray(getattr(cfg, k))[t] for k in
+                      ("qty_mult", "position_mult", "band_mult", "fat_finger_mult"))
+    depth = np.fmin(np.asarray(m["depth5_bid"], float), np.asarray(m["depth5_ask"], float))
+    by_depth = np.where(np.isfinite(depth), np.maximum(cfg.depth_mult * depth,
+                                                       cfg.min_order_qty), np.inf)
+    qty = nice_floor(np.minimum(caps.max_order_qty * qm, by_depth))
+    qty = np.minimum(np.maximum(qty, np.where(qm > 0, cfg.min_order_qty, 0)), caps.max_order_qty)
+    mid = np.asarray(m["mid"], float)
+    notional = np.where(np.isfinite(mid), qty * mid, np.inf)
+    notional = np.minimum(nice_floor(np.minimum(notional, caps.max_notional * qm)),
+                          caps.max_notional)
+    move = np.nan_to_num(np.asarray(m["rv_1m"], float)) * np.sqrt(60.0) * 1e4
+    spread = np.nan_to_num(np.asarray(m["spread_bps"], float))
+    band = np.maximum(cfg.min_band_bps, cfg.band_sigmas * move + spread) * bm
+    band = np.minimum(np.floor(band / 5.0) * 5.0, caps.price_band_bps)
+    pos = np.minimum(nice_floor(caps.max_position * pm), caps.max_position)
+    ff = np.floor(np.maximum(caps.fat_finger_multiple * fm, cfg.min_fat_finger) * 2) / 2
+    ff = np.minimum(ff, caps.fat_finger_multiple)
+    state = np.where(t >= TIERS.index(cfg.reducing_tier), 1, 0)
+    ret = np.abs(np.nan_to_num(np.asarray(m["ret_10s"], float))) * 1e4
+    state = np.where((t == 3) & (ret > cfg.halt_move_bps), 2, state)
+    return {"max_order_qty": qty, "max_notional": notional, "price_band_bps": band,
+            "max_position": pos, "fat_finger_threshold": ff, "state": state.astype(np.int8)}
+
+
+def hold_tight(lim: dict[str, np.ndarray], loosen_after: int) -> dict[str, np.ndarray]:
+    """Tighten at once, loosen only after ``loosen_after`` buckets; latch HALTED."""
+    out = {}
+    n = max(int(loosen_after), 1)
+    org = n // 2 if n % 2 else n // 2 - 1  # trailing window [i - n + 1, i]
+    for k, v in lim.items():
+        if k == "state":
+            s = maximum_filter1d(v, n, origin=org, mode="nearest")
+            halted = np.maximum.accumulate(s == 2)
+            out[k] = np.where(halted, 2, s).astype(np.int8)
+        else:
+            out[k] = minimum_filter1d(v, n, origin=org, mode="nearest")
+    return out
+
+
+def change_rows(ts: np.ndarray, sym: str, lim: dict[str, np.ndarray], tier: np.ndarray,
+                score: np.ndarray, *, strategy: str, model_version: str,
+                last: dict | None = None) -> pa.Table:
+    """``risk_limits`` rows where any limit or the state differs from the previous row (the
+    first row is emitted unless it equals ``last``, the row already in force)."""
+    cols = [np.asarray(lim[k], float) for k in FIELDS] + [lim["state"].astype(float)]
+    mat = np.stack(cols, axis=1)
+    changed = np.ones(len(ts), bool)
+    changed[1:] = np.any(mat[1:] != mat[:-1], axis=1)
+    if last is not None and len(ts):
+        prev = np.array([float(last[k]) for k in FIELDS] + [STATES.index(last["state"])])
+        changed[0] = bool(np.any(mat[0] != prev))
+    idx = np.flatnonzero(changed)
+    reasons = [f"tier={TIERS[int(tier[i])]} score={score[i]:.3g}"
+               + (" breaker" if lim["state"][i] == 2 else "") for i in idx]
+    return limits_table(ts[idx], [sym] * len(idx), [strategy] * len(idx),
+                        {k: lim[k][idx] for k in FIELDS},
+                        [STATES[int(s)] for s in lim["state"][idx]], reasons,
+                        [model_version] * len(idx))
+
+
+def calibrate_symbol(ts: np.ndarray, sym: str, market: dict[str, np.ndarray],
+                     tier: np.ndarray, score: np.ndarray, cfg: CalibConfig, *,
+                     model_version: str, loosen_after: int = 50,
+                     last: dict | None = None) -> pa.Table:
+    """All change rows of one symbol over its buckets, for every configured strategy."""
+    caps = _caps_for(cfg, sym)
+    lim = hold_tight(dynamic_limits(market, tier, caps, cfg), loosen_after)
+    if last is not None and last.get("state") == "HALTED":
+        lim["state"] = np.full(len(ts), 2, np.int8)  # the breaker holds until an operator
+    parts = [change_rows(ts, sym, lim, tier, score, strategy=s, model_version=model_version,
+                         last=last) for s in cfg.strategies]
+    return pa.concat_tables(parts)
+
+
+def static_rows(ts: int, syms: list[str], cfg: CalibConfig, reason: str) -> pa.Table:
+    """One static-limits row per symbol and strategy (no model, model deactivated, drift)."""
+    rows = [(s, st, static_limits(_caps_for(cfg, s))) for s in syms for st in cfg.strategies]
+    return limits_table(
+        np.full(len(rows), ts, np.int64), [r[0] for r in rows], [r[1] for r in rows],
+        {k: np.array([r[2][k] for r in rows], float) for k in FIELDS},
+        ["ACTIVE"] * len(rows), [reason] * len(rows), [STATIC_VERSION] * len(rows))
+
+
+def limits_table(ts, sym, strategy, lim, state, reason, version) -> pa.Table:
+    """Arrow table with the ``risk_limits`` columns."""
+    return pa.table({
+        "ts": pa.array(np.asarray(ts, np.int64), pa.timestamp("ns")),
+        "sym": pa.array(sym, pa.string()), "strategy": pa.array(strategy, pa.string()),
+        "max_order_qty": pa.array(np.asarray(lim["max_order_qty"]).astype(np.int64)),
+        "max_notional": pa.array(np.asarray(lim["max_notional"], np.float64)),
+        "price_band_bps": pa.array(np.asarray(lim["price_band_bps"], np.float64)),
+        "max_position": pa.array(np.asarray(lim["max_position"]).astype(np.int64)),
+        "fat_finger_threshold": pa.array(np.asarray(lim["fat_finger_threshold"], np.float64)),
+        "state": pa.array(state, pa.string()), "reason": pa.array(reason, pa.string()),
+        "model_version": pa.array(version, pa.string()),
+    })
+
+
+def _caps_for(cfg: CalibConfig, sym: str) -> StaticCaps:
+    """Field-wise tighter of ``cfg.caps`` and the enforcer's static rule set for ``sym``
+    (``enforcer/static_limits.toml``, per-symbol overrides included) when that file exists."""
+    toml = _toml_caps(sym)
+    if toml is None:
+        return cfg.caps
+    return StaticCaps(**{k: min(getattr(cfg.caps, k), getattr(toml, k))
+                         for k in cfg.caps.to_dict()})
+
+
+@functools.lru_cache(maxsize=1024)
+def _toml_caps(sym: str) -> StaticCaps | None:
+    return StaticCaps.from_toml(STATIC_TOML, sym) if STATIC_TOML.exists() else None

@@ -1,0 +1,226 @@
+"""Configuration of the model layer: frozen, keyword-only dataclasses that round-trip to
+TOML/JSON (``to_dict`` / ``from_dict`` reject unknown fields).
+
+Durations carry their unit in the field name; rates are fractions (0.001 = 0.1 %).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import tomllib
+from typing import Any
+
+from jaxmodels.errors import MSG_BAD_VALUE, MSG_UNKNOWN_FIELDS, ModelError
+
+TIERS: tuple[str, ...] = ("NORMAL", "ELEVATED", "HIGH_ALERT", "CRITICAL")
+STATES: tuple[str, ...] = ("ACTIVE", "REDUCING", "HALTED")
+STATIC_TOML = pathlib.Path(__file__).resolve().parent.parent / "enforcer" / "static_limits.toml"
+
+# Market-state inputs of the VAE (columns of the features table) and how each is shaped
+# before robust standardisation: "log" = log1p(max(x, 0)), "slog" = sign(x) log1p(|x|).
+MARKET_INPUTS: tuple[str, ...] = (
+    "spread_bps", "imbalance_l1", "imbalance_l5", "book_pressure", "depth5_bid", "depth5_ask",
+    "trade_count", "volume", "signed_volume", "quote_updates", "quote_rate_1s",
+    "trade_to_order_1s", "ret_1s", "ret_10s", "rv_1m", "locked_crossed", "large_trade",
+)
+LOG_INPUTS: tuple[str, ...] = (
+    "spread_bps", "depth5_bid", "depth5_ask", "trade_count", "volume", "quote_updates",
+    "quote_rate_1s", "trade_to_order_1s",
+)
+SIGNED_LOG_INPUTS: tuple[str, ...] = ("signed_volume",)
+# Order-level inputs of the boosted trees (order-feature query columns); ``log_qty`` and
+# ``is_market`` are added by jaxmodels.data from the order itself.
+ORDER_INPUTS: tuple[str, ...] = (
+    "log_qty", "is_market", "qty_over_avg_trade", "qty_over_vol_20m", "notional",
+    "price_dev_bps", "price_dev_vol", "cross_bps", "qty_z", "price_z",
+    "qty_over_trader_median", "qty_over_depth5", "anomaly_score",
+)
+
+
+class _Conf:
+    """Mixin: plain-dict round trip that rejects unknown fields."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            out[f.name] = v.to_dict() if isinstance(v, _Conf) else (
+                list(v) if isinstance(v, tuple) else v)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]):
+        fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(d) - set(fields))
+        if unknown:
+            raise ModelError(MSG_UNKNOWN_FIELDS.format(cls=cls.__name__, names=unknown))
+        kw = {}
+        for k, v in d.items():
+            sub = _SUB.get((cls.__name__, k))
+            kw[k] = sub.from_dict(v) if sub and isinstance(v, dict) else (
+                tuple(v) if isinstance(v, list) else v)
+        return cls(**kw)
+
+
+def _check(cls: str, name: str, value: Any, ok: bool, why: str) -> None:
+    if not ok:
+        raise ModelError(MSG_BAD_VALUE.format(cls=cls, name=name, value=value, why=why))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VAEConfig(_Conf):
+    """Layer-2 VAE: architecture, training and tier quantiles.
+
+    ``tier_quantiles`` are the quantiles of the smoothed score on held-out normal data that
+    open ELEVATED, HIGH_ALERT and CRITICAL. ``ewma_half_life`` is in buckets (100 ms each by
+    default). ``score`` is ``recon`` (reconstruction error) or ``nelbo`` (negative ELBO).
+    """
+
+    inputs: tuple[str, ...] = MARKET_INPUTS
+    hidden: int = 64
+    latent: int = 6
+    beta: float = 1.0
+    learning_rate: float = 2e-3
+    batch_size: int = 1024
+    epochs: int = 4
+    max_steps: int = 3000
+    holdout_fraction: float = 0.25
+    score: str = "recon"
+    ewma_half_life: float = 10.0
+    clip_sigma: float = 30.0
+    tier_quantiles: tuple[float, float, float] = (0.995, 0.9995, 0.99995)
+    score_batch: int = 4096
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        n = "VAEConfig"
+        _check(n, "score", self.score, self.score in ("recon", "nelbo"), "recon or nelbo")
+        q = self.tier_quantiles
+        _check(n, "tier_quantiles", q, len(q) == 3 and 0 < q[0] < q[1] < q[2] < 1,
+               "three increasing quantiles in (0, 1)")
+        _check(n, "ewma_half_life", self.ewma_half_life, self.ewma_half_life >= 0, ">= 0")
+        _check(n, "holdout_fraction", self.holdout_fraction,
+               0 < self.holdout_fraction < 1, "in (0, 1)")
+        for k in ("hidden", "latent", "batch_size", "epochs", "max_steps", "score_batch"):
+            _check(n, k, getattr(self, k), getattr(self, k) >= 1, ">= 1")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GBDTConfig(_Conf):
+    """Layer-1 boosted oblivious trees: ``depth`` levels per tree, ``n_bins`` histogram bins
+    per feature (bin 0 holds missing values), ``target_fpr`` on valid validation orders."""
+
+    inputs: tuple[str, ...] = ORDER_INPUTS
+    n_bins: int = 64
+    depth: int = 4
+    max_trees: int = 120
+    learning_rate: float = 0.2
+    l2: float = 1.0
+    min_hess: float = 1e-3
+    early_stopping_rounds: int = 15
+    valid_fraction: float = 0.3
+    target_fpr: float = 0.001
+    pos_weight: float = 5.0
+    infer_batch: int = 65536
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        n = "GBDTConfig"
+        _check(n, "n_bins", self.n_bins, 4 <= self.n_bins <= 256, "in [4, 256]")
+        _check(n, "depth", self.depth, 1 <= self.depth <= 10, "in [1, 10]")
+        _check(n, "target_fpr", self.target_fpr, 0 < self.target_fpr < 1, "in (0, 1)")
+        _check(n, "valid_fraction", self.valid_fraction, 0 < self.valid_fraction < 1, "(0, 1)")
+        for k in ("max_trees", "early_stopping_rounds", "infer_batch"):
+            _check(n, k, getattr(self, k), getattr(self, k) >= 1, ">= 1")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StaticCaps(_Conf):
+    """The static floor (same meaning as ``enforcer/static_limits.toml`` [defaults])."""
+
+    max_order_qty: int = 10_000
+    max_notional: float = 2_000_000.0
+    price_band_bps: float = 500.0
+    max_position: int = 100_000
+    fat_finger_multiple: float = 25.0
+
+    @classmethod
+    def from_toml(cls, path: str | pathlib.Path = STATIC_TOML, sym: str | None = None) -> StaticCaps:
+        """Caps from the enforcer's static rule set (per-symbol override if ``sym`` is listed);
+        the defaults of this class when the file is absent."""
+        path = pathlib.Path(path)
+        if not path.exists():
+            return cls()
+        doc = tomllib.loads(path.read_text())
+        d = dict(doc.get("defaults", {}))
+        if sym is not None:
+            d.update(doc.get("symbols", {}).get(sym, {}))
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CalibConfig(_Conf):
+    """Calibrator: tier multipliers (NORMAL, ELEVATED, HIGH_ALERT, CRITICAL) applied to the
+    static caps and to the market-scaled limits; the dynamic value is then clipped to the cap.
+
+    ``depth_mult``: max order qty <= depth_mult x min(top-5 bid, ask depth) lots.
+    ``band_sigmas``: price band >= band_sigmas x 1-minute move (rv_1m x sqrt(60 s)) + spread.
+    ``halt_move_bps``: a CRITICAL tier with |10 s return| beyond this trips the breaker
+    (HALTED, latched until an operator resets it).
+    """
+
+    qty_mult: tuple[float, float, float, float] = (1.0, 0.5, 0.1, 0.02)
+    position_mult: tuple[float, float, float, float] = (1.0, 0.5, 0.2, 0.05)
+    band_mult: tuple[float, float, float, float] = (1.0, 0.8, 0.6, 0.4)
+    fat_finger_mult: tuple[float, float, float, float] = (0.4, 0.3, 0.2, 0.12)
+    depth_mult: float = 20.0
+    min_order_qty: int = 1
+    band_sigmas: float = 8.0
+    min_band_bps: float = 20.0
+    min_fat_finger: float = 2.0
+    halt_move_bps: float = 300.0
+    reducing_tier: str = "CRITICAL"
+    rel_change: float = 0.2
+    strategies: tuple[str, ...] = ("*",)
+    drift_fallback: bool = True
+    caps: StaticCaps = StaticCaps()
+
+    def __post_init__(self) -> None:
+        n = "CalibConfig"
+        for k in ("qty_mult", "position_mult", "band_mult", "fat_finger_mult"):
+            v = getattr(self, k)
+            _check(n, k, v, len(v) == 4 and all(0 <= x <= 1 for x in v), "4 values in [0, 1]")
+        _check(n, "reducing_tier", self.reducing_tier, self.reducing_tier in TIERS, str(TIERS))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DriftConfig(_Conf):
+    """Concept drift: per-feature KS statistic and PSI (10 quantile bins) vs the training
+    window; a feature drifts when KS > ``ks_max`` or PSI > ``psi_max``."""
+
+    ks_max: float = 0.2
+    psi_max: float = 0.25
+    score_psi_max: float = 0.25
+    max_drifting_features: int = 3
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ModelsConfig(_Conf):
+    """Everything of the model layer: registry root and the parts above."""
+
+    root: str = "data/models"
+    vae: VAEConfig = VAEConfig()
+    gbdt: GBDTConfig = GBDTConfig()
+    calib: CalibConfig = CalibConfig()
+    drift: DriftConfig = DriftConfig()
+
+
+_SUB = {
+    ("CalibConfig", "caps"): StaticCaps,
+    ("ModelsConfig", "vae"): VAEConfig,
+    ("ModelsConfig", "gbdt"): GBDTConfig,
+    ("ModelsConfig", "calib"): CalibConfig,
+    ("ModelsConfig", "drift"): DriftConfig,
+}

@@ -1,0 +1,216 @@
+"""Glue between the store, the models, the registry and the calibrator.
+
+``fit_market`` / ``score_market``: layer 2 on ``MarketRows``; ``fit_orders`` /
+``order_inputs``: layer 1 on the order-input table; ``save_*`` / ``load_*``: registry round
+trips; ``publish``: score the newest buckets, write ``risk_scores`` and the changed
+``risk_limits`` rows (static rows when no market model is promoted).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pyarrow as pa
+
+from jaxmodels import calibrate, gbdt, vae
+from jaxmodels.config import (
+    LOG_INPUTS,
+    SIGNED_LOG_INPUTS,
+    CalibConfig,
+    GBDTConfig,
+    ModelsConfig,
+    VAEConfig,
+)
+from jaxmodels.data import MarketRows, event_mask, events, market_rows, scores_table, to_matrix
+from jaxmodels.prep import Norm, apply_norm, fit_norm
+from jaxmodels.registry import Registry, flatten, unflatten
+
+NORMAL_MARGIN_BEFORE_NS = 60_000_000_000  # rows this close to an event are not "normal"
+NORMAL_MARGIN_AFTER_NS = 300_000_000_000
+GLOBAL = "*"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MarketModel:
+    """Layer 2: the VAE, its per-symbol normalisers (``"*"`` for unseen symbols) and inputs."""
+
+    anomaly: vae.AnomalyModel
+    norms: dict[str, Norm]
+    inputs: tuple[str, ...]
+
+    def standardise(self, rows: MarketRows) -> np.ndarray:
+        out = np.empty(rows.x.shape, np.float32)
+        for i, s in enumerate(rows.syms):
+            m = rows.code == i
+            out[m] = apply_norm(rows.x[m], self.norms.get(s, self.norms[GLOBAL]),
+                                self.anomaly.config.clip_sigma)
+        return out
+
+    def score(self, rows: MarketRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(raw float64[n], smoothed float64[n], tier int8[n]) for rows sorted by (sym, ts)."""
+        raw = self.anomaly.raw_scores(self.standardise(rows))
+        sm = self.anomaly.smooth(raw, rows.code)
+        return raw, sm, self.anomaly.tiers(sm)
+
+
+def masks(inputs: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    return (np.array([n in LOG_INPUTS for n in inputs]),
+            np.array([n in SIGNED_LOG_INPUTS for n in inputs]))
+
+
+def normal_mask(rows: MarketRows, evs: list[dict]) -> np.ndarray:
+    """bool[n]: rows outside every labelled event (with margins); all rows without labels."""
+    return ~event_mask(rows, evs, before_ns=NORMAL_MARGIN_BEFORE_NS,
+                       after_ns=NORMAL_MARGIN_AFTER_NS)
+
+
+def fit_market(rows: MarketRows, normal: np.ndarray,
+               cfg: VAEConfig) -> tuple[MarketModel, dict]:
+    """Fit normalisers and the VAE on the normal rows of ``rows``."""
+    lm, sm = masks(cfg.inputs)
+    norms = {GLOBAL: fit_norm(rows.x[normal], lm, sm)}
+    for i, s in enumerate(rows.syms):
+        m = normal & (rows.code == i)
+        if m.sum() >= 100:
+            norms[s] = fit_norm(rows.x[m], lm, sm)
+    mm = MarketModel(anomaly=vae.AnomalyModel(params={}, config=cfg, n_features=len(cfg.inputs),
+                                              thresholds=np.full(3, np.inf)),
+                     norms=norms, inputs=cfg.inputs)
+    xs = mm.standardise(rows)
+    model, metrics = vae.fit(xs[normal], rows.code[normal], cfg)
+    metrics["training_window"] = {"start_ns": int(rows.ts.min()), "end_ns": int(rows.ts.max())}
+    return dataclasses.replace(mm, anomaly=model), metrics
+
+
+# -- layer 1 ---------------------------------------------------------------------------------
+def order_inputs(orders: pa.Table, cfg: GBDTConfig, scores: tuple | None = None) -> np.ndarray:
+    """float32[n, F] tree inputs; ``scores`` = (ts, sym, smoothed) overrides the stored
+    ``anomaly_score`` with in-memory scores (as of each order, no look-ahead)."""
+    x = to_matrix(orders, cfg.inputs)
+    if scores is not None and "anomaly_score" in cfg.inputs:
+        x[:, cfg.inputs.index("anomaly_score")] = asof_scores(orders, *scores)
+    return x
+
+
+def asof_scores(orders: pa.Table, ts: np.ndarray, sym: np.ndarray, sm: np.ndarray) -> np.ndarray:
+    """Latest score at or before each order of its symbol (NaN when none)."""
+    ots = orders.column("ts_ns").to_numpy()
+    osym = np.asarray(orders.column("sym").to_pylist(), object)
+    out = np.full(len(ots), np.nan, np.float32)
+    for s in set(osym.tolist()):
+        m, r = osym == s, sym == s
+        t, v = ts[r], sm[r]
+        if not len(t):
+            continue
+        i = np.searchsorted(t, ots[m], side="right") - 1
+        out[m] = np.where(i >= 0, v[np.maximum(i, 0)], np.nan)
+    return out
+
+
+def labels(orders: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """(is_error bool[n], labelled bool[n])."""
+    lab = orders.column("is_error")
+    known = ~np.asarray(lab.is_null().to_numpy(zero_copy_only=False))
+    y = np.asarray(lab.fill_null(False).to_numpy(zero_copy_only=False), bool)
+    return y, known
+
+
+# -- registry round trips ---------------------------------------------------------------------
+def save_market(reg: Registry, mm: MarketModel, metrics: dict) -> str:
+    a = mm.anomaly
+    return reg.save("vae", {f"params/{k}": v for k, v in flatten(a.params).items()}, {
+        "inputs": list(mm.inputs), "config": a.config.to_dict(),
+        "normalisation": {s: n.to_dict() for s, n in mm.norms.items()},
+        "thresholds": [float(t) for t in a.thresholds],
+        "training_window": metrics.get("training_window"),
+        "metrics": {k: v for k, v in metrics.items() if k != "training_window"}})
+
+
+def load_market(reg: Registry, mid: str) -> MarketModel:
+    arrays, man = reg.load(mid)
+    params = unflatten({k.split("/", 1)[1]: v for k, v in arrays.items()})
+    cfg = VAEConfig.from_dict(man["config"])
+    a = vae.AnomalyModel(params=params, config=cfg, n_features=len(man["inputs"]),
+                         thresholds=np.asarray(man["thresholds"], np.float64))
+    return MarketModel(anomaly=a, norms={s: Norm.from_dict(d) for s, d in
+                                         man["normalisation"].items()},
+                       inputs=tuple(man["inputs"]))
+
+
+def save_trees(reg: Registry, tm: gbdt.TreeModel, metrics: dict, window: dict | None) -> str:
+    return reg.save("gbdt", {"feat": tm.feat, "thr": tm.thr, "leaf": tm.leaf}, {
+        "inputs": list(tm.config.inputs), "config": tm.config.to_dict(), "base": tm.base,
+        "threshold": tm.threshold, "n_trees": tm.n_trees, "normalisation": None,
+        "training_window": window, "metrics": metrics})
+
+
+def load_trees(reg: Registry, mid: str) -> gbdt.TreeModel:
+    arrays, man = reg.load(mid)
+    return gbdt.TreeModel(feat=arrays["feat"], thr=arrays["thr"], leaf=arrays["leaf"],
+                          base=float(man["base"]), threshold=float(man["threshold"]),
+                          config=GBDTConfig.from_dict(man["config"]), n_trees=man["n_trees"])
+
+
+# -- publishing -------------------------------------------------------------------------------
+def limits_for(rows: MarketRows, sm: np.ndarray, tier: np.ndarray, cfg: CalibConfig,
+               version: str, in_force: dict | None = None, loosen_after: int = 50) -> pa.Table:
+    """Changed ``risk_limits`` rows of every symbol in ``rows``."""
+    in_force = in_force or {}
+    parts = []
+    for i, s in enumerate(rows.syms):
+        m = rows.code == i
+        if not m.any():
+            continue
+        parts.append(calibrate.calibrate_symbol(
+            rows.ts[m], s, {k: v[m] for k, v in rows.ctx.items()}, tier[m], sm[m], cfg,
+            model_version=version, loosen_after=loosen_after, last=in_force.get(s)))
+    return pa.concat_tables(parts) if parts else calibrate.static_rows(0, [], cfg, "")
+
+
+def publish(store, reg: Registry, cfg: ModelsConfig, *, since: int, until: int) -> dict:
+    """Score buckets in (since, until] with the promoted VAE and write scores and changed
+    limits; with no promoted model write static limits where they are not already in force.
+    Returns counts written."""
+    latest = {(r["sym"], r["strategy"]): r for r in store.latest_limits().to_pylist()}
+    mid = reg.promoted("vae")
+    if mid is None:
+        syms = [r["sym"] for r in store.query("SELECT DISTINCT sym FROM features ORDER BY 1")
+                .to_pylist()]
+        rows = calibrate.static_rows(int(until), syms, cfg.calib, "static: no promoted model")
+        keep = [i for i, r in enumerate(rows.to_pylist())
+                if latest.get((r["sym"], r["strategy"]), {}).get("model_version") != "static"]
+        rows = rows.take(keep)
+        return {"scores": 0, "limits": store.append_limits(rows) if rows.num_rows else 0,
+                "model": None}
+    mm = load_market(reg, mid)
+    rows = market_rows(store, mm.inputs, since, until)
+    _, sm, tier = mm.score(rows)
+    n_scores = store.ingest("risk_scores", scores_table(rows.ts, rows.sym, sm, tier, mid),
+                            session=None) if len(rows.ts) else 0
+    in_force = {s: r for (s, st), r in latest.items() if st == "*" and r["model_version"] == mid}
+    lim = limits_for(rows, sm, tier, cfg.calib, mid, in_force)
+    return {"scores": n_scores, "limits": store.append_limits(lim) if lim.num_rows else 0,
+            "model": mid}
+
+
+def train_and_register(store, reg: Registry, cfg: ModelsConfig, *, since: int,
+                       until: int) -> dict:
+    """Train both layers on (since, until] of the store; save both; return ids and metrics."""
+    from jaxmodels.data import order_rows
+
+    rows = market_rows(store, cfg.vae.inputs, since, until)
+    normal = normal_mask(rows, events(store))
+    mm, mmet = fit_market(rows, normal, cfg.vae)
+    vid = save_market(reg, mm, mmet)
+    _, sm, _ = mm.score(rows)
+    orders = order_rows(store, since, until)
+    y, known = labels(orders)
+    out = {"vae": vid, "vae_metrics": {k: v for k, v in mmet.items() if k != "history"}}
+    if known.sum() and y[known].any():
+        x = order_inputs(orders, cfg.gbdt, (rows.ts, rows.sym, sm))[known]
+        tm, tmet = gbdt.fit(x, y[known], cfg.gbdt)
+        out["gbdt"] = save_trees(reg, tm, {k: v for k, v in tmet.items() if k != "curve"},
+                                 mmet["training_window"])
+        out["gbdt_metrics"] = {k: v for k, v in tmet.items() if k != "curve"}
+    return out

@@ -1,0 +1,200 @@
+"""Layer 2, market anomaly: a VAE over standardised market-state vectors.
+
+Pure functions of (params, batch, rng). ``x`` is float32[B, F] standardised inputs and
+``mask`` float32[B] (1 = real row, 0 = padding). Per-row scores are in nats-like units:
+``recon`` = 0.5 * squared reconstruction error of the posterior mean; ``nelbo`` adds the KL.
+Training data are market states of periods labelled normal; tiers are quantiles of the
+EWMA-smoothed score on held-out normal rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Callable
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from flax.training import train_state
+
+from jaxmodels.config import TIERS, VAEConfig
+from jaxmodels.errors import MSG_FEW_ROWS, MSG_NO_ROWS, FewSamplesWarning, ModelError
+from jaxmodels.prep import alpha_from_half_life, ewma_grouped, pad_rows
+
+
+class VAE(nn.Module):
+    """Gaussian encoder / unit-variance Gaussian decoder, two hidden layers each."""
+
+    features: int
+    hidden: int = 64
+    latent: int = 6
+
+    def setup(self) -> None:
+        self.enc1, self.enc2 = nn.Dense(self.hidden), nn.Dense(self.hidden)
+        self.mu, self.logvar = nn.Dense(self.latent), nn.Dense(self.latent)
+        self.dec1, self.dec2 = nn.Dense(self.hidden), nn.Dense(self.hidden)
+        self.out = nn.Dense(self.features)
+
+    def encode(self, x):
+        h = nn.gelu(self.enc2(nn.gelu(self.enc1(x))))
+        return self.mu(h), jnp.clip(self.logvar(h), -10.0, 5.0)
+
+    def decode(self, z):
+        return self.out(nn.gelu(self.dec2(nn.gelu(self.dec1(z)))))
+
+    def __call__(self, x, rng):
+        mu, logvar = self.encode(x)
+        z = mu + jnp.exp(0.5 * logvar) * jax.random.normal(rng, mu.shape)
+        return self.decode(z), mu, logvar
+
+
+class TrainState(train_state.TrainState):
+    """The whole training state, one frozen pytree (``.replace`` to change it)."""
+
+    beta: float = dataclasses.field(default=1.0, metadata={"pytree_node": False})
+
+
+def _kl(mu, logvar):
+    return 0.5 * jnp.sum(jnp.exp(logvar) + mu**2 - 1.0 - logvar, axis=-1)
+
+
+def loss_fn(params, apply_fn: Callable, batch: dict, rng, beta: float):
+    """Masked mean negative ELBO of a batch; returns (loss, metrics)."""
+    x, mask = batch["x"], batch["mask"]
+    xhat, mu, logvar = apply_fn({"params": params}, x, rng)
+    recon = 0.5 * jnp.sum((x - xhat) ** 2, axis=-1)
+    kl = _kl(mu, logvar)
+    n = jnp.maximum(mask.sum(), 1.0)
+    loss = jnp.sum((recon + beta * kl) * mask) / n
+    return loss, {"loss": loss, "recon": jnp.sum(recon * mask) / n, "kl": jnp.sum(kl * mask) / n}
+
+
+@jax.jit
+def train_step(state: TrainState, batch: dict, rng) -> tuple[TrainState, dict]:
+    """One optimiser step on ``batch`` ({"x": f32[B, F], "mask": f32[B]})."""
+    grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
+    (_, metrics), grads = grad_fn(state.params, state.apply_fn, batch, rng, state.beta)
+    return state.apply_gradients(grads=grads), metrics
+
+
+def make_scorer(model: VAE, kind: str) -> Callable:
+    """A jit-compiled ``score(params, x) -> f32[B]`` (deterministic: posterior mean)."""
+
+    def score(params, x):
+        mu, logvar = model.apply({"params": params}, x, method=VAE.encode)
+        xhat = model.apply({"params": params}, mu, method=VAE.decode)
+        recon = 0.5 * jnp.sum((x - xhat) ** 2, axis=-1)
+        return recon + _kl(mu, logvar) if kind == "nelbo" else recon
+
+    return jax.jit(score)
+
+
+def init_state(config: VAEConfig, n_features: int, rng) -> TrainState:
+    model = VAE(features=n_features, hidden=config.hidden, latent=config.latent)
+    params = model.init(rng, jnp.zeros((1, n_features), jnp.float32), rng)["params"]
+    tx = optax.adamw(config.learning_rate, weight_decay=1e-5)
+    return TrainState.create(apply_fn=model.apply, params=params, tx=tx, beta=config.beta)
+
+
+def train(x: np.ndarray, config: VAEConfig) -> tuple[dict, list[dict]]:
+    """Fit on standardised normal rows float32[n, F]; return (params, per-epoch metrics)."""
+    n, f = x.shape
+    if n == 0:
+        raise ModelError(MSG_NO_ROWS.format(what="normal market-state", action="train on"))
+    if n < 10 * config.batch_size:
+        warnings.warn(MSG_FEW_ROWS.format(n=n, what="normal market-state", action="train on"),
+                      FewSamplesWarning, stacklevel=2)
+    key = jax.random.PRNGKey(config.seed)
+    key, k0 = jax.random.split(key)
+    state = init_state(config, f, k0)
+    bs = config.batch_size
+    perm_rng = np.random.default_rng(config.seed)
+    history, steps = [], 0
+    for epoch in range(config.epochs):
+        order = perm_rng.permutation(n)
+        xp, _ = pad_rows(x[order], bs)
+        mask = np.zeros(len(xp), np.float32)
+        mask[:n] = 1.0
+        acc = []
+        for i in range(0, len(xp), bs):
+            key, k = jax.random.split(key)
+            batch = {"x": xp[i:i + bs], "mask": mask[i:i + bs]}
+            state, m = train_step(state, batch, k)
+            acc.append(m)
+            steps += 1
+            if steps >= config.max_steps:
+                break
+        history.append({"epoch": epoch, **{k: float(np.mean([float(a[k]) for a in acc]))
+                                            for k in acc[0]}})
+        if steps >= config.max_steps:
+            break
+    return jax.device_get(state.params), history
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AnomalyModel:
+    """A trained VAE with its tier thresholds (3 increasing smoothed-score cut-offs)."""
+
+    params: dict
+    config: VAEConfig
+    n_features: int
+    thresholds: np.ndarray  # float64[3]
+
+    @property
+    def scorer(self) -> Callable:
+        return _scorer(self.n_features, self.config.hidden, self.config.latent, self.config.score)
+
+    def raw_scores(self, x: np.ndarray) -> np.ndarray:
+        """Unsmoothed scores float64[n] of standardised rows float32[n, F], in padded batches."""
+        bs = self.config.score_batch
+        xp, n = pad_rows(np.asarray(x, np.float32), bs)
+        score = self.scorer
+        parts = [np.asarray(score(self.params, xp[i:i + bs])) for i in range(0, len(xp), bs)]
+        return np.concatenate(parts)[:n].astype(np.float64) if parts else np.zeros(0)
+
+    def smooth(self, raw: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """EWMA per symbol (rows sorted by symbol then time)."""
+        return ewma_grouped(raw, groups, alpha_from_half_life(self.config.ewma_half_life))
+
+    def tiers(self, smoothed: np.ndarray) -> np.ndarray:
+        """Tier index int8[n]: 0 NORMAL .. 3 CRITICAL."""
+        return np.searchsorted(self.thresholds, smoothed, side="right").astype(np.int8)
+
+
+_SCORERS: dict[tuple, Callable] = {}
+
+
+def _scorer(f: int, hidden: int, latent: int, kind: str) -> Callable:
+    key = (f, hidden, latent, kind)
+    if key not in _SCORERS:
+        _SCORERS[key] = make_scorer(VAE(features=f, hidden=hidden, latent=latent), kind)
+    return _SCORERS[key]
+
+
+def fit(x: np.ndarray, groups: np.ndarray, config: VAEConfig) -> tuple[AnomalyModel, dict]:
+    """Train on normal rows and set tier thresholds on a held-out tail of each symbol.
+
+    ``x`` float32[n, F] standardised, rows sorted by (symbol, time); ``groups`` int[n] symbol
+    codes. The last ``holdout_fraction`` of each symbol's rows is held out (time order, so
+    the thresholds see unseen minutes). Returns the model and its metrics.
+    """
+    hold = np.zeros(len(x), bool)
+    cut = np.flatnonzero(groups[1:] != groups[:-1]) + 1
+    for a, b in zip(np.r_[0, cut], np.r_[cut, len(x)], strict=True):
+        hold[b - int(round((b - a) * config.holdout_fraction)):b] = True
+    params, history = train(x[~hold], config)
+    model = AnomalyModel(params=params, config=config, n_features=x.shape[1],
+                         thresholds=np.full(3, np.inf))
+    raw = model.raw_scores(x[hold])
+    sm = model.smooth(raw, groups[hold])
+    thr = np.quantile(sm, config.tier_quantiles) if len(sm) else np.full(3, np.inf)
+    thr = np.maximum.accumulate(thr + np.arange(3) * 1e-9)
+    model = dataclasses.replace(model, thresholds=thr)
+    metrics = {"train_rows": int((~hold).sum()), "holdout_rows": int(hold.sum()),
+               "final_loss": history[-1]["loss"], "history": history,
+               "thresholds": dict(zip(TIERS[1:], map(float, thr), strict=True)),
+               "holdout_score_median": float(np.median(sm)) if len(sm) else None}
+    return model, metrics
