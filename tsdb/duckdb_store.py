@@ -121,6 +121,7 @@ class DuckDBStore(Store):
         check_rows(table, batch, sess)
         if batch.num_rows == 0:
             return 0
+        batch = _as_string_views(batch)
         with self._lock:
             self._check_open()
             con = self._con
@@ -165,3 +166,10 @@ class DuckDBStore(Store):
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The raw DuckDB connection, for analysts and benchmarks (not thread-safe)."""
         return self._con
+
+
+def _as_string_views(batch: pa.Table) -> pa.Table:
+    """Cast text columns to Arrow ``string_view``: DuckDB ingests those about twice as fast
+    as plain ``string`` columns (measured in bench/bench_store.py)."""
+    cols = [c.cast(pa.string_view()) if pa.types.is_string(c.type) else c for c in batch.columns]
+    return pa.Table.from_arrays(cols, names=batch.column_names)
