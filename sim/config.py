@@ -58,15 +58,15 @@ class SimConfig:
     refill_lots: float = 150.0  # a side thinner than this (lots) gets extra limit inflow
     refill_boost: float = 4.0  # max extra limit inflow multiple on an empty side
     # --- latent state ---
-    vol_of_vol: float = 0.5  # stationary sd of the log-activity factor
-    vol_half_life_s: float = 600.0  # half-life of the log-activity factor
+    vol_of_vol: float = 0.4  # stationary sd of the log-activity factor
+    vol_half_life_s: float = 300.0  # half-life of the log-activity factor
     common_vol_share: float = 0.5  # share of the log-activity variance common to all symbols
     flow_imbalance: float = 0.25  # max shift of P(market buy) away from 0.5
     flow_half_life_s: float = 60.0  # half-life of the order-flow imbalance factor
     common_flow_share: float = 0.5  # share of the imbalance variance common to all symbols
     # --- intraday U-shape: 1 + open_amp*exp(-t/tau) + close_amp*exp(-(390-t)/tau) ---
-    u_open_amp: float = 2.0
-    u_close_amp: float = 1.5
+    u_open_amp: float = 3.0
+    u_close_amp: float = 3.0
     u_tau_minutes: float = 20.0
     # --- OMS flow of the firm ---
     oms_orders_per_min: float = 15.0  # per symbol, midday baseline

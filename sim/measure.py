@@ -89,7 +89,7 @@ def minute_bars(tables: dict[str, pa.Table], sym: str, open_ns: int, tick: float
     ret = lm[per_min::per_min] - lm[:-1:per_min]
     r1 = np.diff(lm[::per_s])
     rv = np.sqrt((r1[: n_min * 60].reshape(n_min, 60) ** 2).sum(1))
-    spread = (bk.ask_px[:, 0] - bk.bid_px[:, 0]) / tick
+    spread = np.rint((bk.ask_px[:, 0] - bk.bid_px[:, 0]) / tick)
     spread = np.where(np.isfinite(spread), spread, np.nan)[1 : n_min * per_min + 1]
     spread_m = np.nanmean(spread.reshape(n_min, per_min), axis=1)
     depth = bk.bid_sz[1 : n_min * per_min + 1, :5].sum(1).reshape(n_min, per_min).mean(1)

@@ -21,7 +21,7 @@ LARGE_QTY = 200
 # flash-crash phases, seconds after onset
 DROP_END_S = 30.0
 STRESS_END_S = 60.0
-RECOVERY_END_S = 240.0
+RECOVERY_END_S = 180.0
 SELLER_END_S = 25.0
 
 
@@ -97,9 +97,9 @@ def _flash_crash(
     phases = (
         # window, limit_bid, limit_ask, cancel_bid, cancel_ask, place, dmin_bid, dmin_ask,
         # market, p_buy
-        (drop, 12.0, 12.0, 45.0, 22.0, 3.0 * scale, 4, 3, 0.6, 0.15),
-        (stress, 4.0, 4.0, 8.0, 8.0, 2.0 * scale, 3, 3, 0.6, 0.55),
-        (recov, 1.0, 1.0, 1.5, 1.5, 1.5, 1, 1, 1.5, 0.72),
+        (drop, 12.0, 12.0, 45.0, 22.0, 1.5 * scale, 4, 3, 0.35, 0.2),
+        (stress, 4.0, 4.0, 8.0, 8.0, 2.0 * scale, 3, 3, 0.4, 0.55),
+        (recov, 1.0, 1.0, 1.5, 1.5, 1.5, 1, 2, 1.5, 0.6),
     )
     for w, lb, la, cb, ca, pl, mdb, mda, mk, pb in phases:
         reg.limit_bid[w] *= lb
