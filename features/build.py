@@ -13,7 +13,7 @@ import datetime as dt
 
 import pyarrow as pa
 
-from features.config import FeatureConfig
+from features.config import DEFAULT_CONFIG, FeatureConfig
 from tsdb.config import NS_PER_DAY
 from tsdb.store import Store
 
@@ -54,7 +54,7 @@ def market_state(
 
 
 def build(
-    store: Store, config: FeatureConfig = FeatureConfig(), *, since_ns: int | None = None,
+    store: Store, config: FeatureConfig = DEFAULT_CONFIG, *, since_ns: int | None = None,
     until_ns: int | None = None,
 ) -> BuildReport:
     """Extend ``features`` with every complete bucket after the last stored one per symbol.

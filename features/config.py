@@ -40,8 +40,8 @@ class FeatureConfig:
             raise FeatureError(MSG_BAD_BUCKET.format(w=w))
         if self.trader_history < 1 or not 1 <= self.trader_min_history <= self.trader_history:
             raise FeatureError("need 1 <= trader_min_history <= trader_history")
-        if self.max_grid_rows < 10_000:
-            raise FeatureError("max_grid_rows must be >= 10000")
+        if self.max_grid_rows < 1_000:
+            raise FeatureError("max_grid_rows must be >= 1000")
 
     # windows in buckets --------------------------------------------------------------------
     @property
@@ -76,3 +76,6 @@ class FeatureConfig:
         if "session" in kw and isinstance(kw["session"], dict):
             kw["session"] = Session.from_dict(kw["session"])
         return cls(**kw)
+
+
+DEFAULT_CONFIG = FeatureConfig()

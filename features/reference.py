@@ -50,11 +50,8 @@ def market_state_ref(
     return out
 
 
-def _one_sym(sym, trades, quotes, book, t0, w, n_k, kk, n1s, n10s, n1m) -> dict[str, list]:
-    ws = w / 1e9
-    tc = [0] * n_k
-    vol = [0] * n_k
-    sv = [0] * n_k
+def _trade_buckets(sym, trades, t0, w, n_k, kk):
+    tc, vol, sv = [0] * n_k, [0] * n_k, [0] * n_k
     mx: list = [None] * n_k
     sizes_by_min: dict[int, list[int]] = {}
     lo_min = (t0 - w) // MINUTE_NS * MINUTE_NS - MINUTE_NS
@@ -75,7 +72,10 @@ def _one_sym(sym, trades, quotes, book, t0, w, n_k, kk, n1s, n10s, n1m) -> dict[
     for k in range(n_k):
         thr = p95.get((t0 + (k - 1) * w) // MINUTE_NS - 1)
         large.append(bool(mx[k] is not None and thr is not None and mx[k] > thr))
+    return tc, vol, sv, large
 
+
+def _quote_buckets(sym, quotes, n_k, kk):
     nq = [0] * n_k
     last_q: list = [None] * n_k  # (ts, bid, ask)
     last_v: list = [None] * n_k  # (ts, mid)
@@ -86,8 +86,16 @@ def _one_sym(sym, trades, quotes, book, t0, w, n_k, kk, n1s, n10s, n1m) -> dict[
         if last_q[k] is None or r["ts"] >= last_q[k][0]:
             last_q[k] = (r["ts"], r["bid"], r["ask"])
         b, a = r["bid"], r["ask"]
-        if b is not None and a is not None and b < a and (last_v[k] is None or r["ts"] >= last_v[k][0]):
+        valid = b is not None and a is not None and b < a
+        if valid and (last_v[k] is None or r["ts"] >= last_v[k][0]):
             last_v[k] = (r["ts"], (b + a) / 2)
+    return nq, last_q, last_v
+
+
+def _one_sym(sym, trades, quotes, book, t0, w, n_k, kk, n1s, n10s, n1m) -> dict[str, list]:
+    ws = w / 1e9
+    tc, vol, sv, large = _trade_buckets(sym, trades, t0, w, n_k, kk)
+    nq, last_q, last_v = _quote_buckets(sym, quotes, n_k, kk)
     last_b: list = [None] * n_k
     for r in book.to_pylist():
         if r["sym"] != sym or (k := kk(r["ts"])) is None:
@@ -180,3 +188,86 @@ def _rolling_corr(x: list, y: list, n: int) -> list:
         if sxx > 0 and syy > 0:
             out[k] = max(-1.0, min(1.0, float(da @ db) / math.sqrt(sxx * syy)))
     return out
+
+
+def order_features_ref(
+    orders: list[dict], features: list[dict], risk_scores: list[dict], *, since: int, until: int,
+    open_offset_ns: int, n_hist: int, min_hist: int,
+) -> list[dict]:
+    """Rows of ``order_features.sql``; ``ts`` fields are UTC ns ints. ``open_offset_ns``
+    maps a UTC ts to ns since the session open of its day: ``secs = (ts - open_of_day)``,
+    with ``open_of_day = (ts - open_offset_ns) // day * day + open_offset_ns`` (fixed offset)."""
+    day = 86_400_000_000_000
+    orders = sorted(orders, key=lambda o: (o["ts"], o["order_id"]))
+    feats: dict[str, list[dict]] = {}
+    lo = since - 20 * MINUTE_NS
+    for f in sorted(features, key=lambda f: f["ts"]):
+        if lo <= f["ts"] <= until:
+            feats.setdefault(f["sym"], []).append(f)
+    out = []
+    for o in orders:
+        if not since < o["ts"] <= until:
+            continue
+        prev = [p for p in orders if p["trader"] == o["trader"] and p["sym"] == o["sym"]
+                and (p["ts"], p["order_id"]) < (o["ts"], o["order_id"])][-n_hist:]
+        fs = feats.get(o["sym"], [])
+        a = _asof(fs, o["ts"])
+        fresh = a is not None and a["ts"] >= o["ts"] - MINUTE_NS
+        mid = a["mid"] if fresh else None
+        bid = a["best_bid"] if fresh else None
+        ask = a["best_ask"] if fresh else None
+        rv = a["rv_1m"] if fresh else None
+        vol20 = _cum(fs, o["ts"], "volume") - _cum(fs, o["ts"] - 20 * MINUTE_NS, "volume")
+        vol5 = _cum(fs, o["ts"], "volume") - _cum(fs, o["ts"] - 5 * MINUTE_NS, "volume")
+        n5 = _cum(fs, o["ts"], "trade_count") - _cum(fs, o["ts"] - 5 * MINUTE_NS, "trade_count")
+        qty, px, sgn = o["qty"], o["price"], 1 if o["side"] == "B" else -1
+        qs = [p["qty"] for p in prev]
+        ps = [p["price"] for p in prev if p["price"] is not None]
+        rs = [r for r in risk_scores if r["sym"] == o["sym"] and r["ts"] <= o["ts"]]
+        row = {
+            "order_id": o["order_id"], "mid": mid,
+            "qty_over_avg_trade": qty / (vol5 / n5) if n5 and vol5 else None,
+            "qty_over_vol_20m": qty / vol20 if vol20 else None,
+            "notional": qty * (px if px is not None else mid) if (px or mid) else None,
+            "price_dev_bps": sgn * (px - mid) / mid * 1e4 if px and mid else None,
+            "price_dev_vol": (sgn * math.log(px / mid) / (rv * math.sqrt(60.0))
+                              if px and mid and rv else None),
+            "cross_bps": _cross(o["side"], px, bid, ask, mid),
+            "qty_z": _robust_z(qty, qs, min_hist),
+            "price_z": _robust_z(px, ps, min_hist) if px is not None else None,
+            "qty_over_trader_median": qty / float(np.median(qs)) if len(qs) >= min_hist else None,
+            "secs_since_open": (o["ts"] - ((o["ts"] - open_offset_ns) // day * day
+                                           + open_offset_ns)) / 1e9,
+            "anomaly_score": max(rs, key=lambda r: r["ts"])["anomaly_score"] if rs else None,
+        }
+        out.append(row)
+    return out
+
+
+def _asof(rows: list[dict], t: int) -> dict | None:
+    best = None
+    for r in rows:
+        if r["ts"] <= t:
+            best = r
+    return best
+
+
+def _cum(rows: list[dict], t: int, col: str) -> int:
+    return sum(r[col] for r in rows if r["ts"] <= t)
+
+
+def _cross(side, px, bid, ask, mid):
+    if px is None or mid is None:
+        return None
+    if side == "B":
+        return max(px - ask, 0) / mid * 1e4 if ask is not None else None
+    return max(bid - px, 0) / mid * 1e4 if bid is not None else None
+
+
+def _robust_z(x, hist: list, min_hist: int):
+    if len(hist) < min_hist:
+        return None
+    arr = np.array(hist, float)
+    med = float(np.median(arr))
+    mad = float(np.median(np.abs(arr - med)))
+    return (x - med) / (1.4826 * mad) if mad > 0 else None

@@ -62,6 +62,6 @@ def synth_day(
     return out
 
 
-def _fixed(a: np.ndarray, typ: pa.DataType = pa.int64()) -> pa.FixedSizeListArray:
-    flat = pa.array(np.ascontiguousarray(a).reshape(-1), typ)
+def _fixed(a: np.ndarray, typ: pa.DataType | None = None) -> pa.FixedSizeListArray:
+    flat = pa.array(np.ascontiguousarray(a).reshape(-1), typ or pa.int64())
     return pa.FixedSizeListArray.from_arrays(flat, a.shape[1])
