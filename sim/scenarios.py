@@ -113,7 +113,7 @@ def _flash_crash(
         reg.p_buy[w] = pb
     clip_t = [on]
     while True:
-        nxt = clip_t[-1] + rng.uniform(1.2, 2.5)
+        nxt = clip_t[-1] + rng.uniform(1.0, 2.0)
         if nxt > on + SELLER_END_S:
             break
         clip_t.append(nxt)
