@@ -106,3 +106,10 @@ def test_run_when_capacity_too_small_then_status_one():
                    150.0, 4.0, np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0, np.int64),
                    0.0, int(59e9), 100_000_000, 5, 5)
     assert out[0] == 1
+
+
+def test_run_when_called_again_with_same_types_then_no_recompilation():
+    _run(_busy_params(), seed=2, end_s=5.0)
+    n_sig = len(run_book.signatures)
+    _run(_busy_params(n_bins=30), seed=3, end_s=7.0)
+    assert len(run_book.signatures) == n_sig == 1
