@@ -16,6 +16,7 @@ inside a connection thread is counted, that connection is closed, the rest go on
 from __future__ import annotations
 
 import logging
+import select
 import socket
 import threading
 import time
@@ -134,7 +135,8 @@ class FixAcceptor:
 
     def _serve(self, conn: socket.socket) -> None:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn.settimeout(self.config.timer_interval.total_seconds())
+        conn.settimeout(self.config.send_timeout.total_seconds())  # a stuck reader
+        tick = self.config.timer_interval.total_seconds()
         cfg = self.config
         session = FixSession(comp_id=cfg.comp_id, send=conn.sendall, app=self.gateway,
                              clock=self._clock, begin_string=cfg.begin_string,
@@ -145,11 +147,11 @@ class FixAcceptor:
         try:
             alive = True
             while alive and not self._stopping.is_set():
-                try:
-                    data = conn.recv(RECV_BYTES)
-                except TimeoutError:
+                readable, _, _ = select.select([conn], [], [], tick)
+                if not readable:
                     alive = session.on_timer()
                     continue
+                data = conn.recv(RECV_BYTES)
                 if not data:
                     break
                 alive = session.on_bytes(data)

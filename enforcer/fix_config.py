@@ -41,6 +41,8 @@ class FixConfig:
     default_strategy: strategy of an order without Account (1).
     downstream: 'sim' (built-in exchange simulator) or 'none' (accepted orders stop here).
     timer_interval: how often idle sessions check heartbeats.
+    send_timeout: a counterparty that does not read our messages for this long is
+        disconnected (slow consumer).
     """
 
     host: str = "127.0.0.1"
@@ -55,6 +57,7 @@ class FixConfig:
     default_strategy: str = "default"
     downstream: str = "sim"
     timer_interval: timedelta = timedelta(milliseconds=500)
+    send_timeout: timedelta = timedelta(seconds=10)
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
