@@ -1,0 +1,102 @@
+"""Feature-query benchmarks (medians): one symbol-day of market state, and the incremental
+update of the newest 100 ms bucket for 100 symbols.
+
+Data: ``features.synthetic.synth_day`` (numpy; >= 5M book + quote + trade events for the day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import time
+
+from features import build as fb
+from features.config import FeatureConfig
+from features.synthetic import synth_day
+from tsdb import DEFAULT_SESSION, Store
+
+DAY = dt.date(2026, 6, 22)
+REPS = 5
+
+
+def _median(fn, reps: int = REPS, before=None) -> float:
+    times = []
+    for _ in range(reps):
+        if before is not None:
+            before()
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _row(metric, value, unit, goal, met, note) -> dict:
+    return {"bench": "features", "metric": metric, "value": float(value), "unit": unit,
+            "goal": goal, "met": bool(met), "note": note}
+
+
+def bench_day() -> list[dict]:
+    open_ns, close_ns = DEFAULT_SESSION.bounds_ns(DAY)
+    tables = synth_day(syms=["AAA"], start_ns=open_ns, seconds=23_400, quotes_per_s=110,
+                       trades_per_s=105, seed=1)
+    events = sum(t.num_rows for t in tables.values())
+    cfg = FeatureConfig(ref_sym="AAA")
+    with Store.from_conf("duckdb::path=:memory:", session=None) as store:
+        for name, tbl in tables.items():
+            store.ingest(name, tbl)
+        rows = []
+
+        def query():
+            rows.append(fb.market_state(store, cfg, t0=open_ns, t1=close_ns, emit_after=open_ns,
+                                        ref_sym="AAA").num_rows)
+
+        q = _median(query)
+        b = _median(lambda: fb.build(store, cfg),
+                    before=lambda: store.query("DELETE FROM features"), reps=3)
+    note = f"1 symbol, 6.5 h, {events:,} events, {rows[-1]:,} buckets"
+    return [
+        _row("market_state_symbol_day", q, "s", "<= 1.0 s", q <= 1.0, note + "; query only"),
+        _row("build_symbol_day", b, "s", "(info)", True, note + "; query + ingest into features"),
+    ]
+
+
+def bench_incremental() -> list[dict]:
+    open_ns, _ = DEFAULT_SESSION.bounds_ns(DAY)
+    syms = [f"S{i:03d}" for i in range(100)]
+    tables = synth_day(syms=syms, start_ns=open_ns, seconds=180, quotes_per_s=20,
+                       trades_per_s=10, seed=2)
+    cfg = FeatureConfig(ref_sym="S000")
+    w = cfg.bucket_ns
+    t1 = open_ns + 1799 * w
+    with Store.from_conf("duckdb::path=:memory:", session=None) as store:
+        for name, tbl in tables.items():
+            store.ingest(name, tbl)
+        fb.build(store, cfg, until_ns=t1 - w)
+        t0 = t1 - (cfg.lookback_buckets + 1) * w
+
+        def query():
+            fb.market_state(store, cfg, t0=t0, t1=t1, emit_after=t1 - w, ref_sym="S000")
+
+        q = _median(query, reps=9)
+        drop = lambda: store.query("DELETE FROM features WHERE ts = make_timestamp_ns($t)",  # noqa: E731
+                                   {"t": t1})
+        b = _median(lambda: fb.build(store, cfg, until_ns=t1), before=drop, reps=9)
+    note = "100 symbols x 3 min stored; newest 100 ms bucket, 61 s look-back"
+    return [
+        _row("incremental_bucket_100_symbols", q, "ms", "<= 20 ms", q <= 0.020, note + "; query"),
+        _row("incremental_build_100_symbols", b, "ms", "(info)", True,
+             note + "; build() incl. state lookups + ingest"),
+    ]
+
+
+def run() -> list[dict]:
+    out = bench_day() + bench_incremental()
+    for r in out:
+        if r["unit"] == "ms":
+            r["value"] *= 1000.0
+    return out
+
+
+if __name__ == "__main__":
+    for r in run():
+        print(r)
