@@ -33,7 +33,7 @@ SIGNED_LOG_INPUTS: tuple[str, ...] = ("signed_volume",)
 # ``is_market`` are added by jaxmodels.data from the order itself.
 ORDER_INPUTS: tuple[str, ...] = (
     "log_qty", "is_market", "qty_over_avg_trade", "qty_over_vol_20m", "notional",
-    "price_dev_bps", "price_dev_vol", "cross_bps", "qty_z", "price_z",
+    "price_dev_bps", "abs_dev_bps", "price_dev_vol", "cross_bps", "qty_z", "price_z",
     "qty_over_trader_median", "qty_over_depth5", "anomaly_score",
 )
 
@@ -86,9 +86,12 @@ class VAEConfig(_Conf):
     epochs: int = 4
     max_steps: int = 3000
     holdout_fraction: float = 0.25
+    holdout_block: int = 3000  # rows (5 min of 100 ms buckets)
     score: str = "recon"
     ewma_half_life: float = 10.0
     clip_sigma: float = 30.0
+    online_half_life: float = 6000.0  # buckets (10 min): trailing per-symbol re-standardising
+    online_warm: int = 600  # buckets of history before the trailing statistics are used
     tier_quantiles: tuple[float, float, float] = (0.995, 0.9995, 0.99995)
     score_batch: int = 4096
     seed: int = 0
@@ -118,7 +121,7 @@ class GBDTConfig(_Conf):
     learning_rate: float = 0.2
     l2: float = 1.0
     min_hess: float = 1e-3
-    early_stopping_rounds: int = 15
+    early_stopping_rounds: int = 30
     valid_fraction: float = 0.3
     target_fpr: float = 0.001
     pos_weight: float = 5.0

@@ -24,16 +24,27 @@ from jaxmodels.errors import MSG_FEW_ROWS, MSG_NO_ROWS, FewSamplesWarning, Model
 from jaxmodels.prep import pad_rows
 
 
-def bin_edges(x: np.ndarray, n_bins: int) -> np.ndarray:
-    """Quantile edges float32[F, n_bins - 2] of raw inputs x float[n, F] (+inf padded)."""
+def bin_edges(x: np.ndarray, n_bins: int, y: np.ndarray | None = None) -> np.ndarray:
+    """Edges float32[F, n_bins - 2] of raw inputs x float[n, F] (+inf padded).
+
+    Half the edges are quantiles of all values, a quarter quantiles of the distinct values
+    (so the sparse tails where errors live get resolution) and a quarter quantiles of the
+    positive rows ``y`` (all to distinct values when ``y`` is None or has no positives).
+    """
     k = n_bins - 2
     out = np.full((x.shape[1], k), np.inf, np.float32)
+    pos = np.zeros(len(x), bool) if y is None else np.asarray(y, bool)
     for j in range(x.shape[1]):
-        v = x[:, j][np.isfinite(x[:, j])]
+        fin = np.isfinite(x[:, j])
+        v = x[fin, j]
         if v.size == 0:
             continue
-        e = np.unique(np.quantile(v, np.linspace(0, 1, k + 2)[1:-1]).astype(np.float32))
-        out[j, :e.size] = e
+        u, vp = np.unique(v), x[fin & pos, j]
+        k_all, k_pos = k // 2, (k // 4 if vp.size else 0)
+        qs = lambda a, m: np.quantile(a, np.linspace(0, 1, m + 2)[1:-1]) if m else []  # noqa: E731
+        e = np.unique(np.concatenate([qs(v, k_all), qs(u, k - k_all - k_pos),
+                                      qs(vp, k_pos)]).astype(np.float32))
+        out[j, :e.size] = e[:k]
     return out
 
 
@@ -160,7 +171,7 @@ def fit(x: np.ndarray, y: np.ndarray, config: GBDTConfig,
         warnings.warn(MSG_FEW_ROWS.format(n=int(y.sum()), what="error-labelled order",
                                           action="train on"), FewSamplesWarning, stacklevel=2)
     valid = _split_valid(y, config.valid_fraction, config.seed) if valid is None else valid
-    edges = bin_edges(x[~valid], config.n_bins)
+    edges = bin_edges(x[~valid], config.n_bins, y[~valid])
     xb_t, xb_v = apply_bins(x[~valid], edges), apply_bins(x[valid], edges)
     yt, yv = y[~valid].astype(np.float32), y[valid].astype(np.float32)
     wt = np.where(yt > 0, config.pos_weight, 1.0).astype(np.float32)

@@ -23,7 +23,7 @@ from jaxmodels.config import (
     VAEConfig,
 )
 from jaxmodels.data import MarketRows, event_mask, events, market_rows, scores_table, to_matrix
-from jaxmodels.prep import Norm, apply_norm, fit_norm
+from jaxmodels.prep import Norm, apply_norm, fit_norm, online_standardise
 from jaxmodels.registry import Registry, flatten, unflatten
 
 NORMAL_MARGIN_BEFORE_NS = 60_000_000_000  # rows this close to an event are not "normal"
@@ -40,12 +40,17 @@ class MarketModel:
     inputs: tuple[str, ...]
 
     def standardise(self, rows: MarketRows) -> np.ndarray:
+        """Robust-standardised inputs, then (``online_half_life`` > 0) re-standardised
+        against each symbol's trailing mean and variance; float32[n, F], clipped."""
+        cfg = self.anomaly.config
         out = np.empty(rows.x.shape, np.float32)
         for i, s in enumerate(rows.syms):
             m = rows.code == i
             out[m] = apply_norm(rows.x[m], self.norms.get(s, self.norms[GLOBAL]),
-                                self.anomaly.config.clip_sigma)
-        return out
+                                cfg.clip_sigma)
+        if cfg.online_half_life > 0:
+            out = online_standardise(out, rows.code, cfg.online_half_life, cfg.online_warm)
+        return np.clip(out, -cfg.clip_sigma, cfg.clip_sigma)
 
     def score(self, rows: MarketRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(raw float64[n], smoothed float64[n], tier int8[n]) for rows sorted by (sym, ts)."""

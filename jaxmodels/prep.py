@@ -115,3 +115,27 @@ def ewma_grouped(x: np.ndarray, groups: np.ndarray, alpha: float) -> np.ndarray:
     for a, b in zip(np.r_[0, cut], np.r_[cut, len(x)], strict=True):
         out[a:b] = ewma_series(x[a:b], alpha)
     return out
+
+
+def online_standardise(z: np.ndarray, groups: np.ndarray, half_life: float,
+                       warm: int) -> np.ndarray:
+    """Re-standardise float32[n, F] against each group's own trailing EWMA mean and variance
+    (as of the previous row, so a row never sees itself); rows before ``warm`` rows of history
+    keep ``z``. Makes a model trained on some symbols usable on others (price level, tick
+    size and depth differ) and on new days."""
+    a = alpha_from_half_life(half_life)
+    out = z.astype(np.float64).copy()
+    cut = np.flatnonzero(groups[1:] != groups[:-1]) + 1
+    for lo, hi in zip(np.r_[0, cut], np.r_[cut, len(z)], strict=True):
+        if hi - lo <= warm:
+            continue
+        seg = z[lo:hi].astype(np.float64)
+        mu = np.stack([ewma_series(seg[:, j], a) for j in range(seg.shape[1])], axis=1)
+        dev2 = np.empty_like(seg)
+        dev2[0] = 0.0
+        dev2[1:] = (seg[1:] - mu[:-1]) ** 2
+        var = np.stack([ewma_series(dev2[:, j], a) for j in range(seg.shape[1])], axis=1)
+        zz = np.zeros_like(seg)
+        zz[1:] = (seg[1:] - mu[:-1]) / np.sqrt(var[:-1] + 0.05)
+        out[lo + warm:hi] = zz[warm:]
+    return out.astype(np.float32)

@@ -134,6 +134,17 @@ def train(x: np.ndarray, config: VAEConfig) -> tuple[dict, list[dict]]:
     return jax.device_get(state.params), history
 
 
+def holdout_mask(groups: np.ndarray, fraction: float, block: int) -> np.ndarray:
+    """bool[n]: every k-th block of ``block`` rows per group, k = round(1 / fraction)."""
+    hold = np.zeros(len(groups), bool)
+    every = max(int(round(1.0 / fraction)), 2)
+    cut = np.flatnonzero(groups[1:] != groups[:-1]) + 1
+    for a, b in zip(np.r_[0, cut], np.r_[cut, len(groups)], strict=True):
+        blk = np.arange(b - a) // block
+        hold[a:b] = blk % every == every - 1
+    return hold
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class AnomalyModel:
     """A trained VAE with its tier thresholds (3 increasing smoothed-score cut-offs)."""
@@ -175,16 +186,15 @@ def _scorer(f: int, hidden: int, latent: int, kind: str) -> Callable:
 
 
 def fit(x: np.ndarray, groups: np.ndarray, config: VAEConfig) -> tuple[AnomalyModel, dict]:
-    """Train on normal rows and set tier thresholds on a held-out tail of each symbol.
+    """Train on normal rows and set tier thresholds on held-out blocks of each symbol.
 
     ``x`` float32[n, F] standardised, rows sorted by (symbol, time); ``groups`` int[n] symbol
-    codes. The last ``holdout_fraction`` of each symbol's rows is held out (time order, so
-    the thresholds see unseen minutes). Returns the model and its metrics.
+    codes. Every symbol's rows are cut into blocks of ``holdout_block`` rows and a
+    ``holdout_fraction`` of the blocks, spread evenly over time (so every time of day is
+    represented), is held out: the thresholds are quantiles on unseen minutes.
+    Returns the model and its metrics.
     """
-    hold = np.zeros(len(x), bool)
-    cut = np.flatnonzero(groups[1:] != groups[:-1]) + 1
-    for a, b in zip(np.r_[0, cut], np.r_[cut, len(x)], strict=True):
-        hold[b - int(round((b - a) * config.holdout_fraction)):b] = True
+    hold = holdout_mask(groups, config.holdout_fraction, config.holdout_block)
     params, history = train(x[~hold], config)
     model = AnomalyModel(params=params, config=config, n_features=x.shape[1],
                          thresholds=np.full(3, np.inf))

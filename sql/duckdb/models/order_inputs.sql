@@ -39,6 +39,7 @@ SELECT
     o.qty / nullif(m.vol_20m, 0) AS qty_over_vol_20m,
     o.qty * coalesce(o.price, m.mid) AS notional,
     CASE WHEN o.side = 'B' THEN 1 ELSE -1 END * (o.price - m.mid) / m.mid * 1e4 AS price_dev_bps,
+    abs(ln(o.price / m.mid)) * 1e4 AS abs_dev_bps,
     CASE WHEN o.side = 'B' THEN 1 ELSE -1 END * ln(o.price / m.mid)
         / nullif(m.rv_1m * sqrt(60.0), 0) AS price_dev_vol,
     CASE WHEN o.side = 'B' THEN greatest(o.price - m.best_ask, 0)
@@ -54,6 +55,6 @@ SELECT
 FROM o
 ASOF LEFT JOIN mkt m ON o.sym = m.sym AND o.ts >= m.ts
 ASOF LEFT JOIN s ON o.sym = s.sym AND o.ts >= s.ts
-LEFT JOIN labels_orders l ON l.order_id = o.order_id
+LEFT JOIN labels_orders l ON l.order_id = o.order_id AND l.ts = o.ts AND l.sym = o.sym
 WHERE o.ts > make_timestamp_ns($since)
 ORDER BY o.ts, o.order_id;
