@@ -73,7 +73,8 @@ class VAEConfig(_Conf):
     """Layer-2 VAE: architecture, training and tier quantiles.
 
     ``tier_quantiles`` are the quantiles of the smoothed score on held-out normal data that
-    open ELEVATED, HIGH_ALERT and CRITICAL. ``ewma_half_life`` is in buckets (100 ms each by
+    open ELEVATED, HIGH_ALERT and CRITICAL (windowed features are incomplete just after the
+    open, so tiers are capped at ELEVATED for ``open_warmup_s``). ``ewma_half_life`` is in buckets (100 ms each by
     default). ``score`` is ``recon`` (reconstruction error) or ``nelbo`` (negative ELBO).
     """
 
@@ -92,6 +93,7 @@ class VAEConfig(_Conf):
     clip_sigma: float = 30.0
     online_half_life: float = 6000.0  # buckets (10 min): trailing per-symbol re-standardising
     online_warm: int = 600  # buckets of history before the trailing statistics are used
+    open_warmup_s: float = 60.0  # tiers capped at ELEVATED this long after a session opens
     tier_quantiles: tuple[float, float, float] = (0.995, 0.9995, 0.99995)
     score_batch: int = 4096
     seed: int = 0

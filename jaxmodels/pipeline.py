@@ -56,7 +56,18 @@ class MarketModel:
         """(raw float64[n], smoothed float64[n], tier int8[n]) for rows sorted by (sym, ts)."""
         raw = self.anomaly.raw_scores(self.standardise(rows))
         sm = self.anomaly.smooth(raw, rows.code)
-        return raw, sm, self.anomaly.tiers(sm)
+        tier = self.anomaly.tiers(sm)
+        warm = since_session_start(rows) < self.anomaly.config.open_warmup_s * 1e9
+        return raw, sm, np.where(warm, np.minimum(tier, 1), tier).astype(np.int8)
+
+
+def since_session_start(rows: MarketRows, gap_ns: int = 3_600_000_000_000) -> np.ndarray:
+    """ns since each row's symbol session began (a new session after a gap > ``gap_ns``)."""
+    ts = rows.ts
+    start = np.ones(len(ts), bool)
+    start[1:] = (rows.code[1:] != rows.code[:-1]) | (np.diff(ts) > gap_ns)
+    first = np.maximum.accumulate(np.where(start, np.arange(len(ts)), 0))
+    return ts - ts[first] if len(ts) else ts
 
 
 def masks(inputs: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
