@@ -42,8 +42,10 @@ def bin_edges(x: np.ndarray, n_bins: int, y: np.ndarray | None = None) -> np.nda
         u, vp = np.unique(v), x[fin & pos, j]
         k_all, k_pos = k // 2, (k // 4 if vp.size else 0)
         qs = lambda a, m: np.quantile(a, np.linspace(0, 1, m + 2)[1:-1]) if m else []  # noqa: E731
-        e = np.unique(np.concatenate([qs(v, k_all), qs(u, k - k_all - k_pos),
-                                      qs(vp, k_pos)]).astype(np.float32))
+        # positive-class edges sit just below the positives so ``x > edge`` includes them
+        ep = np.nextafter(np.asarray(qs(vp, k_pos), np.float32), np.float32(-np.inf))
+        e = np.unique(np.concatenate([np.asarray(qs(v, k_all), np.float32),
+                                      np.asarray(qs(u, k - k_all - k_pos), np.float32), ep]))
         out[j, :e.size] = e[:k]
     return out
 

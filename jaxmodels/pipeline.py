@@ -22,7 +22,15 @@ from jaxmodels.config import (
     ModelsConfig,
     VAEConfig,
 )
-from jaxmodels.data import MarketRows, event_mask, events, market_rows, scores_table, to_matrix
+from jaxmodels.data import (
+    MarketRows,
+    event_mask,
+    events,
+    market_rows,
+    scores_table,
+    span,
+    to_matrix,
+)
 from jaxmodels.prep import Norm, apply_norm, fit_norm, online_standardise
 from jaxmodels.registry import Registry, flatten, unflatten
 
@@ -188,12 +196,16 @@ def publish(store, reg: Registry, cfg: ModelsConfig, *, since: int, until: int) 
     """Score buckets in (since, until] with the promoted VAE and write scores and changed
     limits; with no promoted model write static limits where they are not already in force.
     Returns counts written."""
-    latest = {(r["sym"], r["strategy"]): r for r in store.latest_limits().to_pylist()}
+    lim_tbl = store.latest_limits()
+    lim_tbl = lim_tbl.append_column("ts_ns", lim_tbl.column("ts").cast("int64"))
+    latest = {(r["sym"], r["strategy"]): r for r in lim_tbl.to_pylist()}
     mid = reg.promoted("vae")
     if mid is None:
         syms = [r["sym"] for r in store.query("SELECT DISTINCT sym FROM features ORDER BY 1")
                 .to_pylist()]
-        rows = calibrate.static_rows(int(until), syms, cfg.calib, "static: no promoted model")
+        # issued as of the newest data (or the newest limits row, so it is the one in force)
+        last = [r["ts_ns"] for r in latest.values()] + [min(int(until), span(store)["last_ns"] or 0)]
+        rows = calibrate.static_rows(max(last), syms, cfg.calib, "static: no promoted model")
         keep = [i for i, r in enumerate(rows.to_pylist())
                 if latest.get((r["sym"], r["strategy"]), {}).get("model_version") != "static"]
         rows = rows.take(keep)
@@ -206,8 +218,28 @@ def publish(store, reg: Registry, cfg: ModelsConfig, *, since: int, until: int) 
                             session=None) if len(rows.ts) else 0
     in_force = {s: r for (s, st), r in latest.items() if st == "*" and r["model_version"] == mid}
     lim = limits_for(rows, sm, tier, cfg.calib, mid, in_force)
+    lim = _supersede(lim, latest)
     return {"scores": n_scores, "limits": store.append_limits(lim) if lim.num_rows else 0,
             "model": mid}
+
+
+def _supersede(lim: pa.Table, latest: dict) -> pa.Table:
+    """Re-issue each (sym, strategy)'s newest computed row at the time of a row already in
+    force that is as new or newer (e.g. static limits issued before a backfill), so the
+    model's limits are the ones in force after publishing (ties go to the later insert)."""
+    if lim.num_rows == 0:
+        return lim
+    ts = lim.column("ts").cast(pa.int64()).to_numpy()
+    keys = list(zip(lim.column("sym").to_pylist(), lim.column("strategy").to_pylist(),
+                    strict=True))
+    last = {k: i for i, k in enumerate(keys)}  # rows are in time order per key
+    extra = []
+    for k, i in last.items():
+        old = latest.get(k)
+        if old is not None and old["ts_ns"] >= ts[i]:
+            row = lim.slice(i, 1)
+            extra.append(row.set_column(0, "ts", pa.array([old["ts_ns"]], pa.timestamp("ns"))))
+    return pa.concat_tables([lim, *extra]) if extra else lim
 
 
 def train_and_register(store, reg: Registry, cfg: ModelsConfig, *, since: int,

@@ -96,7 +96,9 @@ def init_state(config: VAEConfig, n_features: int, rng) -> TrainState:
     model = VAE(features=n_features, hidden=config.hidden, latent=config.latent)
     params = model.init(rng, jnp.zeros((1, n_features), jnp.float32), rng)["params"]
     tx = optax.adamw(config.learning_rate, weight_decay=1e-5)
-    return TrainState.create(apply_fn=model.apply, params=params, tx=tx, beta=config.beta)
+    state = TrainState.create(apply_fn=model.apply, params=params, tx=tx, beta=config.beta)
+    # a concrete int32 step: a Python 0 would be weakly typed and recompile on the 2nd step
+    return state.replace(step=jnp.zeros((), jnp.int32))
 
 
 def train(x: np.ndarray, config: VAEConfig) -> tuple[dict, list[dict]]:
