@@ -18,7 +18,7 @@ from tsdb.store import SQL_ROOT
 os.environ.setdefault("PYKX_UNLICENSED", "true")
 os.environ.setdefault("PYKX_SUPPRESS_WARNINGS", "true")
 
-TEXT_COLUMNS = frozenset({"reason", "reasons", "detail"})
+TEXT_COLUMNS = frozenset({"reason", "reasons", "detail", "static_reasons", "dynamic_reasons"})
 UPD = ".ar.upd"
 # the batch travels as a column dictionary and is flipped into a table on the server
 # (a local flip needs a licensed pykx)
