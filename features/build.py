@@ -18,15 +18,19 @@ from tsdb.config import NS_PER_DAY
 from tsdb.store import Store
 
 MARKET_SQL = "features/market_state.sql"
+STEP_SQL = "features/market_step.sql"
+STATE_COLUMNS = ("r", "ret_1s", "ref_ret_1s")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
 class BuildReport:
-    """What a build added: rows written per day (UTC date) and the queries it ran."""
+    """What a build added: rows written per day (UTC date), the queries it ran, and how many
+    of those were single-bucket steps (``market_step.sql``)."""
 
     rows: int
     days: dict[str, int]
     queries: int
+    steps: int = 0
 
 
 def market_state_params(
@@ -45,12 +49,30 @@ def market_state(
 ) -> pa.Table:
     """Market-state rows for buckets ending in ``(emit_after, t1]`` on the grid from ``t0``.
 
-    Returns an Arrow table with the ``features`` table's columns, sorted by (ts, sym); rows
-    already stored for a symbol are left out. ``t0`` must be far enough before
+    Returns an Arrow table with the ``features`` table's columns then the ``features_state``
+    ones (``STATE_COLUMNS``), sorted by (ts, sym); rows already stored for a symbol are left
+    out. ``t0`` must be far enough before
     ``emit_after`` (``config.lookback_buckets``) for the windows, or be the session open.
     """
     params = market_state_params(config, t0=t0, t1=t1, emit_after=emit_after, ref_sym=ref_sym)
     return store.query_file(MARKET_SQL, params)
+
+
+def step_params(config: FeatureConfig, *, t1: int, open_ns: int, ref_sym: str | None) -> dict:
+    """Bound parameters of ``market_step.sql``."""
+    return {
+        "t1": int(t1), "w": config.bucket_ns, "open": int(open_ns), "ref_sym": ref_sym,
+        "n1s": config.n1s, "n10s": config.n10s, "n1m": config.n1m,
+    }
+
+
+def market_step(
+    store: Store, config: FeatureConfig, *, t1: int, open_ns: int, ref_sym: str | None
+) -> pa.Table:
+    """The bucket ending at ``t1`` for every symbol, from the events in it and the stored
+    rows of the previous 60 s; same columns as :func:`market_state`. Valid when every
+    symbol's rows are stored through ``t1 - w`` and back to ``t1 - 60 s`` (``build`` checks)."""
+    return store.query_file(STEP_SQL, step_params(config, t1=t1, open_ns=open_ns, ref_sym=ref_sym))
 
 
 def build(
@@ -65,28 +87,29 @@ def build(
     """
     since = -(2**62) if since_ns is None else int(since_ns)
     days = store.query_file("features/data_days.sql", {"since": max(since, 0)})
-    total, per_day, queries = 0, {}, 0
+    total, per_day, queries, steps = 0, {}, 0, 0
     for day_num in days.column("day").to_pylist():
         day = dt.date(1970, 1, 1) + dt.timedelta(days=int(day_num))
         bounds = config.session.bounds_ns(day)
         if bounds is None:
             continue
-        n, q = _build_day(store, config, bounds, since, until_ns)
+        n, q, st = _build_day(store, config, bounds, since, until_ns)
         queries += q
+        steps += st
         if n:
             per_day[day.isoformat()] = n
             total += n
-    return BuildReport(rows=total, days=per_day, queries=queries)
+    return BuildReport(rows=total, days=per_day, queries=queries, steps=steps)
 
 
-def _build_day(store, config, bounds, since, until_ns) -> tuple[int, int]:
+def _build_day(store, config, bounds, since, until_ns) -> tuple[int, int, int]:
     open_ns, close_ns = bounds
     w = config.bucket_ns
     state = store.query_file("features/build_state.sql", {"open": open_ns, "close": close_ns})
     rows = state.to_pylist()
     events = [r["last_event"] for r in rows if r["last_event"] is not None]
     if not events:
-        return 0, 0
+        return 0, 0, 0
     t1 = _grid_end(open_ns, close_ns, w, max(events))
     if until_ns is not None:
         t1 = min(t1, open_ns + (int(until_ns) - open_ns) // w * w)
@@ -94,8 +117,11 @@ def _build_day(store, config, bounds, since, until_ns) -> tuple[int, int]:
     last = min(r["last_stored"] if r["last_stored"] is not None else open_ns for r in with_data)
     emit_after = max(last, since, open_ns)
     if t1 <= emit_after:
-        return 0, 0
+        return 0, 0, 0
     ref = config.ref_sym if config.ref_sym is not None else min(r["sym"] for r in with_data)
+    if _step_ok(config, rows, open_ns, emit_after, t1):
+        tbl = market_step(store, config, t1=t1, open_ns=open_ns, ref_sym=ref)
+        return (store_rows(store, tbl) if tbl.num_rows else 0), 1, 1
     chunk = max(config.lookback_buckets * 2, config.max_grid_rows // max(len(rows), 1)) * w
     written = queries = 0
     start = emit_after
@@ -106,9 +132,31 @@ def _build_day(store, config, bounds, since, until_ns) -> tuple[int, int]:
         tbl = market_state(store, config, t0=t0, t1=end, emit_after=start, ref_sym=ref)
         queries += 1
         if tbl.num_rows:
-            written += store.ingest("features", tbl, session=None)
+            written += store_rows(store, tbl)
         start = end
-    return written, queries
+    return written, queries, 0
+
+
+def _step_ok(config: FeatureConfig, rows: list[dict], open_ns: int, emit_after: int,
+             t1: int) -> bool:
+    """One new bucket, every symbol stored through the one before, a full minute stored."""
+    w = config.bucket_ns
+    return (
+        t1 - emit_after == w
+        and (emit_after - open_ns) // w > config.lookback_buckets
+        and all(r["last_stored"] == emit_after and r["first_stored"] is not None
+                and r["first_stored"] <= t1 - config.n1m * w for r in rows)
+    )
+
+
+def store_rows(store: Store, tbl: pa.Table) -> int:
+    """Append market-state rows: feature columns to ``features``, running state to
+    ``features_state`` (same ts, sym). Returns the rows added."""
+    feats = tbl.drop_columns([c for c in STATE_COLUMNS if c != "ret_1s"])
+    state = tbl.select(["ts", "sym", *STATE_COLUMNS])
+    n = store.ingest("features", feats, session=None)
+    store.ingest("features_state", state, session=None)
+    return n
 
 
 def _grid_end(open_ns: int, close_ns: int, w: int, last_event: int) -> int:

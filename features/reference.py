@@ -185,8 +185,10 @@ def _rolling_corr(x: list, y: list, n: int) -> list:
         b = np.array([p[1] for p in pairs])
         da, db = a - a.mean(), b - b.mean()
         sxx, syy = float(da @ da), float(db @ db)
-        if sxx > 0 and syy > 0:
+        if sxx > 1e-10 * float(a @ a) and syy > 1e-10 * float(b @ b):
             out[k] = max(-1.0, min(1.0, float(da @ db) / math.sqrt(sxx * syy)))
+        else:  # a constant series: undefined; the store's Welford sums may give NULL or +-1
+            out[k] = math.nan
     return out
 
 

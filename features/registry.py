@@ -83,7 +83,9 @@ MARKET: tuple[Feature, ...] = (
        "log-returns r over the trailing 60 s (n returns present); x sqrt(23400*252) annualises",
        "1/sqrt(s)", "60 s"),
     _m("corr_ref_1m", "Pearson correlation of ret_1s with the reference symbol's ret_1s over "
-       "the trailing 60 s of buckets (overlapping 1 s returns)", "ratio in [-1, 1]", "60 s"),
+       "the trailing 60 s of buckets (overlapping 1 s returns); NULL with < 2 pairs or a "
+       "series that is exactly constant (a nearly constant one may round to +-1)",
+       "ratio in [-1, 1]", "60 s"),
     _m("large_trade", "the bucket has a print larger than the 95th percentile of print sizes in "
        "the previous calendar minute", "flag", "1 min"),
     _m("liq_recovery_rate", "after the latest large trade within 10 s (bucket s): (depth5_t - "

@@ -28,3 +28,14 @@ CREATE TABLE IF NOT EXISTS features (
     large_trade           BOOLEAN      NOT NULL,  -- a print above the previous minute's 95th pct size
     liq_recovery_rate     DOUBLE                  -- top-5 depth recovered per second after a large trade
 );
+
+-- Per-bucket terms behind the windowed features, one row per features row (same ts, sym),
+-- so `features build` can add the newest bucket from stored rows (market_step.sql) instead
+-- of recomputing a minute of history. Not features: models read the features table only.
+CREATE TABLE IF NOT EXISTS features_state (
+    ts          TIMESTAMP_NS NOT NULL,
+    sym         VARCHAR      NOT NULL,
+    r           DOUBLE,                 -- log return of mid over the bucket (rv_1m's terms)
+    ret_1s      DOUBLE,                 -- this symbol's ret_1s and the reference symbol's in
+    ref_ret_1s  DOUBLE                  -- the same bucket (corr_ref_1m's pairs)
+);

@@ -1,4 +1,4 @@
--- Per symbol, for one session: the last event time and the last stored features bucket.
+-- Per symbol, for one session: the last event time and the first and last stored buckets.
 -- Usage: store.query_file("features/build_state.sql", {"open": OPEN_NS, "close": CLOSE_NS})
 -- $open, $close  BIGINT  session bounds, UTC ns. Events count when open - 1 bucket <= ts <= close.
 WITH ev AS (
@@ -15,12 +15,13 @@ WITH ev AS (
     GROUP BY sym
 ),
 st AS (
-    SELECT sym, max(ts) AS last_stored FROM features
+    SELECT sym, max(ts) AS last_stored, min(ts) AS first_stored FROM features
     WHERE ts > make_timestamp_ns($open) AND ts <= make_timestamp_ns($close)
     GROUP BY sym
 )
 SELECT coalesce(ev.sym, st.sym) AS sym,
        epoch_ns(ev.last_event) AS last_event,
-       epoch_ns(st.last_stored) AS last_stored
+       epoch_ns(st.last_stored) AS last_stored,
+       epoch_ns(st.first_stored) AS first_stored
 FROM ev FULL OUTER JOIN st ON ev.sym = st.sym
 ORDER BY sym;

@@ -5,6 +5,8 @@
 -- exclusive end ts = t0 + k w. Row k = 0 holds state only (events just before t0, plus the
 -- stored features row at t0 as a seed, so an incremental run carries the same state forward
 -- as a full run). Aggregate to buckets first, then window over the dense grid in ROWS.
+-- Also returns r and ref_ret_1s for the features_state table (market_step.sql reads them
+-- with ret_1s).
 --
 -- $t0          BIGINT   grid origin, UTC ns (a session open, or a stored bucket end)
 -- $t1          BIGINT   last bucket end, UTC ns (t1 - t0 a multiple of w)
@@ -163,7 +165,9 @@ SELECT make_timestamp_ns($t0 + w.k * $w) AS ts,
        w.large_trade,
        CASE WHEN w.shock.k < w.k AND w.shock.pre > 0
             THEN (w.depth5 - w.shock.d) / (w.shock.pre * (w.k - w.shock.k) * $w / 1e9)
-       END AS liq_recovery_rate
+       END AS liq_recovery_rate,
+       w.r,                    -- state for features_state: the bucket's mid log-return
+       w.ref_ret_1s            -- and the reference symbol's ret_1s in the same bucket
 FROM win AS w
 LEFT JOIN stored AS st ON st.sym = w.sym
 WHERE w.k >= 1

@@ -66,7 +66,7 @@ def random_market(
 
 
 def load(store, tables: dict[str, pa.Table]) -> None:
-    for name in ("trades", "quotes", "book", "features"):
+    for name in ("trades", "quotes", "book", "features", "features_state"):
         store.query(f"DELETE FROM {name}")
     for name, tbl in tables.items():
         if tbl.num_rows:

@@ -60,3 +60,24 @@ def test_build_when_since_given_then_no_bucket_at_or_before_it(mem_store):
 def test_config_when_bucket_does_not_divide_a_second_then_rejected():
     with pytest.raises(FeatureError, match="divide 1 s"):
         FeatureConfig(bucket_ns=300_000_000)
+
+
+def test_build_when_advanced_one_bucket_at_a_time_then_equals_full_build(mem_store):
+    tables = random_market(13, span_s=90.0, n_quotes=1500, n_trades=900, n_book=700)
+    load(mem_store, tables)
+    build(mem_store, FeatureConfig())
+    full = _rows(mem_store)
+    load(mem_store, tables)
+    start = T0 + 70_000_000_000
+    build(mem_store, FeatureConfig(), until_ns=start)
+    steps = 0
+    for i in range(1, 41):
+        rep = build(mem_store, FeatureConfig(), until_ns=start + i * 100_000_000)
+        assert rep.rows == 2
+        steps += rep.steps
+    assert steps == 40  # every one took the single-bucket path
+    build(mem_store, FeatureConfig())
+    got = _rows(mem_store)
+    assert any(r["large_trade"] for r in got[1400:1480])  # the steps saw large trades
+    assert any(r["liq_recovery_rate"] is not None for r in got[1400:1480])
+    _same(got, full)
