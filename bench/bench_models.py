@@ -1,0 +1,146 @@
+"""Model-layer benchmarks: scoring latency, tree throughput, training time, and the
+walk-forward quality figures of issue #7 on simulated days the models never trained on.
+
+Quality plan: 4 session days x 2 symbols x 120 min (normal, flash crash, volatile, flash
+crash), one seed each; folds are whole days, so every test day is an unseen seed/scenario.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+
+import numpy as np
+
+PLAN = [("normal", 41, 120, None, 0.01), ("flash_crash", 42, 120, 70.0, 0.01),
+        ("volatile", 43, 120, 50.0, 0.01), ("flash_crash", 44, 120, 90.0, 0.01)]
+
+
+def _row(bench, metric, value, unit, goal, met, note=""):
+    return {"bench": bench, "metric": metric, "value": value, "unit": unit, "goal": goal,
+            "met": met, "note": note}
+
+
+def _median_time(fn, n):
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+
+
+def _speed(model_tm, mm) -> list[dict]:
+    out = []
+    x100 = np.random.default_rng(0).normal(size=(100, mm.anomaly.n_features)).astype(np.float32)
+    score = mm.anomaly.scorer
+    score(mm.anomaly.params, x100).block_until_ready()
+    t = _median_time(lambda: score(mm.anomaly.params, x100).block_until_ready(), 300)
+    out.append(_row("vae_score", "latency_100_symbols", t * 1e3, "ms", "<= 1 ms", t <= 1e-3,
+                    "one jit call on a batch of 100 standardised vectors, after compilation"))
+    from jaxmodels.gbdt import predict_logit
+
+    n = 1 << 20
+    xo = np.random.default_rng(1).lognormal(size=(n, model_tm.feat.max() + 1)).astype(np.float32)
+    xo = np.pad(xo, ((0, 0), (0, len(model_tm.config.inputs) - xo.shape[1])))
+    args = (model_tm.feat, model_tm.thr, model_tm.leaf, np.float32(model_tm.base))
+    predict_logit(xo, *args).block_until_ready()
+    t = _median_time(lambda: predict_logit(xo, *args).block_until_ready(), 5)
+    out.append(_row("tree_inference", "orders_per_s", n / t, "1/s", ">= 1e6", n / t >= 1e6,
+                    f"{model_tm.n_trees} trees (padded {len(model_tm.feat)}), depth "
+                    f"{model_tm.feat.shape[1]}, batch 2^20, CPU shared by other jobs"))
+    return out
+
+
+def _train_day() -> dict:
+    from jaxmodels import evalstore, gbdt, pipeline
+    from jaxmodels.config import ModelsConfig
+    from jaxmodels.data import events, market_rows, order_rows
+    from tsdb import Store
+
+    cfg = ModelsConfig()
+    with tempfile.TemporaryDirectory() as d, Store.from_conf(f"duckdb::path={d}/day.duckdb") as s:
+        evalstore.build(s, [("normal", 51, 390, None, 0.01)], n_symbols=1, out=lambda *_: None)
+        t0 = time.perf_counter()
+        rows = market_rows(s, cfg.vae.inputs)
+        mm, _ = pipeline.fit_market(rows, pipeline.normal_mask(rows, events(s)), cfg.vae)
+        _, sm, _ = mm.score(rows)
+        orders = order_rows(s)
+        y, known = pipeline.labels(orders)
+        x = pipeline.order_inputs(orders, cfg.gbdt, (rows.ts, rows.sym, sm))
+        gbdt.fit(x[known], y[known], cfg.gbdt)
+        t = time.perf_counter() - t0
+    return _row("train_symbol_day", "seconds", t, "s", "<= 60 s", t <= 60,
+                f"{len(rows.ts):,} buckets, {orders.num_rows:,} orders, VAE "
+                f"{cfg.vae.max_steps} steps max + trees, incl. reading from DuckDB")
+
+
+def _quality() -> tuple[list[dict], object, object]:
+    from jaxmodels import evalstore, gbdt, pipeline, walkforward
+    from jaxmodels.config import ModelsConfig
+    from tsdb import Store
+
+    cfg = ModelsConfig()
+    with tempfile.TemporaryDirectory() as d, Store.from_conf(f"duckdb::path={d}/q.duckdb") as s:
+        evalstore.build(s, PLAN, n_symbols=2, out=lambda *_: None)
+        rep = walkforward.run(s, cfg, folds=len(PLAN))
+        # a model for the speed rows
+        from jaxmodels.data import events, market_rows, order_rows
+
+        rows = market_rows(s, cfg.vae.inputs)
+        mm, _ = pipeline.fit_market(rows, pipeline.normal_mask(rows, events(s)), cfg.vae)
+        orders = order_rows(s)
+        y, known = pipeline.labels(orders)
+        tm, _ = gbdt.fit(pipeline.order_inputs(orders, cfg.gbdt)[known], y[known], cfg.gbdt)
+    o = rep["overall"]
+    l1, st = o["layer1_model"], o["layer1_static"]
+    x10 = [f["layer1"]["model_recall_by_kind"].get("qty_x10") for f in rep["folds"]
+           if "layer1" in f]
+    x10 = [v for v in x10 if v is not None]
+    out = [
+        _row("fat_finger", "recall", l1["recall"], "", ">= 0.99 at FPR <= 0.001",
+             l1["recall"] >= 0.99 and l1["fpr"] <= 0.001,
+             f"FPR {l1['fpr']:.4f}, precision {l1['precision']:.3f}; static rules recall "
+             f"{st['recall']:.3f} FPR {st['fpr']:.4f}; qty_x10 recall per fold {x10}"),
+        _row("fat_finger", "fpr", l1["fpr"], "", "<= 0.001", l1["fpr"] <= 0.001,
+             f"{l1['fp']} valid orders flagged of {l1['fp'] + l1['tn']}"),
+    ]
+    l2 = o["layer2_model"]
+    crash = [e for f in rep["folds"] for e in f["layer2"]["model"]["events"]
+             if e["event"] == "flash_crash"]
+    ok = bool(crash) and all(e["delay_s"] is not None and e["delay_s"] <= 2.0
+                             and e["before_trough"] for e in crash)
+    worst = max((e["delay_s"] for e in crash if e["delay_s"] is not None), default=None)
+    out.append(_row("flash_crash", "max_delay_to_high_alert", worst, "s",
+                    "<= 2 s and before the trough", ok,
+                    "; ".join(f"{e['delay_s']} s (trough {e['trough_s']} s)" for e in crash)))
+    fa = l2["false_alerts_per_6p5h_day"]
+    vol = o["layer2_static_vol"]
+    out.append(_row("layer2", "false_high_alerts_per_symbol_day", fa, "1/day", "<= 1",
+                    fa is not None and fa <= 1.0,
+                    f"{l2['false_alerts']} episodes in {l2['normal_sym_hours']:.1f} normal "
+                    f"symbol-hours; static vol rule {vol['false_alerts_per_6p5h_day']:.2f}/day "
+                    f"with median delay {vol['median_delay_s']} s"))
+    lim = o.get("limits", {})
+    out.append(_row("limits", "valid_orders_blocked_normal", lim.get("valid_blocked_dynamic"),
+                    "orders", "-", None,
+                    f"static {lim.get('valid_blocked_static')} of "
+                    f"{lim.get('valid_normal_orders')}; seller qty accepted in crash: dynamic "
+                    f"{lim.get('seller_qty_accepted_dynamic')} vs static "
+                    f"{lim.get('seller_qty_accepted_static')}"))
+    return out, tm, mm
+
+
+def run() -> list[dict]:
+    rows, tm, mm = _quality()
+    return rows + _speed(tm, mm) + [_train_day()]
+
+
+if __name__ == "__main__":
+    import json
+    import os
+
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    for r in run():
+        print(json.dumps(r, default=str))
