@@ -19,4 +19,6 @@ MSG_BAD_BUCKET = "bucket width {w} ns must be > 0 and divide 1 s exactly (e.g. 1
 MSG_UNKNOWN_FEATURE = "unknown feature {name!r}; registered: {known}"
 MSG_UNKNOWN_TARGET = "unknown target {target!r}; expected one of {known}"
 MSG_NO_LABELS = "no labelled rows for target {target!r} (is {table} empty?)"
+MSG_NO_MARKET_STATE = ("none of {n} orders found market state within 60 s before it; "
+                       "run `adaptrisk features build` first")
 MSG_CONSTANT = "feature {name!r} is constant or missing over the sample; ranked last"

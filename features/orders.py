@@ -6,9 +6,12 @@ state) and ``risk_scores``; it never reads the labels tables.
 
 from __future__ import annotations
 
+import warnings
+
 import pyarrow as pa
 
 from features.config import DEFAULT_CONFIG, FeatureConfig
+from features.errors import MSG_NO_MARKET_STATE, StaleFeaturesWarning
 from tsdb.store import Store
 
 ORDER_SQL = "features/order_features.sql"
@@ -35,4 +38,8 @@ def order_features(
     """
     lo = -(2**62) if since_ns is None else int(since_ns)
     hi = 2**62 if until_ns is None else int(until_ns)
-    return store.query_file(ORDER_SQL, order_params(config, since_ns=lo, until_ns=hi))
+    tbl = store.query_file(ORDER_SQL, order_params(config, since_ns=lo, until_ns=hi))
+    if tbl.num_rows and tbl.column("mid").null_count == tbl.num_rows:
+        warnings.warn(MSG_NO_MARKET_STATE.format(n=tbl.num_rows), StaleFeaturesWarning,
+                      stacklevel=2)
+    return tbl

@@ -69,7 +69,8 @@ def run_build(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         rep = build(store, cfg, since_ns=args.since, until_ns=args.until)
     days = ", ".join(f"{d}: {n}" for d, n in rep.days.items()) or "nothing new"
-    print(f"features: {rep.rows} rows added ({days})")
+    print(f"features: {rep.rows} rows added ({days}); "
+          f"{rep.queries} queries, {rep.steps} single-bucket steps")
     return 0
 
 

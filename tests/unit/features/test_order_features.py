@@ -122,3 +122,16 @@ def test_order_features_when_limit_buy_above_ask_then_cross_positive(mem_store):
     got = _check(mem_store, random_orders(7, 80, 20.0), scores([]), cfg)
     assert any(r["cross_bps"] and r["cross_bps"] > 0 for r in got)
     assert all(r["cross_bps"] is None for r in got if r["order_type"] != "LIMIT")
+
+
+def test_order_features_when_features_not_built_then_stale_warning(mem_store):
+    import pytest
+
+    from features.errors import StaleFeaturesWarning
+
+    load(mem_store, random_market(6, span_s=20.0))  # clears features, builds nothing
+    mem_store.query("DELETE FROM orders")
+    mem_store.ingest("orders", random_orders(6, 10, 20.0), session=None)
+    with pytest.warns(StaleFeaturesWarning, match="features build"):
+        tbl = order_features(mem_store)
+    assert tbl.num_rows == 10
