@@ -20,6 +20,10 @@ REPS = 5
 
 
 def _median(fn, reps: int = REPS, before=None) -> float:
+    """Median wall time of ``fn`` over ``reps`` runs, after one untimed warm-up run."""
+    if before is not None:
+        before()
+    fn()
     times = []
     for _ in range(reps):
         if before is not None:

@@ -14,6 +14,7 @@ import datetime as dt
 import pyarrow as pa
 
 from features.config import DEFAULT_CONFIG, FeatureConfig
+from features.errors import MSG_GRID, FeatureError
 from tsdb.config import NS_PER_DAY
 from tsdb.store import Store
 
@@ -113,6 +114,9 @@ def _build_day(store, config, bounds, since, until_ns) -> tuple[int, int, int]:
     t1 = _grid_end(open_ns, close_ns, w, max(events))
     if until_ns is not None:
         t1 = min(t1, open_ns + (int(until_ns) - open_ns) // w * w)
+    for r in rows:
+        if r["last_stored"] is not None and (r["last_stored"] - open_ns) % w:
+            raise FeatureError(MSG_GRID.format(sym=r["sym"], w=w))
     with_data = [r for r in rows if r["last_event"] is not None]
     last = min(r["last_stored"] if r["last_stored"] is not None else open_ns for r in with_data)
     emit_after = max(last, since, open_ns)

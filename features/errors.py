@@ -16,6 +16,8 @@ class DegenerateFeatureWarning(UserWarning):
 
 
 MSG_BAD_BUCKET = "bucket width {w} ns must be > 0 and divide 1 s exactly (e.g. 100 ms, 250 ms, 1 s)"
+MSG_GRID = ("stored features of {sym!r} are not on a {w} ns grid from the open; the table was "
+            "built with another bucket width (use that width, or a fresh table)")
 MSG_UNKNOWN_FEATURE = "unknown feature {name!r}; registered: {known}"
 MSG_UNKNOWN_TARGET = "unknown target {target!r}; expected one of {known}"
 MSG_NO_LABELS = "no labelled rows for target {target!r} (is {table} empty?)"

@@ -81,3 +81,10 @@ def test_build_when_advanced_one_bucket_at_a_time_then_equals_full_build(mem_sto
     assert any(r["large_trade"] for r in got[1400:1480])  # the steps saw large trades
     assert any(r["liq_recovery_rate"] is not None for r in got[1400:1480])
     _same(got, full)
+
+
+def test_build_when_bucket_width_changes_then_feature_error(mem_store):
+    load(mem_store, random_market(3, span_s=5.0))
+    build(mem_store, FeatureConfig(bucket_ns=250_000_000), until_ns=T0 + 2_250_000_000)
+    with pytest.raises(FeatureError, match="another bucket width"):
+        build(mem_store, FeatureConfig(bucket_ns=200_000_000))
