@@ -131,8 +131,10 @@ def _columns(part: dict[str, list], static: StaticLimits, medians: dict[str, flo
     s_qty, s_not = sfield("max_order_qty", np.int64), sfield("max_notional", np.float64)
     s_band, s_pos = sfield("price_band_bps", np.float64), sfield("max_position", np.int64)
     s_ff = sfield("fat_finger_multiple", np.float64)
-    lts = np.array([x if x is not None else _I64_MIN for x in part["limits_ts"]], np.int64)
-    fresh = (np.array([x is not None for x in part["limits_ts"]])) & (ts - lts <= bound)
+    # fresh as the live daemon judges it: a row in force, and the newest row of any symbol
+    # (the publisher's last word) within the staleness bound
+    pts = np.array([x if x is not None else _I64_MIN for x in part["published_ts"]], np.int64)
+    fresh = (np.array([x is not None for x in part["limits_ts"]])) & (ts - pts <= bound)
 
     def dyn(col: str, st: np.ndarray) -> np.ndarray:
         v = np.array([x if x is not None else 0 for x in part[col]], st.dtype)

@@ -2,6 +2,9 @@
 -- the reference mid of its symbol (ASOF: last two-sided quote at or before the order) and
 -- the model limits in force (ASOF: the latest risk_limits row at or before the order, the
 -- (sym, strategy) row over the (sym, '*') row). Ordered as the enforcer would see them.
+-- published_ts is the newest risk_limits row of any symbol at or before the order: the live
+-- daemon judges staleness on that (the publisher is alive), not on the age of one symbol's
+-- row, because the calibrator writes a row only when a limit changes.
 WITH o AS (
     SELECT * FROM orders WHERE epoch_ns(ts) >= $1 AND epoch_ns(ts) < $2
 ),
@@ -11,12 +14,14 @@ q AS (
     WHERE bid IS NOT NULL AND ask IS NOT NULL AND bid > 0 AND bid <= ask
 ),
 ls AS (SELECT * FROM risk_limits WHERE strategy = '*'),
-lp AS (SELECT * FROM risk_limits WHERE strategy <> '*')
+lp AS (SELECT * FROM risk_limits WHERE strategy <> '*'),
+lg AS (SELECT DISTINCT ts FROM risk_limits)
 SELECT
     epoch_ns(o.ts)                                        AS ts,
     o.order_id, o.trader, o.strategy, o.sym, o.side, o.qty, o.price, o.order_type,
     q.mid,
     epoch_ns(coalesce(lp.ts, ls.ts))                      AS limits_ts,
+    epoch_ns(lg.ts)                                       AS published_ts,
     coalesce(lp.max_order_qty, ls.max_order_qty)          AS max_order_qty,
     coalesce(lp.max_notional, ls.max_notional)            AS max_notional,
     coalesce(lp.price_band_bps, ls.price_band_bps)        AS price_band_bps,
@@ -28,4 +33,5 @@ FROM o
 ASOF LEFT JOIN q ON o.sym = q.sym AND o.ts >= q.ts
 ASOF LEFT JOIN ls ON o.sym = ls.sym AND o.ts >= ls.ts
 ASOF LEFT JOIN lp ON o.sym = lp.sym AND o.strategy = lp.strategy AND o.ts >= lp.ts
+ASOF LEFT JOIN lg ON o.ts >= lg.ts
 ORDER BY o.ts, o.order_id;
