@@ -35,6 +35,16 @@ def nice_floor(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def sig_ceil(x: np.ndarray, digits: int = 2) -> np.ndarray:
+    """Round positive values up to ``digits`` significant digits (0 stays 0)."""
+    x = np.asarray(x, np.float64)
+    out = np.zeros_like(x)
+    pos = x > 0
+    p = 10.0 ** (np.floor(np.log10(x[pos])) - (digits - 1))
+    out[pos] = np.ceil(np.round(x[pos] / p, 9)) * p
+    return out
+
+
 def static_limits(caps: StaticCaps) -> dict[str, float]:
     """The static floor as one limits row (state ACTIVE)."""
     return {"max_order_qty": caps.max_order_qty, "max_notional": caps.max_notional,
@@ -55,13 +65,17 @@ def dynamic_limits(m: dict[str, np.ndarray], tier: np.ndarray, caps: StaticCaps,
     qty = nice_floor(np.minimum(caps.max_order_qty * qm, by_depth))
     qty = np.minimum(np.maximum(qty, np.where(qm > 0, cfg.min_order_qty, 0)), caps.max_order_qty)
     mid = np.asarray(m["mid"], float)
-    notional = np.where(np.isfinite(mid), qty * mid, np.inf)
-    notional = np.minimum(nice_floor(np.minimum(notional, caps.max_notional * qm)),
-                          caps.max_notional)
     move = np.nan_to_num(np.asarray(m["rv_1m"], float)) * np.sqrt(60.0) * 1e4
     spread = np.nan_to_num(np.asarray(m["spread_bps"], float))
     band = np.maximum(cfg.min_band_bps, cfg.band_sigmas * move + spread) * bm
     band = np.minimum(np.floor(band / 5.0) * 5.0, caps.price_band_bps)
+    # the notional cap must not bind before the quantity cap on a correctly priced order:
+    # quantity cap x mid with the price band as headroom, rounded UP (a 1-2-5 floor here cut
+    # 200 lots x $24.9 to a 2,000 cap and blocked valid 86-lot orders); it still stops a
+    # decimal-shifted price
+    notional = np.where(np.isfinite(mid), sig_ceil(qty * mid * (1 + band / 1e4)), np.inf)
+    notional = np.minimum(np.minimum(notional, caps.max_notional * np.maximum(qm, 1e-12)),
+                          caps.max_notional)
     pos = np.minimum(nice_floor(caps.max_position * pm), caps.max_position)
     ff = np.floor(np.maximum(caps.fat_finger_multiple * fm, cfg.min_fat_finger) * 2) / 2
     ff = np.minimum(ff, caps.fat_finger_multiple)
