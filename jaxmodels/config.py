@@ -29,12 +29,14 @@ LOG_INPUTS: tuple[str, ...] = (
     "quote_rate_1s", "trade_to_order_1s",
 )
 SIGNED_LOG_INPUTS: tuple[str, ...] = ("signed_volume",)
-# Order-level inputs of the boosted trees (order-feature query columns); ``log_qty`` and
-# ``is_market`` are added by jaxmodels.data from the order itself.
+# Order-level inputs of the boosted trees: columns of ``jaxmodels.data.order_rows`` (the
+# features package's order features, plus the trader's log-qty history: a x10 slip is
+# ~ln 10 above the trader's median, valid orders are lognormal around it).
 ORDER_INPUTS: tuple[str, ...] = (
     "log_qty", "is_market", "qty_over_avg_trade", "qty_over_vol_20m", "notional",
     "price_dev_bps", "abs_dev_bps", "price_dev_vol", "cross_bps", "qty_z", "price_z",
-    "qty_over_trader_median", "qty_over_depth5", "anomaly_score",
+    "qty_over_trader_median", "log_qty_over_med", "log_qty_z", "log_qty_scale",
+    "anomaly_score",
 )
 
 
@@ -72,10 +74,15 @@ def _check(cls: str, name: str, value: Any, ok: bool, why: str) -> None:
 class VAEConfig(_Conf):
     """Layer-2 VAE: architecture, training and tier quantiles.
 
-    ``tier_quantiles`` are the quantiles of the smoothed score on held-out normal data that
-    open ELEVATED, HIGH_ALERT and CRITICAL (windowed features are incomplete just after the
-    open, so tiers are capped at ELEVATED for ``open_warmup_s``). ``ewma_half_life`` is in buckets (100 ms each by
-    default). ``score`` is ``recon`` (reconstruction error) or ``nelbo`` (negative ELBO).
+    Tiers come from the smoothed score held for ``persist_buckets`` buckets (its trailing
+    minimum). ELEVATED opens at the ``tier_quantiles[0]`` quantile of that on held-out normal
+    data; HIGH_ALERT and CRITICAL at the levels that held-out normal data would cross
+    ``episodes_per_day`` times per symbol and 6.5 h session (alert episodes, merged within
+    ``episode_merge_s``), extrapolated with an exponential tail fitted to the episode peaks
+    above the ELEVATED level (peaks over threshold), and never below the quantiles
+    ``tier_quantiles[1:]``. Windowed features are incomplete just after the open, so tiers are
+    capped at ELEVATED for ``open_warmup_s``. ``ewma_half_life`` is in buckets (100 ms each
+    by default). ``score`` is ``recon`` (reconstruction error) or ``nelbo`` (negative ELBO).
     """
 
     inputs: tuple[str, ...] = MARKET_INPUTS
@@ -89,12 +96,15 @@ class VAEConfig(_Conf):
     holdout_fraction: float = 0.25
     holdout_block: int = 3000  # rows (5 min of 100 ms buckets)
     score: str = "recon"
-    ewma_half_life: float = 10.0
+    ewma_half_life: float = 3.0
     clip_sigma: float = 30.0
     online_half_life: float = 6000.0  # buckets (10 min): trailing per-symbol re-standardising
     online_warm: int = 600  # buckets of history before the trailing statistics are used
     open_warmup_s: float = 60.0  # tiers capped at ELEVATED this long after a session opens
     tier_quantiles: tuple[float, float, float] = (0.995, 0.9995, 0.99995)
+    episodes_per_day: tuple[float, float] = (0.5, 0.05)  # HIGH_ALERT, CRITICAL
+    episode_merge_s: float = 60.0
+    persist_buckets: int = 2
     score_batch: int = 4096
     seed: int = 0
 
@@ -105,9 +115,13 @@ class VAEConfig(_Conf):
         _check(n, "tier_quantiles", q, len(q) == 3 and 0 < q[0] < q[1] < q[2] < 1,
                "three increasing quantiles in (0, 1)")
         _check(n, "ewma_half_life", self.ewma_half_life, self.ewma_half_life >= 0, ">= 0")
+        e = self.episodes_per_day
+        _check(n, "episodes_per_day", e, len(e) == 2 and e[0] > e[1] > 0,
+               "two decreasing positive rates (HIGH_ALERT, CRITICAL)")
         _check(n, "holdout_fraction", self.holdout_fraction,
                0 < self.holdout_fraction < 1, "in (0, 1)")
-        for k in ("hidden", "latent", "batch_size", "epochs", "max_steps", "score_batch"):
+        for k in ("hidden", "latent", "batch_size", "epochs", "max_steps", "score_batch",
+                  "persist_buckets"):
             _check(n, k, getattr(self, k), getattr(self, k) >= 1, ">= 1")
 
 

@@ -1,8 +1,9 @@
 """Reading model inputs from the store and writing scores back (Arrow in, numpy out).
 
 Market rows come from the ``features`` table (``sql/duckdb/models/market_inputs.sql``),
-order rows from ``sql/duckdb/models/order_inputs.sql`` (features ASOF-joined to orders),
-stress-event windows from ``labels_events``. All times are UTC ns (int64).
+order rows from the features package's ``order_features`` (market context ASOF-joined to
+each order) joined with ``sql/duckdb/models/order_history.sql`` (the trader's log-qty history
+and the label), stress-event windows from ``labels_events``. All times are UTC ns (int64).
 """
 
 from __future__ import annotations
@@ -83,11 +84,35 @@ def event_mask(rows: MarketRows, evs: list[dict], *, before_ns: int = 0,
     return mask
 
 
-def order_rows(store, since: int = ALL[0], until: int = ALL[1], *, hist: int = 50,
+def order_rows(store, since: int = ALL[0], until: int = ALL[1], *, hist: int = 100,
                min_hist: int = 5) -> pa.Table:
-    """Order-level inputs and labels (``is_error`` NULL when unlabelled), sorted by time."""
-    return store.query_file("models/order_inputs.sql", {
+    """Order-level inputs and labels (``is_error`` NULL when unlabelled), sorted by time.
+
+    Columns: the order (ts_ns, order_id, trader, strategy, sym, side, qty, price,
+    order_type), every ``features.registry.ORDER`` feature, ``ref_mid`` (as-of mid),
+    ``log_qty``, ``is_market``, ``abs_dev_bps`` (|price_dev_bps|), the trader log-qty
+    history (``log_qty_over_med``, ``log_qty_z``, ``log_qty_scale``; ``hist`` previous
+    orders, NULL before ``min_hist``), ``is_error`` and ``error_kind``. CANCELs are dropped.
+    """
+    import pyarrow.compute as pc
+
+    from features import order_features
+
+    f = order_features(store, since_ns=int(since), until_ns=int(until))
+    f = f.filter(pc.not_equal(f.column("order_type"), "CANCEL"))
+    h = store.query_file("models/order_history.sql", {
         "since": int(since), "until": int(until), "hist": int(hist), "min_hist": int(min_hist)})
+    ts = f.column("ts").cast(pa.int64())
+    f = f.append_column("ts_ns", ts)
+    f = f.join(h, keys=["order_id", "ts_ns"], join_type="left outer")
+    f = f.sort_by([("ts_ns", "ascending"), ("order_id", "ascending")])
+    qty = f.column("qty").cast(pa.float64())
+    dev = f.column("price_dev_bps")
+    return (f.append_column("ref_mid", f.column("mid"))
+            .append_column("log_qty", pc.ln(qty))
+            .append_column("is_market", pc.cast(pc.equal(f.column("order_type"), "MARKET"),
+                                                pa.float64()))
+            .append_column("abs_dev_bps", pc.abs(dev)))
 
 
 def span(store) -> dict:

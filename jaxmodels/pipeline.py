@@ -64,7 +64,7 @@ class MarketModel:
         """(raw float64[n], smoothed float64[n], tier int8[n]) for rows sorted by (sym, ts)."""
         raw = self.anomaly.raw_scores(self.standardise(rows))
         sm = self.anomaly.smooth(raw, rows.code)
-        tier = self.anomaly.tiers(sm)
+        tier = self.anomaly.tiers(sm, rows.code)
         warm = since_session_start(rows) < self.anomaly.config.open_warmup_s * 1e9
         return raw, sm, np.where(warm, np.minimum(tier, 1), tier).astype(np.int8)
 

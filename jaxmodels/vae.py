@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from flax.training import train_state
+from scipy.ndimage import minimum_filter1d
 
 from jaxmodels.config import TIERS, VAEConfig
 from jaxmodels.errors import MSG_FEW_ROWS, MSG_NO_ROWS, FewSamplesWarning, ModelError
@@ -172,9 +173,70 @@ class AnomalyModel:
         """EWMA per symbol (rows sorted by symbol then time)."""
         return ewma_grouped(raw, groups, alpha_from_half_life(self.config.ewma_half_life))
 
-    def tiers(self, smoothed: np.ndarray) -> np.ndarray:
-        """Tier index int8[n]: 0 NORMAL .. 3 CRITICAL."""
-        return np.searchsorted(self.thresholds, smoothed, side="right").astype(np.int8)
+    def held(self, smoothed: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """Smoothed score held for ``persist_buckets`` buckets: its trailing minimum per
+        symbol (rows sorted by symbol then time), float64[n]."""
+        return held_score(smoothed, groups, self.config.persist_buckets)
+
+    def tiers(self, smoothed: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+        """Tier index int8[n]: 0 NORMAL .. 3 CRITICAL, of the held score (``groups`` None:
+        one series)."""
+        g = np.zeros(len(smoothed), np.int32) if groups is None else groups
+        return np.searchsorted(self.thresholds, self.held(smoothed, g),
+                               side="right").astype(np.int8)
+
+
+def held_score(x: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
+    """Trailing minimum over ``k`` rows of each group (fewer at a group's start)."""
+    x = np.asarray(x, np.float64)
+    if k <= 1 or len(x) == 0:
+        return x.copy()
+    out = np.empty_like(x)
+    cut = np.flatnonzero(groups[1:] != groups[:-1]) + 1
+    for a, b in zip(np.r_[0, cut], np.r_[cut, len(x)], strict=True):
+        out[a:b] = minimum_filter1d(x[a:b], k, origin=(k - 1) // 2, mode="nearest")
+        out[a:min(a + k - 1, b)] = np.minimum.accumulate(x[a:min(a + k - 1, b)])
+    return out
+
+
+def episode_peaks(x: np.ndarray, groups: np.ndarray, level: float, merge: int) -> np.ndarray:
+    """Peak value of every run of ``x > level`` per group (runs closer than ``merge`` rows
+    merged), float64[m]."""
+    out = []
+    cut = np.flatnonzero(groups[1:] != groups[:-1]) + 1
+    for a, b in zip(np.r_[0, cut], np.r_[cut, len(x)], strict=True):
+        idx = np.flatnonzero(x[a:b] > level)
+        if not len(idx):
+            continue
+        br = np.flatnonzero(np.diff(idx) > merge)
+        for s, e in zip(np.r_[0, br + 1], np.r_[br, len(idx) - 1], strict=True):
+            out.append(float(x[a + idx[s]:a + idx[e] + 1].max()))
+    return np.asarray(out, np.float64)
+
+
+def episode_thresholds(held: np.ndarray, groups: np.ndarray, config: VAEConfig,
+                       bucket_s: float = 0.1) -> np.ndarray:
+    """Tier thresholds float64[3] from held scores of held-out normal rows.
+
+    ELEVATED: the ``tier_quantiles[0]`` quantile u. HIGH_ALERT / CRITICAL: the level crossed
+    ``episodes_per_day`` times per symbol-session (6.5 h), from an exponential tail fitted to
+    the episode peaks above u: N(x) = N(u) exp(-(x - u) / mean excess); each at least its
+    quantile in ``tier_quantiles``.
+    """
+    if len(held) == 0:
+        return np.full(3, np.inf)
+    q = np.quantile(held, config.tier_quantiles)
+    u = q[0]
+    merge = int(round(config.episode_merge_s / bucket_s))
+    pk = episode_peaks(held, groups, u, merge)
+    days = len(held) * bucket_s / 23_400.0
+    if len(pk) == 0:
+        return np.maximum.accumulate(q + np.arange(3) * 1e-9)
+    scale = max(float((pk - u).mean()), 1e-9)
+    rate = len(pk) / days
+    ext = [u + scale * np.log(max(rate / r, 1.0)) for r in config.episodes_per_day]
+    thr = np.r_[u, np.maximum(ext, q[1:])]
+    return np.maximum.accumulate(thr + np.arange(3) * 1e-9)
 
 
 _SCORERS: dict[tuple, Callable] = {}
@@ -202,8 +264,7 @@ def fit(x: np.ndarray, groups: np.ndarray, config: VAEConfig) -> tuple[AnomalyMo
                          thresholds=np.full(3, np.inf))
     raw = model.raw_scores(x[hold])
     sm = model.smooth(raw, groups[hold])
-    thr = np.quantile(sm, config.tier_quantiles) if len(sm) else np.full(3, np.inf)
-    thr = np.maximum.accumulate(thr + np.arange(3) * 1e-9)
+    thr = episode_thresholds(model.held(sm, groups[hold]), groups[hold], config)
     model = dataclasses.replace(model, thresholds=thr)
     metrics = {"train_rows": int((~hold).sum()), "holdout_rows": int(hold.sum()),
                "final_loss": history[-1]["loss"], "history": history,

@@ -1,3 +1,5 @@
+import dataclasses
+
 import jax
 import numpy as np
 
@@ -47,4 +49,28 @@ def test_scorer_when_second_batch_has_same_shape_then_no_recompile():
 
 def test_tiers_when_scores_cross_thresholds_then_tier_index_rises():
     m = vae.AnomalyModel(params={}, config=CFG, n_features=5, thresholds=np.array([1.0, 2.0, 3.0]))
-    assert m.tiers(np.array([0.5, 1.5, 2.5, 3.5])).tolist() == [0, 1, 2, 3]
+    # each row its own series, so nothing needs to persist
+    assert m.tiers(np.array([0.5, 1.5, 2.5, 3.5]), np.arange(4)).tolist() == [0, 1, 2, 3]
+
+
+def test_tiers_when_score_spikes_for_one_bucket_then_persistence_holds_it_back():
+    cfg = dataclasses.replace(CFG, persist_buckets=2)
+    m = vae.AnomalyModel(params={}, config=cfg, n_features=5, thresholds=np.array([1.0, 2.0, 3.0]))
+    # trailing min over 2 buckets: [0.5, 0.5, 0.5, 3.5, 3.5] -> one-bucket spike is ignored
+    assert m.tiers(np.array([0.5, 3.5, 0.5, 3.5, 3.5])).tolist() == [0, 0, 0, 0, 3]
+
+
+def test_episode_thresholds_when_exponential_tail_then_level_matches_target_rate():
+    # 10 symbol-days of held-out scores: 0 everywhere except 100 episodes per day whose
+    # peaks exceed u = 0 by an exponential of mean 1, so N(x) = 100 exp(-x) per day and the
+    # level for 0.5 / day is ln(200) = 5.30 (for 0.05 / day ln(2000) = 7.60)
+    rng = np.random.default_rng(0)
+    n_days, per_day, row = 10, 100, 23_400 * 10
+    x = np.zeros(n_days * row)
+    pos = rng.choice(np.arange(0, len(x), 1000), size=n_days * per_day, replace=False)
+    x[pos] = rng.exponential(1.0, len(pos)) + 1e-6
+    cfg = dataclasses.replace(CFG, tier_quantiles=(0.5, 0.6, 0.7), persist_buckets=1,
+                              episodes_per_day=(0.5, 0.05), episode_merge_s=1.0)
+    thr = vae.episode_thresholds(x, np.zeros(len(x), int), cfg)
+    assert thr[0] == 0.0
+    assert abs(thr[1] - np.log(200)) < 0.15 and abs(thr[2] - np.log(2000)) < 0.15
