@@ -86,6 +86,23 @@ def dynamic_limits(m: dict[str, np.ndarray], tier: np.ndarray, caps: StaticCaps,
             "max_position": pos, "fat_finger_threshold": ff, "state": state.astype(np.int8)}
 
 
+def cool_down(ts: np.ndarray, tier: np.ndarray, hold_s: float) -> np.ndarray:
+    """Tier used for limits: after a HIGH_ALERT or CRITICAL bucket, at least HIGH_ALERT for
+    ``hold_s`` seconds (int8[n]; ``ts`` UTC ns, one symbol, time order).
+
+    A stress regime soon looks ordinary to a score standardised against its own recent past,
+    while the market is still falling; a risk desk keeps limits tight for a cool-down after an
+    alert instead of loosening with the first calm score."""
+    t = np.asarray(tier, np.int8)
+    hi = TIERS.index("HIGH_ALERT")
+    if hold_s <= 0 or not (t >= hi).any():
+        return t
+    ts = np.asarray(ts, np.int64)
+    last_alert = np.maximum.accumulate(np.where(t >= hi, ts, np.iinfo(np.int64).min))
+    held = (last_alert > np.iinfo(np.int64).min) & (ts - last_alert <= int(hold_s * 1e9))
+    return np.where(held, np.maximum(t, hi), t).astype(np.int8)
+
+
 def hold_tight(lim: dict[str, np.ndarray], loosen_after: int) -> dict[str, np.ndarray]:
     """Tighten at once, loosen only after ``loosen_after`` buckets; latch HALTED."""
     out = {}
@@ -128,7 +145,8 @@ def calibrate_symbol(ts: np.ndarray, sym: str, market: dict[str, np.ndarray],
                      last: dict | None = None) -> pa.Table:
     """All change rows of one symbol over its buckets, for every configured strategy."""
     caps = _caps_for(cfg, sym)
-    lim = hold_tight(dynamic_limits(market, tier, caps, cfg), loosen_after)
+    lim = hold_tight(dynamic_limits(market, cool_down(ts, tier, cfg.alert_hold_s), caps, cfg),
+                     loosen_after)
     if last is not None and last.get("state") == "HALTED":
         lim["state"] = np.full(len(ts), 2, np.int8)  # the breaker holds until an operator
     parts = [change_rows(ts, sym, lim, tier, score, strategy=s, model_version=model_version,
