@@ -208,9 +208,21 @@ def publish(store, reg: Registry, cfg: ModelsConfig, *, since: int, until: int) 
         rows = calibrate.static_rows(max(last), syms, cfg.calib, "static: no promoted model")
         keep = [i for i, r in enumerate(rows.to_pylist())
                 if latest.get((r["sym"], r["strategy"]), {}).get("model_version") != "static"]
-        rows = rows.take(keep)
+        rows = rows.take(pa.array(keep, pa.int64()))
         return {"scores": 0, "limits": store.append_limits(rows) if rows.num_rows else 0,
                 "model": None}
+    from jaxmodels.drift import in_drift
+
+    if cfg.calib.drift_fallback and in_drift(store, mid):
+        syms = [r["sym"] for r in store.query("SELECT DISTINCT sym FROM features ORDER BY 1")
+                .to_pylist()]
+        last = [r["ts_ns"] for r in latest.values()] + [min(int(until), span(store)["last_ns"] or 0)]
+        rows = calibrate.static_rows(max(last), syms, cfg.calib, f"drift: {mid} until retrained")
+        keep = [i for i, r in enumerate(rows.to_pylist())
+                if latest.get((r["sym"], r["strategy"]), {}).get("model_version") != "static"]
+        rows = rows.take(pa.array(keep, pa.int64()))
+        return {"scores": 0, "limits": store.append_limits(rows) if rows.num_rows else 0,
+                "model": None, "drift": True}
     mm = load_market(reg, mid)
     rows = market_rows(store, mm.inputs, since, until)
     _, sm, tier = mm.score(rows)

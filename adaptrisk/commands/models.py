@@ -36,6 +36,15 @@ def register(sub) -> None:
     _common(q)
     q.set_defaults(func=run_publish)
 
+    q = msub.add_parser("drift", help="compare a live window with the promoted model's "
+                        "training window (KS, PSI per feature and of the anomaly score); write "
+                        "drift_alerts and, when drifting, static limits (reason 'drift')")
+    _common(q)
+    q.add_argument("--minutes", type=float, default=None,
+                   help="live window = the newest MINUTES of features (default: --since)")
+    q.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    q.set_defaults(func=run_drift)
+
     p = sub.add_parser("backtest", help="walk-forward evaluation of the models vs static rules")
     add_db_arg(p)
     p.add_argument("--folds", type=int, default=3, help="number of folds K (>= 2)")
@@ -147,6 +156,32 @@ def run_publish(args: argparse.Namespace) -> int:
         out = pipeline.publish(store, reg, cfg, since=lo, until=hi)
     print(f"risk_scores +{out['scores']}, risk_limits +{out['limits']} "
           f"(model: {out['model'] or 'static'})")
+    return 0
+
+
+def run_drift(args: argparse.Namespace) -> int:
+    import pyarrow as pa
+
+    from jaxmodels import drift
+    from jaxmodels.data import span
+
+    cfg, reg = _config(args.config), _registry(args.root)
+    lo, hi = _window(args)
+    with open_store(args.db) as store:
+        if args.minutes is not None:
+            last = span(store)["last_ns"]
+            if last is None:
+                raise UsageError("the features table is empty")
+            lo, hi = int(last - args.minutes * 60e9), last
+        out = drift.check(store, reg, cfg, since=lo, until=hi, write=not args.dry_run)
+    if out.get("model") is None or "features" not in out:
+        print(f"no drift check: {out.get('why')}")
+        return 0
+    rows = out["features"] + [out["score"]]
+    print(format_table(pa.Table.from_pylist(rows)))
+    print(f"{'DRIFTING' if out['drifting'] else 'no drift'}: {out['n_drifting']} features over "
+          f"threshold; model {out['model']}; drift_alerts +{out['rows_written']}, static "
+          f"risk_limits +{out['static_rows']}")
     return 0
 
 
