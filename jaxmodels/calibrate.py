@@ -87,19 +87,21 @@ def dynamic_limits(m: dict[str, np.ndarray], tier: np.ndarray, caps: StaticCaps,
 
 
 def cool_down(ts: np.ndarray, tier: np.ndarray, hold_s: float) -> np.ndarray:
-    """Tier used for limits: after a HIGH_ALERT or CRITICAL bucket, at least HIGH_ALERT for
-    ``hold_s`` seconds (int8[n]; ``ts`` UTC ns, one symbol, time order).
+    """Tier used for limits: after a CRITICAL bucket, at least HIGH_ALERT for ``hold_s``
+    seconds (int8[n]; ``ts`` UTC ns, one symbol, time order).
 
     A stress regime soon looks ordinary to a score standardised against its own recent past,
-    while the market is still falling; a risk desk keeps limits tight for a cool-down after an
-    alert instead of loosening with the first calm score."""
+    while the market is still falling; a risk desk keeps limits tight for a cool-down after a
+    critical alert instead of loosening with the first calm score. Brief HIGH_ALERT blips
+    (the false alerts of calm periods seen so far never reached CRITICAL) start no cool-down."""
     t = np.asarray(tier, np.int8)
-    hi = TIERS.index("HIGH_ALERT")
-    if hold_s <= 0 or not (t >= hi).any():
+    hi, crit = TIERS.index("HIGH_ALERT"), TIERS.index("CRITICAL")
+    if hold_s <= 0 or not (t >= crit).any():
         return t
     ts = np.asarray(ts, np.int64)
-    last_alert = np.maximum.accumulate(np.where(t >= hi, ts, np.iinfo(np.int64).min))
-    held = (last_alert > np.iinfo(np.int64).min) & (ts - last_alert <= int(hold_s * 1e9))
+    none = np.iinfo(np.int64).min
+    last = np.maximum.accumulate(np.where(t >= crit, ts, none))
+    held = (last > none) & (ts - last <= int(hold_s * 1e9))
     return np.where(held, np.maximum(t, hi), t).astype(np.int8)
 
 

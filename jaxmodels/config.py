@@ -186,7 +186,7 @@ class CalibConfig(_Conf):
 
     ``depth_mult``: max order qty <= depth_mult x min(top-5 bid, ask depth) lots.
     ``band_sigmas``: price band >= band_sigmas x 1-minute move (rv_1m x sqrt(60 s)) + spread.
-    ``alert_hold_s``: after a HIGH_ALERT or CRITICAL bucket, limits stay at least at the
+    ``alert_hold_s``: after a CRITICAL bucket, limits stay at least at the
     HIGH_ALERT level for this many seconds (0 turns the cool-down off).
     ``halt_move_bps``: a CRITICAL tier with |10 s return| beyond this trips the breaker
     (HALTED, latched until an operator resets it).
@@ -202,7 +202,7 @@ class CalibConfig(_Conf):
     min_band_bps: float = 20.0
     min_fat_finger: float = 2.0
     halt_move_bps: float = 300.0
-    alert_hold_s: float = 120.0  # cool-down: limits stay at HIGH_ALERT level this long after one
+    alert_hold_s: float = 120.0  # cool-down: limits stay at HIGH_ALERT level this long after CRITICAL
     reducing_tier: str = "CRITICAL"
     rel_change: float = 0.2
     strategies: tuple[str, ...] = ("*",)

@@ -1,47 +1,44 @@
-"""``adaptrisk demo``: the main job. Simulate a flash-crash session, ingest it, summarise.
-
-Later stages (features, models, limits, the enforcer in shadow mode, the report) extend
-this pipeline as they land.
-"""
+"""``adaptrisk demo``: the flash-crash story end to end, or the same report on stored data."""
 
 from __future__ import annotations
 
 import argparse
-import pathlib
-import time
-
-from adaptrisk.common import add_db_arg, open_store
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="run the flash-crash scenario end to end",
-                       description="Simulate a 3-symbol session with a flash crash on one symbol, "
-                       "ingest it into a fresh store and print what landed.")
-    add_db_arg(p)
-    p.set_defaults(db="duckdb::path=data/demo.duckdb")
+    p = sub.add_parser(
+        "demo", help="run the flash-crash scenario end to end and write a report",
+        description="Simulate training days and train the models; simulate a 3-symbol session "
+        "with a flash crash on one symbol (a seed not used in training); ingest, build features "
+        "in the store, score, calibrate limits and replay the OMS flow through the enforcer "
+        "beside the static rule set; print the comparison and write reports/<run-id>/. With "
+        "--symbol, run the scoring and report on data already in --db (e.g. a LOBSTER day).")
+    p.add_argument("--db", default=None,
+                   help="store for the demo session (default data/demo.duckdb, recreated); with "
+                   "--symbol, an existing store to report on")
+    p.add_argument("--symbol", help="report on this symbol of an existing store instead of simulating")
     p.add_argument("--symbols", type=int, default=3)
     p.add_argument("--minutes", type=float, default=60.0)
     p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--keep", action="store_true", help="append to an existing demo store")
+    p.add_argument("--reports", default="reports", help="report folder (default reports/)")
+    p.add_argument("--run-id", default="", help="report sub-folder (default: UTC time)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from adaptrisk.commands.sim import landed_summary, simulate_and_ingest
-    from adaptrisk.common import conf
-    from sim import SimConfig
+    from adaptrisk.demo import DemoConfig, run_sim_demo, run_store_demo
+    from adaptrisk.errors import UsageError
 
-    t0 = time.perf_counter()
-    c = conf(args.db)
-    if c.startswith("duckdb::path=") and not args.keep:
-        path = pathlib.Path(c.removeprefix("duckdb::path=").split(";")[0])
-        if str(path) != ":memory:":
-            for p in (path, path.with_name(path.name + ".wal")):
-                p.unlink(missing_ok=True)
-    cfg = SimConfig(scenario="flash_crash", n_symbols=args.symbols, minutes=args.minutes,
-                    seed=args.seed)
-    with open_store(args.db) as store:
-        simulate_and_ingest(store, cfg)
-        print(landed_summary(store))
-    print(f"[demo] done in {time.perf_counter() - t0:.1f} s; store: {c}")
+    if args.symbol:
+        if not args.db:
+            raise UsageError("--symbol needs --db pointing at a store with that symbol's data")
+        run_store_demo(args.db, args.symbol, args.reports, args.run_id)
+        return 0
+    db = args.db or "data/demo.duckdb"
+    if "::" in db:
+        if not db.startswith("duckdb::path="):
+            raise UsageError("the simulated demo writes a fresh embedded store: give a DuckDB path")
+        db = db.removeprefix("duckdb::path=").split(";")[0]
+    run_sim_demo(DemoConfig(db=db, symbols=args.symbols, minutes=args.minutes, seed=args.seed,
+                            reports=args.reports, run_id=args.run_id))
     return 0

@@ -30,10 +30,11 @@ def test_dynamic_limits_when_price_shifted_a_decimal_then_notional_stops_it():
     assert lim["max_order_qty"][0] * 400.0 > lim["max_notional"][0]
 
 
-def test_cool_down_when_alert_then_high_alert_tier_held_for_hold_seconds():
+def test_cool_down_when_critical_then_high_alert_tier_held_for_hold_seconds():
     from jaxmodels.calibrate import cool_down
 
     ts = np.arange(10, dtype=np.int64) * 10**9  # one bucket per second
     tier = np.array([0, 0, 3, 1, 0, 0, 0, 2, 0, 0], np.int8)
-    assert list(cool_down(ts, tier, 3.0)) == [0, 0, 3, 2, 2, 2, 0, 2, 2, 2]
+    # CRITICAL at 2 s holds HIGH_ALERT to 5 s; the HIGH_ALERT blip at 7 s starts no hold
+    assert list(cool_down(ts, tier, 3.0)) == [0, 0, 3, 2, 2, 2, 0, 2, 0, 0]
     assert list(cool_down(ts, tier, 0.0)) == list(tier)
