@@ -154,7 +154,7 @@ def _quality() -> tuple[list[dict], object, object]:
         orders = order_rows(s)
         y, known = pipeline.labels(orders)
         tm, _ = gbdt.fit(pipeline.order_inputs(orders, cfg.gbdt)[known], y[known], cfg.gbdt)
-        l1 = _layer1(s, cfg)
+        l1_rows = _layer1(s, cfg)
     o = rep["overall"]
     l1, st = o["layer1_model"], o["layer1_static"]
     x10 = [f["layer1"]["model_recall_by_kind"].get("qty_x10") for f in rep["folds"]
@@ -191,7 +191,7 @@ def _quality() -> tuple[list[dict], object, object]:
                     f"{lim.get('valid_normal_orders')}; seller qty accepted in crash: dynamic "
                     f"{lim.get('seller_qty_accepted_dynamic')} vs static "
                     f"{lim.get('seller_qty_accepted_static')}"))
-    return l1 + out, tm, mm
+    return l1_rows + out, tm, mm
 
 
 def run() -> list[dict]:

@@ -254,23 +254,55 @@ def _supersede(lim: pa.Table, latest: dict) -> pa.Table:
     return pa.concat_tables([lim, *extra]) if extra else lim
 
 
+def fit_layers(rows: MarketRows, normal: np.ndarray, orders: pa.Table,
+               cfg: ModelsConfig) -> tuple:
+    """Both layers on in-memory data (pure; what a Dask worker runs): the VAE on the normal
+    rows, then the trees on the labelled orders with the VAE's scores as of each order.
+    Returns (market model, its metrics, tree model or None, its metrics or None)."""
+    mm, mmet = fit_market(rows, normal, cfg.vae)
+    _, sm, _ = mm.score(rows)
+    y, known = labels(orders)
+    if not (known.sum() and y[known].any()):
+        return mm, mmet, None, None
+    x = order_inputs(orders, cfg.gbdt, (rows.ts, rows.sym, sm))[known]
+    tm, tmet = gbdt.fit(x, y[known], cfg.gbdt)
+    return mm, mmet, tm, tmet
+
+
 def train_and_register(store, reg: Registry, cfg: ModelsConfig, *, since: int,
-                       until: int) -> dict:
-    """Train both layers on (since, until] of the store; save both; return ids and metrics."""
+                       until: int, submit=None) -> dict:
+    """Train both layers on (since, until] of the store; save both; return ids and metrics.
+    ``submit(fn, *args) -> future`` runs the fit elsewhere (a Dask client's ``submit``)."""
+    fut = (submit or _run_here)(fit_layers, *layer_data(store, cfg, since, until), cfg)
+    return register_layers(reg, *fut.result())
+
+
+def layer_data(store, cfg: ModelsConfig, since: int, until: int) -> tuple:
+    """(MarketRows, normal mask, order table) of (since, until] read from the store."""
     from jaxmodels.data import order_rows
 
     rows = market_rows(store, cfg.vae.inputs, since, until)
-    normal = normal_mask(rows, events(store))
-    mm, mmet = fit_market(rows, normal, cfg.vae)
+    return rows, normal_mask(rows, events(store)), order_rows(store, since, until)
+
+
+def register_layers(reg: Registry, mm, mmet, tm, tmet) -> dict:
     vid = save_market(reg, mm, mmet)
-    _, sm, _ = mm.score(rows)
-    orders = order_rows(store, since, until)
-    y, known = labels(orders)
     out = {"vae": vid, "vae_metrics": {k: v for k, v in mmet.items() if k != "history"}}
-    if known.sum() and y[known].any():
-        x = order_inputs(orders, cfg.gbdt, (rows.ts, rows.sym, sm))[known]
-        tm, tmet = gbdt.fit(x, y[known], cfg.gbdt)
+    if tm is not None:
         out["gbdt"] = save_trees(reg, tm, {k: v for k, v in tmet.items() if k != "curve"},
                                  mmet["training_window"])
         out["gbdt_metrics"] = {k: v for k, v in tmet.items() if k != "curve"}
     return out
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def _run_here(fn, *args):
+    """In-process stand-in for ``Client.submit``."""
+    return _Done(fn(*args))

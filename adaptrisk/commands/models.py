@@ -58,7 +58,9 @@ def register(sub) -> None:
                        "fold, promote only if not worse")
     _common(p)
     p.add_argument("--folds", type=int, default=3)
-    p.add_argument("--dask", help="Dask scheduler address (not used yet; see report)")
+    p.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
+                   help="fan the fits out to this Dask scheduler (no ADDRESS: a local "
+                   "cluster of 2 worker processes)")
     p.set_defaults(func=run_retrain)
 
 
