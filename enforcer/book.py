@@ -21,7 +21,7 @@ class Book:
     """
 
     __slots__ = ("pos", "buckets", "dups", "open_orders", "hist", "medians", "_dirty",
-                 "window", "min_history", "max_ts")
+                 "window", "min_history", "max_ts", "_dups_kept")
 
     def __init__(self, window: int, min_history: int) -> None:
         self.pos: dict[tuple[str, str], list[int]] = {}
@@ -34,6 +34,7 @@ class Book:
         self.window = window
         self.min_history = min_history
         self.max_ts = 0
+        self._dups_kept = 0  # len(dups) after the last prune
 
     def note_qty(self, trader: str, qty: int) -> None:
         """Every well-formed order feeds its trader's qty history (accepted or not)."""
@@ -98,8 +99,12 @@ class Book:
     def prune_dups(self, window_ns: int) -> None:
         """Drop duplicate keys that can no longer match (older than the window)."""
         horizon = self.max_ts - window_ns
-        if len(self.dups) > 1024:
+        n = len(self.dups)
+        # amortised: rebuild only once the dict has doubled since the last prune, so the
+        # caller's lock (the order path waits on it) is held O(1) per order on average
+        if n > 1024 and n > 2 * self._dups_kept:
             self.dups = {k: v for k, v in self.dups.items() if v >= horizon}
+            self._dups_kept = len(self.dups)
 
     def net(self, strategy: str, sym: str) -> int:
         p = self.pos.get((strategy, sym))

@@ -22,6 +22,7 @@ raises DecisionLogError.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import warnings
@@ -35,9 +36,54 @@ from enforcer.errors import DecisionLogError, TornRecordWarning
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
+_STR_JSON: dict[str, str] = {}  # JSON text of strings seen (ids, symbols, versions repeat)
+_STR_CACHE_MAX = 1 << 16
+_float_repr = float.__repr__
+_isfinite = math.isfinite
+
+
+def json_str(v: str) -> str:
+    """JSON text of a str (cached)."""
+    j = _STR_JSON.get(v)
+    if j is None:
+        j = _dumps(v)
+        if len(_STR_JSON) < _STR_CACHE_MAX:
+            _STR_JSON[v] = j
+    return j
+
+
+def _body(rec: list[Any]) -> str:
+    """`_dumps(rec)` for the common element types, byte for byte, ~3x faster.
+
+    str (JSON text cached), int (not bool), finite float (repr, as json does) and None;
+    anything else (bool, NaN, nested, subclasses) takes json's own encoder.
+    """
+    parts = []
+    add = parts.append
+    cache = _STR_JSON
+    for v in rec:
+        t = type(v)
+        if t is str:
+            j = cache.get(v)
+            if j is None:
+                j = _dumps(v)
+                if len(cache) < _STR_CACHE_MAX:
+                    cache[v] = j
+            add(j)
+        elif t is int:
+            add(str(v))
+        elif v is None:
+            add("null")
+        elif t is float and _isfinite(v):
+            add(_float_repr(v))
+        else:
+            return _dumps(rec)
+    return "[" + ",".join(parts) + "]"
+
+
 def encode(rec: list[Any]) -> bytes:
     """One record -> one checksummed line (bytes, newline included)."""
-    body = _dumps(rec).encode()
+    body = _body(rec).encode()
     return b"%08x %s\n" % (zlib.crc32(body), body)
 
 
@@ -97,11 +143,16 @@ class DecisionLog:
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._always = fsync == "always"
         self._sync_on_tick = fsync == "interval"
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # appends (order path)
+        self._sync_lock = threading.Lock()  # fsync / close; never taken by append
         self._dirty = False
 
     def append(self, rec: list[Any]) -> None:
-        data = encode(rec)
+        self.append_body(_body(rec).encode())
+
+    def append_body(self, body: bytes) -> None:
+        """Append one record given as its JSON body (what `_body(rec).encode()` gives)."""
+        data = b"%08x %s\n" % (zlib.crc32(body), body)
         with self._lock:
             n = os.write(self._fd, data)
             while n < len(data):  # short write (disk full, signal): finish it or raise
@@ -112,14 +163,23 @@ class DecisionLog:
                 self._dirty = True
 
     def sync(self) -> None:
-        """fsync if anything was written since the last one (policy 'interval')."""
+        """fsync if anything was written since the last one (policy 'interval').
+
+        The fsync runs under `_sync_lock`, NOT the append lock: an fsync can take tens
+        of ms on a busy disk, and appends (the order path) must not wait for it. fsync
+        flushes everything written to the file before it starts, so clearing `_dirty`
+        first and fsyncing after loses nothing: a record appended meanwhile sets it again.
+        """
         if self._sync_on_tick and self._dirty:
-            with self._lock:
+            with self._sync_lock:
+                fd = self._fd
+                if fd < 0:
+                    return
                 self._dirty = False
-                os.fsync(self._fd)
+                os.fsync(fd)
 
     def close(self) -> None:
-        with self._lock:
+        with self._sync_lock, self._lock:
             if self._fd >= 0:
                 if self._dirty:
                     os.fsync(self._fd)

@@ -15,14 +15,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from enforcer import recovery
 from enforcer.book import Book
 from enforcer.commands import OPERATOR_ACTIONS, CancelOrder, Fill, NewOrder, OperatorCommand
 from enforcer.config import EnforcerConfig, StaticLimits
-from enforcer.decision_log import DecisionLog
+from enforcer.decision_log import _STR_JSON, DecisionLog
+from enforcer.decision_log import json_str as _js
 from enforcer.limits import HALTED, LimitsSnapshot, rows_from_arrow
 from enforcer.reasons import Reason, mask_to_names
 from enforcer.rules import B_BREAKER, B_HALTED, B_KILL, malformed_mask, order_mask
@@ -32,8 +32,7 @@ Clock = Callable[[], int]  # returns UTC ns
 _B_INTERNAL = 1 << Reason.INTERNAL_ERROR
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Decision:
+class Decision(NamedTuple):
     """One verdict. `reasons` are Reason names sorted by code (() when accepted).
 
     verdict: the verdict enforced ('ACCEPT'/'REJECT'); static_verdict / dynamic_verdict:
@@ -42,6 +41,9 @@ class Decision:
     risk_state: FIX tag 8011 text ('Normal', 'RiskAlert_StaleLimits', 'RiskAlert_Halted',
     'RiskAlert_Reducing', 'RiskAlert_HighAnomaly', 'RiskAlert_KillSwitch',
     'RiskAlert_CircuitBreaker'); seq: record number on the decision log (0: dry run).
+
+    An immutable NamedTuple (not a frozen dataclass): the hot path builds it with one
+    `tuple.__new__` (~0.2 us) instead of twelve `object.__setattr__` calls (~2 us).
     """
 
     order_id: int
@@ -60,6 +62,12 @@ class Decision:
     @property
     def accepted(self) -> bool:
         return self.verdict == "ACCEPT"
+
+
+_new_decision = tuple.__new__
+_float_repr = float.__repr__
+# a "D" record (see decision_log) for a well-formed order with plain-typed fields
+_D_TEMPLATE = '["D",%d,%d,%d,%s,%s,%s,%s,%d,%s,%s,%d,%d,%d,%s,%s,%s]'
 
 
 def ab_dynamic(strategy: str, share: float) -> bool:
@@ -188,15 +196,32 @@ class Enforcer:
         else:
             seq = 0
         version = lim.version if lim is not None else self.static.version
-        d = Decision(order_id=o.order_id, ts=ts, verdict=_verdict(mask),
-                     reasons=mask_to_names(mask), limits_version=version, mode=self.cfg.mode,
-                     static_verdict=_verdict(smask), dynamic_verdict=_verdict(dmask),
-                     risk_state=self._risk_state(sym, lim), dynamic_reasons=mask_to_names(dmask),
-                     static_reasons=mask_to_names(smask), seq=seq)
+        mode = self.cfg.mode
+        risk_state = self._risk_state(sym, lim)
+        d = _new_decision(Decision, (
+            o.order_id, ts, "ACCEPT" if mask == 0 else "REJECT", mask_to_names(mask), version,
+            mode, "ACCEPT" if smask == 0 else "REJECT", "ACCEPT" if dmask == 0 else "REJECT",
+            risk_state, mask_to_names(dmask), mask_to_names(smask), seq))
         if record:
-            self._append(["D", seq, ts, o.order_id, o.trader, strategy, sym, o.side,
-                          _j(qty), _j(price), _j(o.order_type), mask, smask, dmask, version,
-                          self.cfg.mode, d.risk_state])
+            trader, oid, log = o.trader, o.order_id, self._log
+            if log is None:
+                pass
+            elif not mal and type(oid) is int and type(ts) is int and type(trader) is str \
+                    and type(strategy) is str and type(sym) is str and type(version) is str:
+                # the common record, pre-formatted: same bytes as the JSON encoder's
+                js = _STR_JSON.get
+                log.append_body((_D_TEMPLATE % (
+                    seq, ts, oid, js(trader) or _js(trader), js(strategy) or _js(strategy),
+                    js(sym) or _js(sym), js(o.side) or _js(o.side), qty,
+                    "null" if price is None else _float_repr(price),
+                    js(o.order_type) or _js(o.order_type), mask, smask, dmask,
+                    js(version) or _js(version), js(mode) or _js(mode),
+                    js(risk_state) or _js(risk_state))).encode())
+            else:
+                if mal:
+                    qty, price = _j(qty), _j(price)
+                log.append(["D", seq, ts, oid, trader, strategy, sym, o.side, qty, price,
+                            _j(o.order_type), mask, smask, dmask, version, mode, risk_state])
             self._queue(d, "NEW", o.trader, strategy, sym, o.side, qty, price)
         return d
 
@@ -239,7 +264,7 @@ class Enforcer:
         if record:
             try:
                 seq = self._next_seq()
-                d = Decision(**{**{f: getattr(d, f) for f in d.__slots__}, "seq": seq})
+                d = d._replace(seq=seq)
                 self._append(["D", seq, ts, oid, "", "", "", "", None, None, "", _B_INTERNAL,
                               _B_INTERNAL, _B_INTERNAL, d.limits_version, self.cfg.mode,
                               d.risk_state])

@@ -60,6 +60,9 @@ def _val(v: object) -> bytes:
     return str(v).encode("ascii")
 
 
+_TAG: dict[int, bytes] = {}  # tag -> b"<tag>="
+
+
 def encode(msg_type: str | bytes, body: Iterable[tuple[int, object]], *, sender: str,
            target: str, seq: int, ts_ns: int, begin_string: str = "FIX.4.4",
            poss_dup: bool = False) -> bytes:
@@ -73,9 +76,22 @@ def encode(msg_type: str | bytes, body: Iterable[tuple[int, object]], *, sender:
     if poss_dup:
         parts.append(b"\x0143=Y")
     parts += (b"\x0152=", fix_time(ts_ns).encode(), b"\x01")
+    add = parts.append
+    tags = _TAG
     for tag, value in body:
-        if value is not None:
-            parts += (str(tag).encode(), b"=", _val(value), b"\x01")
+        if value is None:
+            continue
+        t = type(value)
+        if t is str:
+            value = value.encode()
+        elif t is not bytes:
+            value = (repr(value) if t is float else str(value)).encode("ascii")
+        tb = tags.get(tag)
+        if tb is None:
+            tb = tags[tag] = str(tag).encode() + b"="
+        add(tb)
+        add(value)
+        add(b"\x01")
     payload = b"".join(parts)
     msg = b"8=%s\x019=%d\x01%s" % (begin_string.encode(), len(payload), payload)
     return msg + b"10=%03d\x01" % (sum(msg) % 256)

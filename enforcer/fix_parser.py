@@ -44,10 +44,7 @@ class FixMsg:
     def __init__(self, pairs: tuple[tuple[int, bytes], ...], raw: bytes = b""):
         self.pairs = pairs
         self.raw = raw
-        first: dict[int, bytes] = {}
-        for tag, val in pairs:
-            first.setdefault(tag, val)
-        self._first = first
+        self._first = dict(reversed(pairs))  # the first value of a repeated tag wins
 
     def get(self, tag: int, default: bytes | None = None) -> bytes | None:
         return self._first.get(tag, default)

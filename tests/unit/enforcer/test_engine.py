@@ -162,3 +162,27 @@ def test_restart_when_log_replayed_then_positions_and_pending_restored(tmp_path,
     assert e2.book.pos[("s1", "AAA")] == [0, 1801, 0]
     assert e2.state()["halted_syms"] == ["BBB"]
     assert e2.flush() == 1 and store.count("decisions") == 2
+
+
+def test_log_when_fast_record_paths_then_bytes_equal_the_json_encoder(tmp_path):
+    """The pre-formatted "D" record and `_body` write exactly what json would."""
+    import json
+
+    from enforcer.decision_log import _dumps, _body
+
+    e, _ = _make(tmp_path, breaker_rejects_per_s=0)
+    e.submit(order(1))
+    e.submit(order(2, qty=7, side="S"))
+    e.submit(order(3, price=None, order_type="MARKET"))
+    e.submit(order(4, trader='q"t\\é\n', strategy="s\u2028"))
+    e.submit(order(5, qty=-1, price=float("nan")))  # malformed: generic encoder
+    e.submit(order(6, price=100.05))
+    e.stop()
+    lines = (tmp_path / "d.log").read_bytes().splitlines()
+    assert len(lines) == 7  # header + 6
+    for line in lines:
+        body = line[9:]
+        rec = json.loads(body)
+        assert body == _dumps(rec).encode() == _body(rec).encode()
+    for rec in ([1, None, 1e300, -0.0, "é", 5e-324], [True, 2], [{"a": 1}]):
+        assert _body(rec) == _dumps(rec)
