@@ -215,8 +215,9 @@ def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = ""
         text = format_store_run(sym, db, lo, half, hi, mk, eps)
         out(text)
         imgs = [run_dir / "price.png", run_dir / "anomaly.png"]
-        plots.price_plot(imgs[0], mk, lo, lo, sym)
-        plots.anomaly_plot(imgs[1], mk, lo, _thresholds(reg))
+        xl = f"seconds from the open ({report.ny_time(lo)} New York)"
+        plots.price_plot(imgs[0], mk, lo, lo, sym, xlabel=xl)
+        plots.anomaly_plot(imgs[1], mk, lo, _thresholds(reg), xlabel=xl)
         plots.html_page(run_dir / "report.html", title=f"adaptrisk on {sym}: what the system saw",
                         text=text, tables={"High alerts": eps}, images=imgs)
     facts = {"sym": sym, "alerts": eps, "first_ns": lo, "train_until_ns": half, "last_ns": hi}

@@ -21,16 +21,21 @@ def _rel(ts: np.ndarray, onset: int) -> np.ndarray:
     return (np.asarray(ts, np.float64) - onset) / NS
 
 
-def price_plot(path, mk: dict, onset: int, end: int, sym: str, blocked: dict | None = None) -> None:
+ONSET_LABEL = "seconds from the crash onset"
+
+
+def price_plot(path, mk: dict, onset: int, end: int, sym: str, blocked: dict | None = None,
+               xlabel: str = ONSET_LABEL) -> None:
     """Mid price around the stress with its window shaded; blocked orders marked if given."""
     fig, ax = plt.subplots(figsize=(10, 3.6))
     ax.plot(_rel(mk["ts"], onset), mk["mid"], lw=0.8, color="#1f4e79", label=f"{sym} mid")
-    ax.axvspan(0, (end - onset) / NS, color="#f4b183", alpha=0.35, label="labelled stress")
+    if end > onset:
+        ax.axvspan(0, (end - onset) / NS, color="#f4b183", alpha=0.35, label="labelled stress")
     if blocked:
         for name, (t, px, style) in blocked.items():
             if len(t):
                 ax.scatter(_rel(t, onset), px, s=28, label=name, **style)
-    ax.set_xlabel("seconds from the crash onset")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("price")
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
@@ -39,7 +44,7 @@ def price_plot(path, mk: dict, onset: int, end: int, sym: str, blocked: dict | N
     plt.close(fig)
 
 
-def anomaly_plot(path, mk: dict, onset: int, thresholds) -> None:
+def anomaly_plot(path, mk: dict, onset: int, thresholds, xlabel: str = ONSET_LABEL) -> None:
     """Smoothed anomaly score with the tier thresholds of the promoted model."""
     fig, ax = plt.subplots(figsize=(10, 3.2))
     ax.plot(_rel(mk["ts"], onset), mk["anomaly_score"], lw=0.8, color="#7030a0", label="anomaly score")
@@ -48,7 +53,7 @@ def anomaly_plot(path, mk: dict, onset: int, thresholds) -> None:
         ax.axhline(thr, ls="--", lw=0.8, color=c, label=f"{name} ({thr:.3g})")
     ax.axvline(0, color="k", lw=0.6)
     ax.set_yscale("log")
-    ax.set_xlabel("seconds from the crash onset")
+    ax.set_xlabel(xlabel)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
