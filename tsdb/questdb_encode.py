@@ -33,6 +33,7 @@ SYMBOLS = {  # SYMBOL columns per table (the rest are ILP fields)
     "messages": ("sym", "halt_state"),
     "features": ("sym",),
     "features_state": ("sym",),
+    "drift_alerts": ("sym", "kind", "name", "model_version"),
 }
 
 

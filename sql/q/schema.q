@@ -13,4 +13,5 @@ if[not `decisions in tables[]; decisions:([] ts:`timestamp$(); order_id:`long$()
 if[not `labels_orders in tables[]; labels_orders:([] order_id:`long$(); ts:`timestamp$(); sym:`symbol$(); is_error:`boolean$(); error_kind:`symbol$())];
 if[not `labels_events in tables[]; labels_events:([] sym:`symbol$(); event:`symbol$(); start_ts:`timestamp$(); end_ts:`timestamp$(); detail:())];
 if[not `messages in tables[]; messages:([] ts:`timestamp$(); sym:`symbol$(); seq:`long$(); event_type:`short$(); order_id:`long$(); size:`long$(); price:`float$(); direction:`short$(); halt_state:`symbol$())];
+if[not `drift_alerts in tables[]; drift_alerts:([] ts:`timestamp$(); sym:`symbol$(); kind:`symbol$(); name:`symbol$(); ks:`float$(); psi:`float$(); drifting:`boolean$(); live_start:`timestamp$(); train_start:`timestamp$(); train_end:`timestamp$(); model_version:`symbol$())];
 .ar.upd:{[t;x] t insert x; count x}

@@ -7,7 +7,7 @@ from tests.unit.tsdb.helpers import OPEN_NS, limits, trades
 from tsdb import BatchRejected, Session, Store, StoreError, StoreErrorCode, parse_conf
 
 ALL_TABLES = {"trades", "quotes", "book", "orders", "features", "risk_scores", "risk_limits",
-              "decisions", "labels_orders", "labels_events", "messages", "features_state"}
+              "decisions", "labels_orders", "labels_events", "messages", "features_state", "drift_alerts"}
 
 
 def test_parse_conf_when_well_formed_then_backend_and_keys():
