@@ -54,10 +54,15 @@ def main(argv: list[str]) -> int:
         for r in rows:
             r.update(stamp)
             print(f"  {r['metric']}: {r['value']:.4g} {r['unit']} (goal {r['goal']}: "
-                  f"{'met' if r['met'] else 'NOT met'}) {r.get('note', '')}", flush=True)
+                  f"{_met(r['met'])}) {r.get('note', '')}", flush=True)
         (RESULTS / f"{name}.json").write_text(json.dumps(rows, indent=1) + "\n")
     write_readme()
     return 1 if failed else 0
+
+
+def _met(met) -> str:
+    """yes / **no** for a goal; n/a for an informational row (met is None)."""
+    return "n/a" if met is None else ("yes" if met else "**no**")
 
 
 def write_readme() -> None:
@@ -68,7 +73,7 @@ def write_readme() -> None:
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['bench']} | {r['metric']} | {r['value']:.4g} {r['unit']} | {r['goal']} | "
-                     f"{'yes' if r['met'] else '**no**'} | {r['date']} | {r['machine']} | {r.get('note', '')} |")
+                     f"{_met(r['met'])} | {r['date']} | {r['machine']} | {r.get('note', '')} |")
     text = README.read_text()
     if START in text and END in text:
         head, rest = text.split(START, 1)
