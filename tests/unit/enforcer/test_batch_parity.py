@@ -82,3 +82,60 @@ def test_batch_when_throttle_burst_exceeded_then_sixth_order_rejected(tmp_path):
     assert names[:5] == [()] * 5
     assert names[5] == ("THROTTLE",) and names[6] == ("THROTTLE",)
     assert np.all(masks[:5] == 0)
+
+
+def _seq_reference(cols, state, kw):
+    """The old single sequential scan over every order (no lanes)."""
+    import jax
+    import jax.numpy as jnp
+
+    from enforcer.batch import BatchState, pad_orders, pad_state, run_seq_jit
+
+    n = len(cols["qty"])
+    with jax.enable_x64(True):
+        m, out = run_seq_jit(pad_orders(cols), BatchState(*(jnp.asarray(a) for a in
+                                                              pad_state(state))),
+                             jnp.int32(kw["flags"]), jnp.int64(kw["rate"]),
+                             jnp.int64(kw["cap"]), jnp.int64(kw["window_ns"]),
+                             jnp.bool_(kw["need_ref"]))
+        return np.asarray(m)[:n], [np.asarray(a) for a in out]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 3000), n_strat=st.integers(1, 40),
+       shared=st.booleans())
+def test_batch_when_strategy_lanes_then_same_masks_and_state_as_sequential_scan(
+        seed, n, n_strat, shared):
+    """Lanes (one per strategy) == one sequential scan, masks and final state; with
+    `shared` some ids span strategies, so check_batch must fall back (still equal)."""
+    from enforcer.batch import NO_DUP, BatchState, lane_layout, pad_state
+
+    rng = np.random.default_rng(seed)
+    strat = rng.integers(0, n_strat, n).astype(np.int32)
+    sym = rng.integers(0, 3, n)
+    group = (strat * 3 + sym).astype(np.int32)
+    side = rng.integers(0, 2, n).astype(np.int8)
+    qty = rng.choice([1, 5, 10, 50, 400], n)
+    dkey = (group * 10 + side * 5 + rng.integers(0, 5, n)).astype(np.int32)
+    if shared:
+        dkey[: n // 2] = 0  # one duplicate key used by several strategies
+    cols = dict(known=np.ones(n, bool), side=side, otype=np.zeros(n, np.int8), qty=qty,
+                price=np.full(n, 100.0), mid=np.full(n, 100.0),
+                ts=np.cumsum(rng.integers(0, 3_000_000, n)) + T0, median=np.zeros(n),
+                max_qty=np.full(n, 1000), max_notional=np.full(n, 1e9),
+                band_bps=np.full(n, 100.0), max_pos=np.full(n, 600),
+                ff_mult=np.full(n, 10.0), lstate=rng.choice([0, 0, 0, 1], n).astype(np.int8),
+                restricted=np.zeros(n, bool), halted=np.zeros(n, bool), group=group,
+                strat=strat, dkey=dkey)
+    g, k, d = n_strat * 3, n_strat, int(dkey.max()) + 1
+    state = BatchState(rng.integers(-100, 100, g), rng.integers(0, 50, g),
+                       rng.integers(0, 50, g), np.full(k, 3 * 10**9, np.int64),
+                       np.full(k, -1, np.int64), np.full(d, NO_DUP, np.int64))
+    kw = dict(flags=0, rate=200, cap=5 * 10**9, window_ns=10**7, need_ref=True)
+    lanes = lane_layout(strat, group, dkey, len(pad_state(state).tokens))
+    assert (lanes is None) == (shared and len(set(strat[: n // 2])) > 1)
+    want_m, want_s = _seq_reference(cols, state, kw)
+    got_m, got_s = check_batch(cols, state, **kw)
+    assert np.array_equal(got_m, want_m)
+    for a, b in zip(got_s, want_s, strict=True):
+        assert np.array_equal(a, b[: len(a)])
