@@ -86,6 +86,11 @@ def build(
     A bucket is complete when some event at or after its end exists, or when it is the last
     bucket of its session and an event falls inside it. Running build twice adds nothing.
     """
+    if store.dialect != "duckdb":  # QuestDB, kdb+: their own query files / q functions
+        from features.dialect import build_server
+
+        per_day, queries = build_server(store, config, since_ns=since_ns, until_ns=until_ns)
+        return BuildReport(rows=sum(per_day.values()), days=per_day, queries=queries)
     since = -(2**62) if since_ns is None else int(since_ns)
     days = store.query_file("features/data_days.sql", {"since": max(since, 0)})
     total, per_day, queries, steps = 0, {}, 0, 0

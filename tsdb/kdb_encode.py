@@ -91,3 +91,75 @@ def to_q_columns(batch: pa.Table) -> dict:
             vals = arr.fill_null(np.nan) if arr.null_count else arr
             cols[f.name] = kx.toq(vals.to_numpy(zero_copy_only=False).astype(np.float64))
     return cols
+
+
+def _strip_comment(line: str) -> str:
+    """A q script line without its comment: a line starting with ``/``, or `` /`` (a slash
+    after whitespace) to the end of the line. The project's q files hold no string literals."""
+    if line.lstrip().startswith("/"):
+        return ""
+    for i in range(1, len(line)):
+        if line[i] == "/" and line[i - 1] in " \t":
+            return line[:i].rstrip()
+        # a slash right after a name or bracket is q's over/each-left adverb: kept
+    return line.rstrip()
+
+
+def q_definitions(name: str) -> list[str]:
+    """The top-level statements of ``sql/q/<name>.q`` as one line each, comments dropped.
+
+    As in a q script, a line that starts with whitespace continues the statement above it;
+    the pieces are joined with one space. Sent one by one over IPC they define the file's
+    functions on the server, as ``\\l`` of the file would."""
+    stmts: list[str] = []
+    for raw in (SQL_ROOT / "q" / f"{name}.q").read_text().splitlines():
+        line = _strip_comment(raw)
+        if not line.strip():
+            continue
+        if raw[:1] in " \t" and stmts:
+            stmts[-1] += " " + line.strip()
+        else:
+            stmts.append(line.strip())
+    return stmts
+
+
+FEATURE_FILES = ("features_market_state", "features_orders")
+
+
+def from_q(frame, schema: pa.Schema) -> pa.Table:
+    """A q table as pykx's ``.pd()`` gives it -> an Arrow table of the logical ``schema``.
+
+    q has typed nulls only: ``0n`` (NaN) -> NULL, ``0N`` (None) -> NULL, ``0Np`` (NaT) -> NULL,
+    the empty symbol or char vector -> NULL where the column may be NULL; char vectors (bytes)
+    -> text; book levels (lists of float vectors) -> fixed-size lists, sizes -> BIGINT."""
+    arrays = []
+    for f in schema:
+        col = frame[f.name]
+        if pa.types.is_timestamp(f.type):
+            ns = np.asarray(col.to_numpy(dtype="datetime64[ns]")).view(np.int64)
+            arrays.append(pa.array(ns, pa.int64(), mask=ns == np.iinfo(np.int64).min).cast(f.type))
+            continue
+        vals = col.tolist()
+        if pa.types.is_string(f.type):
+            vals = [v.decode() if isinstance(v, bytes) else v for v in vals]
+            if f.nullable:
+                vals = [v if v else None for v in vals]
+        elif pa.types.is_fixed_size_list(f.type) or pa.types.is_list(f.type):
+            item = f.type.value_type
+            vals = [None if row is None else [_null(v, item) for v in list(row)] for row in vals]
+        else:
+            vals = [_null(v, f.type) for v in vals]
+        arrays.append(pa.array(vals, f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _null(v, typ: pa.DataType):
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if pa.types.is_integer(typ):
+        return int(v)
+    if pa.types.is_floating(typ):
+        return float(v)
+    if pa.types.is_boolean(typ):
+        return bool(v)
+    return v

@@ -18,7 +18,7 @@ import pyarrow as pa
 from tsdb import canonical
 from tsdb.config import Session
 from tsdb.errors import KdbStoreError, StoreErrorCode
-from tsdb.kdb_encode import UPD_CALL, q_function, schema_statements, to_q
+from tsdb.kdb_encode import FEATURE_FILES, UPD_CALL, from_q, q_definitions, q_function, schema_statements, to_q
 from tsdb.store import _DEFAULT, Params, Store
 from tsdb.validate import check_rows, conform
 
@@ -68,9 +68,14 @@ class KdbStore(Store):
                 raise KdbStoreError(code, f"kdb+: {exc}") from None
 
     def apply_schema(self) -> list[str]:
+        """``schema.q`` then the feature functions (``sql/q/features_*.q``), statement by
+        statement, as ``\\l`` of each file would."""
         for stmt in schema_statements():
             self._call(stmt, code=StoreErrorCode.SCHEMA)
-        return ["schema.q"]
+        for name in FEATURE_FILES:
+            for stmt in q_definitions(name):
+                self._call(stmt, code=StoreErrorCode.SCHEMA)
+        return ["schema.q", *(f"{n}.q" for n in FEATURE_FILES)]
 
     def tables(self) -> list[str]:
         return sorted(str(t) for t in self._call("tables[]").py())
@@ -93,9 +98,16 @@ class KdbStore(Store):
         return batch.num_rows
 
     def query(self, sql: str, params: Params = None) -> pa.Table:
+        """Run q text, applied to ``params`` (pykx objects or Python values) when given."""
+        import pykx as kx
+
         args = list(params.values()) if isinstance(params, dict) else list(params or [])
         res = self._call(sql, *args)
-        return res.pa() if hasattr(res, "pa") else pa.table({"value": [res.py()]})
+        if isinstance(res, kx.Table):
+            return pa.Table.from_pandas(res.pd(), preserve_index=False)
+        if isinstance(res, kx.KeyedTable):
+            return pa.Table.from_pandas(res.pd().reset_index(), preserve_index=False)
+        return pa.table({"value": [res.py()]})
 
     def query_file(self, relpath: str, params: Params = None) -> pa.Table:
         return self.query(q_function(relpath.removesuffix(".q")), params)
@@ -105,8 +117,15 @@ class KdbStore(Store):
         import pykx as kx
 
         since = np.datetime64(0 if since_ns is None else int(since_ns), "ns")  # data are post-1970
-        t = self.query(q_function("latest_limits"), [kx.TimestampAtom(since)])
-        return t.cast(canonical.table_schema("risk_limits"))
+        res = self._call(q_function("latest_limits"), kx.TimestampAtom(since))
+        return from_q(res.pd(), canonical.table_schema("risk_limits"))
+
+    def read_table(self, table: str) -> pa.Table:
+        """Every row of ``table`` in the logical schema (q nulls -> NULL, char vectors -> text)."""
+        import pykx as kx
+
+        res = self._call("{0!select from x}", kx.SymbolAtom(table))
+        return from_q(res.pd(), self.table_schema(table))
 
     def count(self, table: str) -> int:
         import pykx as kx

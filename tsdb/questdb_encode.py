@@ -2,7 +2,8 @@
 
 * ILP rows through the ``questdb`` client's ``Buffer`` (protocol version 2: binary doubles,
   nanosecond timestamps, DOUBLE arrays), one designated timestamp per table;
-* SQL text from ``sql/questdb/`` files with psycopg ``%(name)s`` parameters.
+* SQL text from ``sql/questdb/`` files with QuestDB's own ``$n`` bind variables, turned into
+  psycopg placeholders by ``pg_placeholders``; results read back into the logical schema.
 """
 
 from __future__ import annotations
@@ -80,3 +81,84 @@ def encode(table: str, batch: pa.Table, buf: Buffer | None = None) -> Buffer:
             fields[name] = TimestampNanos(v) if name in ts_cols else v
         buf.row(table, symbols=symbols, columns=fields, at=TimestampNanos(cols[at_col][i]))
     return buf
+
+
+# -- PG wire: QuestDB's native $n bind variables -> psycopg placeholders ----------------------
+def pg_placeholders(sql: str, args) -> tuple[str, list]:
+    """``sql`` with QuestDB's ``$1, $2, ...`` turned into psycopg ``%s`` and the arguments in
+    the order psycopg consumes them: ``("a = $2 AND b = $1 OR c = $2", [x, y])`` ->
+    ``("a = %s AND b = %s OR c = %s", [y, x, y])``.
+
+    Every literal ``%`` becomes ``%%`` (psycopg reads ``%`` everywhere). ``$n`` inside a
+    single-quoted string, a double-quoted name or a ``--`` comment is left as it is. A ``$n``
+    beyond ``len(args)`` raises ValueError.
+    """
+    args = list(args)
+    out: list[str] = []
+    ordered: list = []
+    i, n = 0, len(sql)
+    quote: str | None = None  # "'", '"' or "--" while inside one
+    while i < n:
+        c = sql[i]
+        if c == "%":
+            out.append("%%")
+            i += 1
+            continue
+        if quote is not None:
+            out.append(c)
+            i += 1
+            if (quote == "--" and c == "\n") or c == quote:
+                quote = None
+            continue
+        if c in "'\"":
+            quote = c
+        elif c == "-" and sql.startswith("--", i):
+            quote = "--"
+        elif c == "$" and i + 1 < n and sql[i + 1].isdigit():
+            j = i + 1
+            while j < n and sql[j].isdigit():
+                j += 1
+            k = int(sql[i + 1:j])
+            if not 1 <= k <= len(args):
+                raise ValueError(f"${k} in the query but {len(args)} argument(s) given")
+            out.append("%s")
+            ordered.append(args[k - 1])
+            i = j
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out), ordered
+
+
+def select_logical(table: str, schema: pa.Schema) -> str:
+    """``SELECT`` of every column of ``table`` as the logical schema needs it over PG wire:
+    timestamps as ``::LONG`` nanoseconds (PG wire carries microseconds), the rest as is."""
+    cols = [f"{f.name}::LONG AS {f.name}" if pa.types.is_timestamp(f.type) else f.name
+            for f in schema]
+    return f"SELECT {', '.join(cols)} FROM {table}"
+
+
+def from_pg(columns: dict[str, list], schema: pa.Schema) -> pa.Table:
+    """Rows read over PG wire (column name -> Python values, timestamps as LONG ns) -> an Arrow
+    table of the logical ``schema``: NaN (QuestDB's NULL double, and an unoccupied book level
+    in a DOUBLE array) -> NULL, array sizes -> BIGINT, LONG ns -> TIMESTAMP_NS."""
+    arrays = []
+    for f in schema:
+        vals = columns[f.name]
+        if pa.types.is_fixed_size_list(f.type) or pa.types.is_list(f.type):
+            item = f.type.value_type
+            vals = [None if row is None else [_nan_null(v, item) for v in row] for row in vals]
+        elif pa.types.is_floating(f.type):
+            vals = [_nan_null(v, f.type) for v in vals]
+        elif pa.types.is_timestamp(f.type):
+            vals = [None if v is None else int(v) for v in vals]
+            arrays.append(pa.array(vals, pa.int64()).cast(f.type))
+            continue
+        arrays.append(pa.array(vals, f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _nan_null(v, typ: pa.DataType):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return int(v) if pa.types.is_integer(typ) else v

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -19,7 +20,7 @@ import pyarrow as pa
 from tsdb import canonical
 from tsdb.config import Session
 from tsdb.errors import QuestDBStoreError, StoreErrorCode
-from tsdb.questdb_encode import PROTOCOL_VERSION, encode
+from tsdb.questdb_encode import PROTOCOL_VERSION, encode, from_pg, pg_placeholders, select_logical
 from tsdb.store import _DEFAULT, SQL_ROOT, Params, Store
 from tsdb.validate import check_rows, conform
 
@@ -121,6 +122,12 @@ class QuestDBStore(Store):
         return batch.num_rows
 
     def query(self, sql: str, params: Params = None) -> pa.Table:
+        """Run QuestDB SQL; ``params`` bind its ``$1, $2, ...`` in order (a sequence)."""
+        if isinstance(params, Mapping):
+            raise QuestDBStoreError(StoreErrorCode.QUERY, "QuestDB queries bind $1, $2, ... from a "
+                                    f"sequence, not names {sorted(params)}")
+        if params is not None:
+            sql, params = pg_placeholders(sql, params)
         with self._lock:
             cur = self._cursor(sql, params, StoreErrorCode.QUERY)
             names = [d.name for d in cur.description] if cur.description else []
@@ -129,11 +136,20 @@ class QuestDBStore(Store):
 
     def latest_limits(self, since_ns: int | None = None) -> pa.Table:
         since = 0 if since_ns is None else int(since_ns)
-        t = self.query_file("queries/latest_limits.sql", {"since": since})
+        t = self.query_file("queries/latest_limits.sql", [since])
         ts = pa.array(t.column("ts_ns").to_pylist(), pa.int64()).cast(pa.timestamp("ns"))
         t = t.drop_columns(["ts_ns"])
         t = pa.Table.from_arrays([ts, *t.columns], names=["ts", *t.column_names])
         return t.cast(canonical.table_schema("risk_limits"))
+
+    def read_table(self, table: str) -> pa.Table:
+        """Every row of ``table`` in the logical schema (timestamps in ns, NULLs restored)."""
+        schema = self.table_schema(table)
+        with self._lock:
+            cur = self._cursor(select_logical(table, schema), None, StoreErrorCode.QUERY)
+            names = [d.name for d in cur.description]
+            rows = cur.fetchall()
+        return from_pg({n: [r[i] for r in rows] for i, n in enumerate(names)}, schema)
 
     def count(self, table: str) -> int:
         if table not in canonical.tables():

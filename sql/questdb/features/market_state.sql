@@ -1,6 +1,8 @@
 -- Market state per symbol per 100 ms bucket, QuestDB dialect (PG wire, bind variables $n).
--- Usage: run over PG wire with $1 = t0 (TIMESTAMP, session open or grid origin),
---        $2 = t1 (TIMESTAMP, last bucket end), $3 = reference symbol (VARCHAR).
+-- Usage: run over PG wire with $1 = t0 (LONG UTC ns, session open or grid origin),
+--        $2 = t1 (LONG UTC ns, last bucket end), $3 = reference symbol (VARCHAR). A LONG
+--        compared with a TIMESTAMP_NS column is read in ns; offsets are LONG ns too (dateadd
+--        would read a LONG bind variable as microseconds).
 -- Written from the QuestDB docs (SAMPLE BY ... FILL, ASOF JOIN, window functions >= 9.3.1);
 -- not yet run against a server: a later issue tests it against the DuckDB twin.
 -- QuestDB labels a SAMPLE BY bucket by its start; this file shifts it by 100 ms so ts is the
@@ -18,7 +20,7 @@ tb AS (
 ),
 p95 AS (  -- 95th percentile print size per minute; a bucket compares with the previous one
     SELECT dateadd('m', 1, ts) AS ts, sym, approx_percentile(size::DOUBLE, 0.95, 3) AS p95
-    FROM trades WHERE ts >= dateadd('m', -1, $1) AND ts < $2
+    FROM trades WHERE ts >= $1 - 60000000000 AND ts < $2
     SAMPLE BY 1m ALIGN TO CALENDAR
 ),
 qb AS (

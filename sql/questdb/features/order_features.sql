@@ -1,6 +1,6 @@
 -- Order-level features, QuestDB dialect: one row per order, ASOF-joined onto the stored
 -- market state (features table) and the latest risk score. Labels are never read here.
--- Usage: PG wire with $1 = since, $2 = until (TIMESTAMP; orders with since < ts <= until).
+-- Usage: PG wire with $1 = since, $2 = until (LONG UTC ns; orders with since < ts <= until).
 -- Written from the QuestDB docs, not yet run against a server (a later issue tests it).
 -- Trader history: QuestDB has no windowed median / MAD, so over the previous 50 orders of
 -- the same trader and symbol this file uses mean and standard deviation (not robust; the
@@ -23,7 +23,7 @@ vol AS (  -- running volume and print count per symbol over the stored buckets
     SELECT ts, sym, mid, best_bid, best_ask, rv_1m,
            sum(volume) OVER (PARTITION BY sym ORDER BY ts) AS cum_vol,
            sum(trade_count) OVER (PARTITION BY sym ORDER BY ts) AS cum_n
-    FROM features WHERE ts >= dateadd('m', -20, $1) AND ts <= $2
+    FROM features WHERE ts >= $1 - 1200000000000 AND ts <= $2
 ),
 j AS (
     SELECT h.*, a.mid, a.best_bid, a.best_ask, a.rv_1m, a.cum_vol, a.cum_n,

@@ -11,9 +11,13 @@ import struct
 import numpy as np
 import pyarrow as pa
 
+import pytest
+
+from features.config import FeatureConfig
+from features.dialect import Call, build_state_call, data_days_call, market_state_call, order_features_call
 from tests.unit.tsdb.helpers import OPEN_NS, limits, trades
 from tsdb import canonical
-from tsdb.questdb_encode import encode
+from tsdb.questdb_encode import encode, from_pg, pg_placeholders, select_logical
 from tsdb.questdb_store import ddl_statements, ilp_conf
 from tsdb.validate import conform
 
@@ -93,4 +97,91 @@ def test_latest_limits_sql_when_read_then_filter_before_latest_on_per_sym_strate
 
     sql = (SQL_ROOT / "questdb/queries/latest_limits.sql").read_text()
     body = " ".join(ln for ln in sql.splitlines() if not ln.startswith("--"))
-    assert "WHERE ts > %(since)s LATEST ON ts PARTITION BY sym, strategy" in " ".join(body.split())
+    assert "WHERE ts > $1 LATEST ON ts PARTITION BY sym, strategy" in " ".join(body.split())
+
+
+def test_pg_placeholders_when_repeated_and_out_of_order_then_args_in_psycopg_order():
+    assert pg_placeholders("a = $2 AND b = $1 OR c = $2", ["x", "y"]) == (
+        "a = %s AND b = %s OR c = %s", ["y", "x", "y"])
+
+
+def test_pg_placeholders_when_percent_in_sql_then_doubled():
+    assert pg_placeholders("SELECT 7 % 2, x FROM t WHERE s LIKE 'a%' AND v > $1", [3]) == (
+        "SELECT 7 %% 2, x FROM t WHERE s LIKE 'a%%' AND v > %s", [3])
+
+
+def test_pg_placeholders_when_dollar_in_literal_name_or_comment_then_left_alone():
+    sql = "-- $1 is t0\nSELECT '$1', \"c$2\", 'it''s $1' FROM t WHERE ts > $10"
+    assert pg_placeholders(sql, list(range(1, 11))) == (
+        "-- $1 is t0\nSELECT '$1', \"c$2\", 'it''s $1' FROM t WHERE ts > %s", [10])
+
+
+def test_pg_placeholders_when_index_beyond_args_then_value_error():
+    with pytest.raises(ValueError, match=r"\$3 in the query but 2 argument"):
+        pg_placeholders("SELECT $3", [1, 2])
+
+
+def test_latest_limits_sql_when_translated_then_one_placeholder_bound_to_since():
+    sql, args = pg_placeholders(_sql("queries/latest_limits.sql"), [123])
+    assert args == [123] and "WHERE ts > %s" in sql and sql.count("%s") == 1
+
+
+def test_market_state_call_when_questdb_then_file_and_args_in_psycopg_order():
+    call = market_state_call("questdb", FeatureConfig(), t0=OPEN_NS, t1=OPEN_NS + 10**9, ref_sym="A")
+    assert (call.text, call.args) == ("features/market_state.sql", [OPEN_NS, OPEN_NS + 10**9, "A"])
+    sql, args = pg_placeholders(_sql(call.text), call.args)
+    # tb, p95, qb, bb each bind (t0, t1); with_ref binds the reference symbol
+    assert args == [OPEN_NS, OPEN_NS + 10**9] * 4 + ["A"]
+    assert "FROM trades WHERE ts >= %s - 60000000000 AND ts < %s" in sql
+    assert "dateadd('m', -1, $1)" not in sql and "$" not in sql.split("WITH", 1)[1]
+
+
+def test_order_features_call_when_questdb_then_since_until_bound_in_order():
+    call = order_features_call("questdb", FeatureConfig(), since_ns=5, until_ns=9)
+    sql, args = pg_placeholders(_sql(call.text), call.args)
+    assert call.args == [5, 9] and args == [9, 5, 9, 5]
+    assert "FROM features WHERE ts >= %s - 1200000000000 AND ts <= %s" in sql
+
+
+def test_build_calls_when_questdb_then_days_and_state_files_with_long_ns():
+    assert data_days_call("questdb", 7) == Call("features/data_days.sql", [7])
+    assert build_state_call("questdb", 1, 2) == Call("features/build_state.sql", [1, 2])
+    assert pg_placeholders(_sql("features/build_state.sql"), [1, 2])[1] == [1, 2] * 4
+    assert pg_placeholders(_sql("features/data_days.sql"), [7])[1] == [7] * 3
+
+
+def test_market_state_call_when_questdb_and_not_100ms_then_value_error():
+    with pytest.raises(ValueError, match="100 ms"):
+        market_state_call("questdb", FeatureConfig(bucket_ns=50_000_000), t0=0, t1=1, ref_sym="A")
+
+
+def test_select_logical_when_risk_limits_then_ts_as_long_ns():
+    assert select_logical("risk_limits", canonical.table_schema("risk_limits")) == (
+        "SELECT ts::LONG AS ts, sym, strategy, max_order_qty, max_notional, price_band_bps, "
+        "max_position, fat_finger_threshold, state, reason, model_version FROM risk_limits")
+
+
+def test_from_pg_when_book_row_then_nan_levels_null_sizes_bigint_ts_ns():
+    nan = float("nan")
+    got = from_pg({"ts": [OPEN_NS + 7], "sym": ["G"], "bid_px": [[99.0, nan] + [nan] * 8],
+                   "bid_sz": [[5.0, 0.0] + [0.0] * 8], "ask_px": [[101.0] * 10],
+                   "ask_sz": [[1.0] * 10]}, canonical.table_schema("book"))
+    assert got.schema == canonical.table_schema("book")
+    assert got.to_pylist() == [{
+        "ts": pa.scalar(OPEN_NS + 7, pa.timestamp("ns")).as_py(), "sym": "G",
+        "bid_px": [99.0] + [None] * 9, "bid_sz": [5, 0] + [0] * 8, "ask_px": [101.0] * 10,
+        "ask_sz": [1] * 10}]
+    assert got.column("ts").cast(pa.int64()).to_pylist() == [OPEN_NS + 7]
+
+
+def test_from_pg_when_nan_double_then_null():
+    got = from_pg({"ts": [1], "sym": ["A"], "bid": [nan := float("nan")], "ask": [1.5],
+                   "bid_size": [0], "ask_size": [3]}, canonical.table_schema("quotes"))
+    assert nan != nan and got.column("bid").to_pylist() == [None]
+    assert got.column("ask").to_pylist() == [1.5]
+
+
+def _sql(relpath: str) -> str:
+    from tsdb.store import SQL_ROOT
+
+    return (SQL_ROOT / "questdb" / relpath).read_text()
