@@ -17,7 +17,7 @@ import pytest
 from tests.unit.tsdb.helpers import OPEN_NS, limits, trades
 from tsdb import BatchRejected, Store
 
-TABLES = ("trades", "quotes", "book", "orders", "risk_limits")
+TABLES = ("trades", "quotes", "book", "orders", "risk_limits", "features", "features_state")
 
 
 def _conf(backend: str, tmp_path) -> str:
@@ -84,11 +84,9 @@ def _orders() -> pa.Table:
 
 
 def _rows(store, table, order_by):
-    sql = {"duckdb": f"SELECT * FROM {table} ORDER BY {order_by}",
-           "questdb": f"SELECT * FROM {table} ORDER BY {order_by}",
-           "q": f"`{order_by} xasc select from {table}"}[store.dialect]
-    out = store.query(sql).cast(store.table_schema(table)) if store.dialect != "duckdb" else store.query(sql)
-    return out.to_pylist()
+    """Rows in the logical schema: server legs read back through the store's ``read_table``
+    (QuestDB: ts as LONG ns, NaN -> NULL, array sizes -> BIGINT; kdb+: q nulls -> NULL)."""
+    return sorted(_table(store, table).to_pylist(), key=lambda r: r[order_by])
 
 
 @pytest.mark.parametrize(("table", "make", "order_by"), [
@@ -126,3 +124,45 @@ def test_ingest_when_bad_batch_then_same_rejection_and_table_unchanged(backend_s
         store.ingest("trades", bad)
     assert (e.value.table, e.value.row, e.value.column) == ("trades", 3, "price")
     assert store.count("trades") == 3
+
+
+FEATURE_TOL = {"rel": 1e-9, "abs": 1e-12}  # floats; counts, flags and timestamps exact
+
+
+def test_build_features_when_same_market_then_rows_match_numpy_reference(backend_store):
+    """The features leg: a 20 s two-symbol market, built on the backend, equals the numpy twin
+    (``features.reference``) within FEATURE_TOL."""
+    from features.build import build
+    from features.config import FeatureConfig
+    from features.reference import market_state_ref
+    from features.synthetic import synth_day
+
+    _, store = backend_store
+    cfg = FeatureConfig()
+    day = synth_day(syms=["AAA", "BBB"], start_ns=OPEN_NS, seconds=20, quotes_per_s=20,
+                    trades_per_s=5, seed=3)
+    for name, tbl in day.items():
+        store.ingest(name, tbl)
+    _eventually(lambda: store.count("book"), day["book"].num_rows)
+    rep = build(store, cfg)
+    assert rep.rows > 0
+    _eventually(lambda: store.count("features"), rep.rows)
+    got = _table(store, "features")
+    t1 = max(got.column("ts").cast(pa.int64()).to_pylist())
+    want = market_state_ref(day["trades"], day["quotes"], day["book"], t0=OPEN_NS, t1=t1,
+                            w=cfg.bucket_ns, emit_after=OPEN_NS, ref_sym="AAA", n1s=cfg.n1s,
+                            n10s=cfg.n10s, n1m=cfg.n1m)
+    rows = sorted(got.to_pylist(), key=lambda r: (r["ts"], r["sym"]))
+    assert len(rows) == len(want) == rep.rows
+    for g, w in zip(rows, want, strict=True):
+        for col in got.column_names:
+            gv = g[col] if col != "ts" else pa.scalar(g[col], pa.timestamp("ns")).value
+            assert gv == (pytest.approx(w[col], **FEATURE_TOL) if isinstance(w[col], float)
+                          else w[col]), (col, g["sym"], g["ts"])
+    assert build(store, cfg).rows == 0  # a second build adds nothing
+
+
+def _table(store, table):
+    if store.dialect == "duckdb":
+        return store.query(f"SELECT * FROM {table}")
+    return store.read_table(table)
