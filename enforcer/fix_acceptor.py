@@ -15,6 +15,7 @@ inside a connection thread is counted, that connection is closed, the rest go on
 
 from __future__ import annotations
 
+import gc
 import logging
 import select
 import socket
@@ -62,13 +63,20 @@ class FixAcceptor:
     def start(self) -> int:
         """Bind, listen and start serving; returns the bound port.
 
-        Also lowers the interpreter's GIL switch interval to `GIL_SWITCH_S` (never raises
-        it): with the default 5 ms, a connection thread woken by a new order waits up to
-        5 ms for the GIL whenever the poll/flush or venue thread is running Python, which
-        alone breaks a 1 ms p99. Process-wide by nature; see `GIL_SWITCH_S`.
+        Also tunes the interpreter for latency (process-wide by nature):
+        * lowers the GIL switch interval to `GIL_SWITCH_S` (never raises it): with the
+          default 5 ms, a connection thread woken by a new order waits up to 5 ms for the
+          GIL whenever the poll/flush or venue thread is running Python;
+        * `gc.freeze()`: everything alive now (imports: pyarrow, duckdb, ... hundreds of
+          thousands of objects) moves to the permanent generation, so the cyclic GC's
+          full collections, which stop every thread, no longer walk it. Measured: 25-35
+          ms full collections triggered by the flush thread's allocations -> the FIX
+          thread's p99. Reference counting still frees everything as usual.
         """
         if sys.getswitchinterval() > GIL_SWITCH_S:
             sys.setswitchinterval(GIL_SWITCH_S)
+        gc.collect()
+        gc.freeze()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.config.host, self.config.port))
