@@ -123,7 +123,7 @@ def q_definitions(name: str) -> list[str]:
     return stmts
 
 
-FEATURE_FILES = ("features_market_state", "features_orders")
+FEATURE_FILES = ("features_build", "features_market_state", "features_orders")
 
 
 def from_q(frame, schema: pa.Schema) -> pa.Table:

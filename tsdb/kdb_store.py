@@ -18,7 +18,15 @@ import pyarrow as pa
 from tsdb import canonical
 from tsdb.config import Session
 from tsdb.errors import KdbStoreError, StoreErrorCode
-from tsdb.kdb_encode import FEATURE_FILES, UPD_CALL, from_q, q_definitions, q_function, schema_statements, to_q
+from tsdb.kdb_encode import (
+    FEATURE_FILES,
+    UPD_CALL,
+    from_q,
+    q_definitions,
+    q_function,
+    schema_statements,
+    to_q,
+)
 from tsdb.store import _DEFAULT, Params, Store
 from tsdb.validate import check_rows, conform
 
@@ -48,7 +56,7 @@ class KdbStore(Store):
             )
         except Exception as exc:
             raise KdbStoreError(StoreErrorCode.CONNECT,
-                                f"cannot reach kdb+ at {params['host']}:{params['port']}: {exc}") from None
+                                f"cannot reach kdb+ at {params['host']}:{params['port']}: {' '.join(str(exc).split())}") from None
         self._closed = False
         self.apply_schema()
 
@@ -110,7 +118,14 @@ class KdbStore(Store):
         return pa.table({"value": [res.py()]})
 
     def query_file(self, relpath: str, params: Params = None) -> pa.Table:
-        return self.query(q_function(relpath.removesuffix(".q")), params)
+        from tsdb.store import SQL_ROOT
+
+        name = relpath.removesuffix(".q")
+        if not (SQL_ROOT / "q" / f"{name}.q").is_file():
+            raise KdbStoreError(StoreErrorCode.QUERY, f"not supported on kdb+: no sql/q/{name}.q "
+                                f"(the query {relpath!r} exists for DuckDB only)")
+        args = list(params.values()) if isinstance(params, dict) else list(params or [])
+        return self.query(q_function(name), args or [None])  # a niladic lambda is applied to ::
 
     def latest_limits(self, since_ns: int | None = None) -> pa.Table:
         import numpy as np

@@ -74,7 +74,7 @@ class QuestDBStore(Store):
                                        dbname=params.get("dbname", "qdb"), autocommit=True,
                                        connect_timeout=5)
         except psycopg.Error as exc:
-            raise QuestDBStoreError(StoreErrorCode.CONNECT, f"cannot reach QuestDB PG wire at {pg}: {exc}") from None
+            raise QuestDBStoreError(StoreErrorCode.CONNECT, f"cannot reach QuestDB PG wire at {pg}: {_one_line(exc)}") from None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             from questdb.ingress import Sender
@@ -134,6 +134,12 @@ class QuestDBStore(Store):
             rows = cur.fetchall() if cur.description else []
         return pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
 
+    def query_file(self, relpath: str, params: Params = None) -> pa.Table:
+        if not (SQL_ROOT / "questdb" / relpath).is_file():
+            raise QuestDBStoreError(StoreErrorCode.QUERY, f"not supported on QuestDB: no "
+                                    f"sql/questdb/{relpath} (this query exists for DuckDB only)")
+        return super().query_file(relpath, params)
+
     def latest_limits(self, since_ns: int | None = None) -> pa.Table:
         since = 0 if since_ns is None else int(since_ns)
         t = self.query_file("queries/latest_limits.sql", [since])
@@ -170,3 +176,7 @@ class QuestDBStore(Store):
         with self._lock:
             cur = self._cursor(sql, params, code)
             return cur.fetchall() if cur.description else []
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

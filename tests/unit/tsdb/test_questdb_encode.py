@@ -10,11 +10,16 @@ import struct
 
 import numpy as np
 import pyarrow as pa
-
 import pytest
 
 from features.config import FeatureConfig
-from features.dialect import Call, build_state_call, data_days_call, market_state_call, order_features_call
+from features.dialect import (
+    Call,
+    build_state_call,
+    data_days_call,
+    market_state_call,
+    order_features_call,
+)
 from tests.unit.tsdb.helpers import OPEN_NS, limits, trades
 from tsdb import canonical
 from tsdb.questdb_encode import encode, from_pg, pg_placeholders, select_logical
