@@ -38,7 +38,13 @@ def order_features(
     """
     lo = -(2**62) if since_ns is None else int(since_ns)
     hi = 2**62 if until_ns is None else int(until_ns)
-    tbl = store.query_file(ORDER_SQL, order_params(config, since_ns=lo, until_ns=hi))
+    if store.dialect == "duckdb":
+        tbl = store.query_file(ORDER_SQL, order_params(config, since_ns=lo, until_ns=hi))
+    else:  # QuestDB / kdb+: their own query text and bind arguments
+        from features import dialect
+
+        tbl = dialect.run(store, dialect.order_features_call(store.dialect, config,
+                                                              since_ns=lo, until_ns=hi))
     if tbl.num_rows and tbl.column("mid").null_count == tbl.num_rows:
         warnings.warn(MSG_NO_MARKET_STATE.format(n=tbl.num_rows), StaleFeaturesWarning,
                       stacklevel=2)
