@@ -18,8 +18,7 @@ import pyarrow as pa
 
 from tsdb.config import Session
 from tsdb.errors import BatchRejected, DuckDBStoreError, StoreErrorCode
-from tsdb.store import _DEFAULT, SQL_ROOT, Params, Store
-from tsdb.validate import check_rows, conform
+from tsdb.store import SQL_ROOT, Params, Store
 
 _KEYS = {"path", "threads", "read_only"}
 
@@ -108,20 +107,7 @@ class DuckDBStore(Store):
             raise DuckDBStoreError(StoreErrorCode.UNKNOWN_TABLE, f"unknown table {table!r}")
 
     # -- writes ------------------------------------------------------------------------------
-    def ingest(
-        self, table: str, data: pa.Table | pa.RecordBatch, *, session: Any = _DEFAULT,
-        parse_strings: bool = False,
-    ) -> int:
-        if isinstance(data, pa.RecordBatch):
-            data = pa.Table.from_batches([data])
-        if not isinstance(data, pa.Table):
-            raise TypeError(f"ingest takes a pyarrow Table or RecordBatch, not {type(data).__name__}")
-        sess = self.session if session is _DEFAULT else session
-        schema = self.table_schema(table)
-        batch = conform(table, data, schema, parse_strings=parse_strings)
-        check_rows(table, batch, sess)
-        if batch.num_rows == 0:
-            return 0
+    def _write(self, table: str, batch: pa.Table) -> None:
         batch = _as_string_views(batch)
         with self._lock:
             self._check_open()
@@ -138,7 +124,6 @@ class DuckDBStore(Store):
                 if isinstance(exc, duckdb.ConstraintException):
                     raise BatchRejected(table, None, None, str(exc)) from None
                 raise DuckDBStoreError(StoreErrorCode.WRITE, f"{table}: {exc}") from None
-        return batch.num_rows
 
     # -- reads -------------------------------------------------------------------------------
     def query(self, sql: str, params: Params = None) -> pa.Table:

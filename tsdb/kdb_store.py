@@ -27,8 +27,7 @@ from tsdb.kdb_encode import (
     schema_statements,
     to_q,
 )
-from tsdb.store import _DEFAULT, Params, Store
-from tsdb.validate import check_rows, conform
+from tsdb.store import Params, Store
 
 os.environ.setdefault("PYKX_UNLICENSED", "true")
 os.environ.setdefault("PYKX_SUPPRESS_WARNINGS", "true")
@@ -91,19 +90,10 @@ class KdbStore(Store):
     def table_schema(self, table: str) -> pa.Schema:
         return canonical.table_schema(table)
 
-    def ingest(self, table: str, data: pa.Table | pa.RecordBatch, *, session: Any = _DEFAULT,
-               parse_strings: bool = False) -> int:
+    def _write(self, table: str, batch: pa.Table) -> None:
         import pykx as kx
 
-        if isinstance(data, pa.RecordBatch):
-            data = pa.Table.from_batches([data])
-        sess = self.session if session is _DEFAULT else session
-        batch = conform(table, data, self.table_schema(table), parse_strings=parse_strings)
-        check_rows(table, batch, sess)
-        if batch.num_rows == 0:
-            return 0
         self._call(UPD_CALL, kx.SymbolAtom(table), to_q(batch), code=StoreErrorCode.WRITE)
-        return batch.num_rows
 
     def query(self, sql: str, params: Params = None) -> pa.Table:
         """Run q text, applied to ``params`` (pykx objects or Python values) when given."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Mapping
-from typing import Any
 
 import pyarrow as pa
 
@@ -21,8 +20,7 @@ from tsdb import canonical
 from tsdb.config import Session
 from tsdb.errors import QuestDBStoreError, StoreErrorCode
 from tsdb.questdb_encode import PROTOCOL_VERSION, encode, from_pg, pg_placeholders, select_logical
-from tsdb.store import _DEFAULT, SQL_ROOT, Params, Store
-from tsdb.validate import check_rows, conform
+from tsdb.store import SQL_ROOT, Params, Store
 
 _KEYS = {"addr", "pg", "user", "password", "dbname", "timeout_ms"}
 
@@ -104,22 +102,13 @@ class QuestDBStore(Store):
     def table_schema(self, table: str) -> pa.Schema:
         return canonical.table_schema(table)
 
-    def ingest(self, table: str, data: pa.Table | pa.RecordBatch, *, session: Any = _DEFAULT,
-               parse_strings: bool = False) -> int:
-        if isinstance(data, pa.RecordBatch):
-            data = pa.Table.from_batches([data])
-        sess = self.session if session is _DEFAULT else session
-        batch = conform(table, data, self.table_schema(table), parse_strings=parse_strings)
-        check_rows(table, batch, sess)
-        if batch.num_rows == 0:
-            return 0
+    def _write(self, table: str, batch: pa.Table) -> None:
         buf = encode(table, batch)
         with self._lock:
             try:
                 self._sender.flush(buf, transactional=True)
             except Exception as exc:  # the client's IngressError carries the server's reason
                 raise QuestDBStoreError(StoreErrorCode.WRITE, f"{table}: QuestDB rejected the batch: {exc}") from None
-        return batch.num_rows
 
     def query(self, sql: str, params: Params = None) -> pa.Table:
         """Run QuestDB SQL; ``params`` bind its ``$1, $2, ...`` in order (a sequence)."""

@@ -69,7 +69,6 @@ class Store(abc.ABC):
         """The Arrow schema a batch for ``table`` must conform to."""
 
     # -- writes ------------------------------------------------------------------------------
-    @abc.abstractmethod
     def ingest(
         self, table: str, data: pa.Table | pa.RecordBatch, *, session: Any = _DEFAULT,
         parse_strings: bool = False,
@@ -79,7 +78,26 @@ class Store(abc.ABC):
         A bad row rejects the whole batch with :class:`~tsdb.errors.BatchRejected` naming the
         table, the row index and the column; the table is left unchanged. ``session``
         overrides the store's trading session for this call (``None`` disables the check).
+        ``parse_strings`` parses text columns into the table's types (CSV input). Every
+        backend validates here, against the same logical schema, then writes with ``_write``.
         """
+        from tsdb.validate import check_rows, conform
+
+        if isinstance(data, pa.RecordBatch):
+            data = pa.Table.from_batches([data])
+        if not isinstance(data, pa.Table):
+            raise TypeError(f"ingest takes a pyarrow Table or RecordBatch, not {type(data).__name__}")
+        sess = getattr(self, "session", None) if session is _DEFAULT else session
+        batch = conform(table, data, self.table_schema(table), parse_strings=parse_strings)
+        check_rows(table, batch, sess)
+        if batch.num_rows == 0:
+            return 0
+        self._write(table, batch)
+        return batch.num_rows
+
+    @abc.abstractmethod
+    def _write(self, table: str, batch: pa.Table) -> None:
+        """Append a validated batch (exactly the table's schema) atomically."""
 
     def ingest_parquet(self, table: str, path: str | pathlib.Path, **kw: Any) -> int:
         import pyarrow.parquet as pq
