@@ -139,9 +139,9 @@ def measure(rate: int = RATE, seconds: float = SECONDS) -> dict:
     ok = res["recv"] > 0
     lat = (res["recv"][ok] - res["sent"][ok]) / 1e3
     lat_sched = (res["recv"][ok] - res["sched"][ok]) / 1e3
-    span = (res["sent"][res["n_sent"] - 1] - res["sent"][0]) / 1e9 if res["n_sent"] > 1 else 0
+    span = float(res["sent"][res["n_sent"] - 1] - res["sent"][0]) / 1e9 if res["n_sent"] > 1 else 0
     return {"n": res["n_sent"], "answered": int(ok.sum()), "extra_reports": res["extra"],
-            "rate": res["n_sent"] / span if span else 0.0,
+            "rate": float(res["n_sent"] / span) if span else 0.0,
             "p50": float(np.percentile(lat, 50)), "p99": float(np.percentile(lat, 99)),
             "p999": float(np.percentile(lat, 99.9)), "max": float(lat.max()),
             "p99_sched": float(np.percentile(lat_sched, 99)),
@@ -154,7 +154,7 @@ def run() -> list[dict]:
     lost = max(0, m["answered"] - m["distinct"])  # answered on the wire, absent from the table
     dup = m["decisions"] - m["distinct"]
     unprocessed = m["n"] - m["distinct"] if m["distinct"] < m["n"] else 0
-    sustained = m["rate"] >= 0.99 * RATE
+    sustained = bool(m["rate"] >= 0.99 * RATE)
     where = f"{RATE} orders/s for {SECONDS:g} s"
     note = (f"{m['n']} orders sent at {m['rate']:.0f}/s, {m['answered']} answered, "
             f"{m['fills']} venue fills; p99.9 {m['p999']:.0f} us, max {m['max']:.0f} us")
