@@ -82,7 +82,12 @@ class VAEConfig(_Conf):
     above the ELEVATED level (peaks over threshold), and never below the quantiles
     ``tier_quantiles[1:]``. Windowed features are incomplete just after the open, so tiers are
     capped at ELEVATED for ``open_warmup_s``. ``ewma_half_life`` is in buckets (100 ms each
-    by default). ``score`` is ``recon`` (reconstruction error) or ``nelbo`` (negative ELBO).
+    by default). On each symbol the thresholds are multiplied by ``max(1, trailing q / u)``:
+    q is the ``tier_quantiles[0]`` quantile of the symbol's own held score over its trailing
+    ``tail_window`` buckets, u the ELEVATED threshold and the training rule re-applied to that trailing window
+    (``vae.symbol_thresholds``), so an instrument
+    with a heavier ordinary tail than the training ones (real vs simulated) is not in
+    permanent alert. ``score`` is ``recon`` (reconstruction error) or ``nelbo`` (negative ELBO).
     """
 
     inputs: tuple[str, ...] = MARKET_INPUTS
@@ -105,6 +110,10 @@ class VAEConfig(_Conf):
     episodes_per_day: tuple[float, float] = (0.5, 0.05)  # HIGH_ALERT, CRITICAL
     episode_merge_s: float = 60.0
     persist_buckets: int = 2
+    tail_window: int = 36000  # buckets (1 h): per-symbol tail calibration of the thresholds
+    tail_warm: int = 600  # buckets of history before it applies (0 tail_window = off)
+    tail_block: int = 600  # buckets between refreshes of the trailing quantile
+    tail_gate: float = 1.5  # own-tail ratio from which the symbol's own tail fit is used too
     score_batch: int = 4096
     seed: int = 0
 
@@ -120,8 +129,9 @@ class VAEConfig(_Conf):
                "two decreasing positive rates (HIGH_ALERT, CRITICAL)")
         _check(n, "holdout_fraction", self.holdout_fraction,
                0 < self.holdout_fraction < 1, "in (0, 1)")
+        _check(n, "tail_window", self.tail_window, self.tail_window >= 0, ">= 0")
         for k in ("hidden", "latent", "batch_size", "epochs", "max_steps", "score_batch",
-                  "persist_buckets"):
+                  "persist_buckets", "tail_warm", "tail_block"):
             _check(n, k, getattr(self, k), getattr(self, k) >= 1, ">= 1")
 
 
