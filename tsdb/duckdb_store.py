@@ -108,7 +108,6 @@ class DuckDBStore(Store):
 
     # -- writes ------------------------------------------------------------------------------
     def _write(self, table: str, batch: pa.Table) -> None:
-        batch = _as_string_views(batch)
         with self._lock:
             self._check_open()
             con = self._con
@@ -160,9 +159,3 @@ class DuckDBStore(Store):
         """The raw DuckDB connection, for analysts and benchmarks (not thread-safe)."""
         return self._con
 
-
-def _as_string_views(batch: pa.Table) -> pa.Table:
-    """Cast text columns to Arrow ``string_view``: DuckDB ingests those about twice as fast
-    as plain ``string`` columns (measured in bench/bench_store.py)."""
-    cols = [c.cast(pa.string_view()) if pa.types.is_string(c.type) else c for c in batch.columns]
-    return pa.Table.from_arrays(cols, names=batch.column_names)

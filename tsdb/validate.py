@@ -169,7 +169,8 @@ def _first_uncastable(col: pa.ChunkedArray, target: pa.DataType) -> int:
 
 
 def _values(col: pa.ChunkedArray) -> tuple[np.ndarray, int]:
-    """Flat float64 values of a numeric or fixed-size-list column (nulls -> NaN-free 1.0)."""
+    """Flat values of a numeric or fixed-size-list column (NULLs -> 1, which passes every
+    rule: a NULL in a NOT NULL column is caught in ``conform``) and the list width."""
     arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
     width = 1
     if pa.types.is_fixed_size_list(arr.type):
@@ -177,7 +178,7 @@ def _values(col: pa.ChunkedArray) -> tuple[np.ndarray, int]:
         arr = arr.flatten()
     if arr.null_count:
         arr = arr.fill_null(1)
-    return arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False), width
+    return arr.to_numpy(zero_copy_only=False), width
 
 
 def _check_numeric(table: str, name: str, col: pa.ChunkedArray, kind: str) -> None:
@@ -220,15 +221,22 @@ def _check_enum(table: str, name: str, col: pa.ChunkedArray, allowed: frozenset[
 
 def _check_session(table: str, name: str, col: pa.ChunkedArray, session: Session) -> None:
     ts = col.combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
-    days = ts // NS_PER_DAY
-    uniq = np.unique(days)
-    lo = np.empty(len(uniq), np.int64)
-    hi = np.empty(len(uniq), np.int64)
-    for k, d in enumerate(uniq):
-        b = session.bounds_ns(dt.date(1970, 1, 1) + dt.timedelta(days=int(d)))
+    dmin, dmax = int(ts.min()) // NS_PER_DAY, int(ts.max()) // NS_PER_DAY
+    if dmax - dmin > 200 * 366:  # not a plausible span for one batch of market data
+        far = np.abs(ts // NS_PER_DAY - int(np.median(ts // NS_PER_DAY)))
+        raise BatchRejected(table, int(np.argmax(far)), name,
+                            "timestamp far outside the batch's other days (span > 200 years)")
+    # open/close per calendar day of the batch (a weekend day gets an empty window)
+    lo = np.empty(dmax - dmin + 1, np.int64)
+    hi = np.empty(dmax - dmin + 1, np.int64)
+    for k in range(dmax - dmin + 1):
+        b = session.bounds_ns(dt.date(1970, 1, 1) + dt.timedelta(days=dmin + k))
         lo[k], hi[k] = b if b is not None else (1, 0)
-    idx = np.searchsorted(uniq, days)
-    bad = (ts < lo[idx]) | (ts > hi[idx])
+    if dmin == dmax:  # the usual batch: one session day, no per-row day lookup
+        bad = (ts < lo[0]) | (ts > hi[0])
+    else:
+        idx = ts // NS_PER_DAY - dmin
+        bad = (ts < lo[idx]) | (ts > hi[idx])
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         when = np.datetime64(int(ts[i]), "ns")

@@ -199,3 +199,20 @@ def test_query_when_closed_then_closed_error(tmp_path):
     with pytest.raises(StoreError) as e:
         s.query("SELECT 1")
     assert e.value.code is StoreErrorCode.CLOSED
+
+
+def test_ingest_when_batch_spans_days_then_each_row_checked_against_its_own_day(store):
+    day = 86_400_000_000_000
+    ok = [OPEN_NS, OPEN_NS + day + 3_600_000_000_000]  # Monday 09:30, Tuesday 10:30 New York
+    assert store.ingest("trades", _with(trades(2), "ts", pa.array(ok, pa.timestamp("ns")))) == 2
+    bad = ok + [OPEN_NS + day - 3_600_000_000_000]  # Tuesday 08:30: before Tuesday's open
+    with pytest.raises(BatchRejected) as e:
+        store.ingest("trades", _with(trades(3), "ts", pa.array(bad, pa.timestamp("ns"))))
+    assert (e.value.row, e.value.column) == (2, "ts")
+
+
+def test_ingest_when_one_timestamp_centuries_off_then_that_row_named(store):
+    ts = [OPEN_NS] * 4 + [OPEN_NS + 250 * 366 * 86_400_000_000_000] + [OPEN_NS]
+    with pytest.raises(BatchRejected) as e:
+        store.ingest("trades", _with(trades(6), "ts", pa.array(ts, pa.timestamp("ns"))))
+    assert (e.value.row, e.value.column) == (4, "ts")
