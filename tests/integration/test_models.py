@@ -11,8 +11,12 @@ from jaxmodels.registry import Registry
 
 PLAN = [("normal", 31, 20, None, 0.02), ("flash_crash", 32, 20, 12.0, 0.02),
         ("flash_crash", 33, 20, 11.0, 0.02)]
+# A deliberately small model, so the backtest machinery runs in seconds. The per-symbol tail
+# calibration of tier thresholds is off here: on a model this weakly trained it stretches the
+# thresholds until a crash on an unseen seed is missed (a known weakness, measured in the
+# closing note of issue 7); with enough training it is tested in test_models_transfer.py.
 CONFIG = {"vae": {"epochs": 2, "hidden": 32, "holdout_block": 600, "online_warm": 300,
-                  "online_half_life": 3000.0},
+                  "online_half_life": 3000.0, "tail_window": 0},
           "gbdt": {"max_trees": 40}}
 
 
