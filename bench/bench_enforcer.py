@@ -16,8 +16,16 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
-from enforcer.batch import (NO_DUP, BatchState, lane_layout, pad_orders, pad_state,  # noqa: E402
-                            run_jit, run_seq_jit, stateless_jit)
+from enforcer.batch import (  # noqa: E402
+    NO_DUP,
+    BatchState,
+    lane_layout,
+    pad_orders,
+    pad_state,
+    run_jit,
+    run_seq_jit,
+    stateless_jit,
+)
 from enforcer.batch_host import arrays_from_orders  # noqa: E402
 from enforcer.commands import NewOrder  # noqa: E402
 from enforcer.config import EnforcerConfig  # noqa: E402
@@ -101,7 +109,7 @@ def bench_batch(n: int = 1 << 20, reps: int = 3, seq: bool = False) -> list[dict
     lanes = lane_layout(cols["strat"], cols["group"], cols["dkey"], len(st.tokens),
                         len(o["qty"]))
     host_s = time.perf_counter() - t
-    dummy = [np.concatenate([a, [f]]) for a, f in zip(st, (0, 0, 0, 0, -1, NO_DUP))]
+    dummy = [np.concatenate([a, [f]]) for a, f in zip(st, (0, 0, 0, 0, -1, NO_DUP), strict=True)]
     rows = []
     with jax.enable_x64(True):
         oj = {k: jnp.asarray(v) for k, v in o.items()}

@@ -54,8 +54,8 @@ def decisions_table(batch: list[tuple], log_id: str | None) -> pa.Table:
     """
     if not batch:
         return _SCHEMA.empty_table()
-    ds, kinds, traders, strategies, syms, sides, qtys, prices = zip(*batch)
-    fs = list(zip(*ds))  # Decision fields, column-wise (Decision is a NamedTuple)
+    ds, kinds, traders, strategies, syms, sides, qtys, prices = zip(*batch, strict=True)
+    fs = list(zip(*ds, strict=True))  # Decision fields, column-wise (Decision is a NamedTuple)
     (oid, ts, verdict, reasons, version, mode, sverdict, dverdict, rstate, dreasons,
      sreasons, seq) = fs
     j = ",".join

@@ -168,7 +168,7 @@ def test_log_when_fast_record_paths_then_bytes_equal_the_json_encoder(tmp_path):
     """The pre-formatted "D" record and `_body` write exactly what json would."""
     import json
 
-    from enforcer.decision_log import _dumps, _body
+    from enforcer.decision_log import _body, _dumps
 
     e, _ = _make(tmp_path, breaker_rejects_per_s=0)
     e.submit(order(1))
