@@ -75,29 +75,26 @@ def format_crash(facts: dict, table: list[dict], lim: dict) -> str:
 
 
 def alert_episodes(mk: dict, scored_from: int, merge_ns: int = 60 * NS) -> list[dict]:
-    """High-alert episodes (HIGH_ALERT or CRITICAL buckets, gaps under ``merge_ns`` merged),
-    each with its time, peak and the mid move from 30 s before to 30 s after its start."""
+    """High-alert episodes of one symbol (HIGH_ALERT or CRITICAL buckets, gaps under
+    ``merge_ns`` merged; ``jaxmodels.evaluate.alert_list``), each with its time, peak and the
+    mid move from 30 s before to 30 s after its start."""
+    from jaxmodels.evaluate import alert_list
+
     ts = np.asarray(mk.get("ts", []), np.int64)
-    on = np.isin(mk.get("tier", np.array([])), ALERT_TIERS)
-    idx = np.flatnonzero(on)
-    eps: list[list[int]] = []
-    for i in idx:
-        if eps and ts[i] - ts[eps[-1][-1]] <= merge_ns:
-            eps[-1].append(i)
-        else:
-            eps.append([i])
-    mid = np.asarray(mk.get("mid", []), np.float64)
+    tier = mk.get("tier", np.array([], dtype=object))
+    on = np.isin(tier, ALERT_TIERS)
+    sym = np.zeros(len(ts), np.int64)  # one symbol
+    score = np.asarray(mk.get("anomaly_score", []), np.float64)
     out = []
-    for e in eps:
-        t0 = ts[e[0]]
-        a = np.searchsorted(ts, t0 - 30 * NS)
-        b = min(np.searchsorted(ts, t0 + 30 * NS), len(ts) - 1)
-        move = (mid[b] / mid[a] - 1) * 1e4 if mid[a] > 0 else float("nan")
-        peak = e[int(np.nanargmax(mk["anomaly_score"][e]))]
-        out.append({"start_ny": ny_time(int(t0)), "end_ny": ny_time(int(ts[e[-1]])),
-                    "buckets": len(e), "peak_tier": TIER_NAMES[mk["tier"][peak]],
-                    "peak_score": float(mk["anomaly_score"][peak]),
-                    "mid_move_bps_60s": float(move), "in_training_half": bool(t0 < scored_from)})
+    for e in alert_list(ts, sym, on, np.asarray(mk.get("mid", []), np.float64), score,
+                        merge_ns=merge_ns, around_ns=30 * NS):
+        w = (ts >= e["start_ns"]) & (ts <= e["end_ns"])
+        peak = np.flatnonzero(w)[int(np.nanargmax(score[w]))]
+        out.append({"start_ny": ny_time(e["start_ns"]), "end_ny": ny_time(e["end_ns"]),
+                    "buckets": int((on & w).sum()), "peak_tier": TIER_NAMES[tier[peak]],
+                    "peak_score": e["peak_score"],
+                    "mid_move_bps_60s": float("nan") if e["move_bps"] is None else e["move_bps"],
+                    "in_training_half": bool(e["start_ns"] < scored_from)})
     return out
 
 

@@ -2,8 +2,8 @@
 
 ``crash_facts`` reads the store after a run (features, risk_scores, risk_limits, decisions
 and, for simulated data, the label tables used only to know where the stress was) and
-returns a JSON-able dict; ``format_facts`` prints it for a risk officer. Times are UTC ns in
-the dict and seconds relative to the onset in print.
+returns a JSON-able dict; ``adaptrisk.demo_text.format_crash`` prints it for a risk officer.
+Times are UTC ns in the dict and seconds relative to the onset in print.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ NS = 1_000_000_000
 TIER_NAMES = {"NORMAL": "Normal", "ELEVATED": "Elevated", "HIGH_ALERT": "High alert",
               "CRITICAL": "Critical"}
 ALERT_TIERS = ("HIGH_ALERT", "CRITICAL")
-CALM_BEFORE_NS = 60 * NS  # an order this close before a labelled event is not "calm"
-CALM_AFTER_NS = 300 * NS  # ... nor this long after it ends
 NY = ZoneInfo("America/New_York")
 
 
@@ -58,13 +56,13 @@ def in_force(series: dict[str, np.ndarray], ts: np.ndarray, field: str, default:
 
 
 def calm_mask(ts: np.ndarray, sym: np.ndarray, evs: list[dict]) -> np.ndarray:
-    """True where an order is outside every labelled event window of its symbol (with margins)."""
-    calm = np.ones(len(ts), bool)
-    for e in evs:
-        hit = (sym == e["sym"]) & (ts >= e["start_ns"] - CALM_BEFORE_NS) & (
-            ts <= e["end_ns"] + CALM_AFTER_NS)
-        calm &= ~hit
-    return calm
+    """True where an order is outside every labelled event window of its symbol, with the
+    same margins the models use for "normal" rows (jaxmodels.pipeline)."""
+    from jaxmodels.evaluate import in_windows
+    from jaxmodels.pipeline import NORMAL_MARGIN_AFTER_NS, NORMAL_MARGIN_BEFORE_NS
+
+    kinds = tuple({e["event"] for e in evs})
+    return ~in_windows(ts, sym, evs, kinds, NORMAL_MARGIN_BEFORE_NS, NORMAL_MARGIN_AFTER_NS)
 
 
 def _first(ts: np.ndarray, mask: np.ndarray) -> int | None:
