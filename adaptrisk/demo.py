@@ -152,10 +152,10 @@ def _sim_report(store, reg, run_dir: pathlib.Path, cfg: DemoConfig, out) -> dict
     facts = report.crash_facts(store, static_qty=static_qty)
     sym, onset, end = facts["sym"], facts["onset_ns"], facts["end_ns"]
     table = report.crash_table(store, sym, onset, *cfg.window_s)
-    text = format_crash(facts, table, report.limits_series(store, sym, onset + 300 * NS))
+    lim = report.limits_series(store, sym, onset + 300 * NS)
+    text = format_crash(facts, table, lim)
     out(text)
     mk = report.market_window(store, sym, onset - 300 * NS, onset + 300 * NS)
-    lim = report.limits_series(store, sym, onset + 300 * NS)
     ts = mk["ts"].astype(np.int64)
     d = report.decisions(store)
     here = (d["sym"] == sym) & (np.abs(d["ts"].astype(np.int64) - onset) <= 300 * NS)
@@ -190,10 +190,13 @@ def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = ""
     from jaxmodels.registry import Registry
     from tsdb import Store
 
-    run_dir = _run_dir(DemoConfig(reports=reports, run_id=run_id))
-    pr = Progress(4, out)
     conf = db if "::" in db else f"duckdb::path={db}"
     with Store.from_conf(conf) as store:
+        # nothing is built or written before we know there is something to report on
+        if store.query_file("report/symbol_rows.sql", {"sym": sym}).column("n")[0].as_py() == 0:
+            raise ValueError(f"no market data for {sym!r} in {db}")
+        run_dir = _run_dir(DemoConfig(reports=reports, run_id=run_id))
+        pr = Progress(4, out)
         pr.step("building features in the store (incremental)")
         pr.note(f"{build_features(store).rows:,} new feature rows")
         span = store.query_file("report/session_span.sql", {"sym": sym}).to_pylist()[0]
