@@ -1,4 +1,11 @@
-"""Shared fixtures. Environment set before anything imports pykx or jax."""
+"""Shared fixtures. Environment set before anything imports pykx or jax.
+
+Data from ``../shared`` (the LOBSTER samples) is found relative to this repository, so a
+clone anywhere with ``shared/`` beside it finds it; every test reads it through
+``shared_file``, which skips when the file is missing on a workstation and fails under
+``CI=true`` (CI clones with ``../shared`` beside the repo: a missing file there is a broken
+set-up, not a reason to skip).
+"""
 
 import os
 import pathlib
@@ -9,9 +16,25 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import pytest  # noqa: E402
 
-LOBSTER_DIR = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "lobster"
+REPO = pathlib.Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+LOBSTER_DIR = SHARED / "data" / "lobster"
 GOOG_ZIP = LOBSTER_DIR / "LOBSTER_SampleFile_GOOG_2012-06-21_10.zip"
 AAPL_ZIP = LOBSTER_DIR / "LOBSTER_SampleFile_AAPL_2012-06-21_1.zip"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def shared_file(path: pathlib.Path) -> pathlib.Path:
+    """``path`` (under ``../shared``) if it exists; else skip, or fail when ``CI=true``."""
+    if not path.exists():
+        why = f"{path.name} not found at {path} (../shared beside the repo)"
+        if in_ci():
+            pytest.fail(f"CI=true: {why}", pytrace=False)
+        pytest.skip(why)
+    return path
 
 
 @pytest.fixture
@@ -25,6 +48,9 @@ def store(tmp_path):
 
 @pytest.fixture(scope="session")
 def goog_zip():
-    if not GOOG_ZIP.exists():
-        pytest.skip(f"LOBSTER sample not found at {GOOG_ZIP} (../shared/data/lobster)")
-    return GOOG_ZIP
+    return shared_file(GOOG_ZIP)
+
+
+@pytest.fixture(scope="session")
+def aapl_zip():
+    return shared_file(AAPL_ZIP)

@@ -12,7 +12,6 @@ import zipfile
 import numpy as np
 import pytest
 
-from tests.conftest import AAPL_ZIP
 from tsdb.lobster import import_lobster, read_lobster
 
 
@@ -96,12 +95,10 @@ def test_read_when_snapshot_grid_then_book_is_last_state_at_or_before_grid_time(
     assert row["bid_px"][0] == first[2] / 1e4 and row["bid_sz"][0] == first[3]
 
 
-def test_read_when_level1_file_then_deeper_levels_empty():
-    if not AAPL_ZIP.exists():
-        pytest.skip("AAPL sample missing")
+def test_read_when_level1_file_then_deeper_levels_empty(aapl_zip):
     from tsdb.lobster import find_files
 
-    msg, ob, sym, day = find_files(AAPL_ZIP)
+    msg, ob, sym, day = find_files(aapl_zip)
     t = read_lobster(msg, ob, symbol=sym, date=day)
     r = t["book"].slice(5, 1).to_pylist()[0]
     assert r["bid_px"][1:] == [None] * 9 and r["ask_sz"][1:] == [0] * 9
