@@ -1,0 +1,1 @@
+"""``adaptrisk live``: the flow of DESIGN.md running continuously (see ``runner``)."""

@@ -1,0 +1,182 @@
+"""The calibrator role of ``adaptrisk live``: closed buckets -> features -> scores -> limits.
+
+One ``cycle(market_ns)`` (``market_ns``: the intake clock, the newest market event time
+received) does, in the store:
+
+1. ``features.build(until_ns=market_ns)``: every bucket that has closed since the last cycle
+   (a single bucket runs ``market_step.sql``; a catch-up runs the range query);
+2. the promoted VAE's stateful scorer (``jaxmodels.live.LiveScorer``) steps over exactly
+   those rows: risk_scores rows and the changed risk_limits rows;
+3. one ``publisher_heartbeat`` row per symbol: the newest bucket judged (``ts``), the intake
+   clock (``market_ts``) and the wall clock (``published_ts``), written every cycle even
+   when no bucket closed, so the enforcer keeps limits in force exactly while this
+   publisher is alive and not behind the market.
+
+A promotion (``adaptrisk models promote``) is picked up at the next cycle: the new model's
+scorer is warmed on the session so far (its trailing statistics, thresholds and cool-downs
+start where a batch run would have them), then steps on. With no promoted model the
+publisher writes the static limits once and keeps heart-beating as 'static'.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+
+from features import build as fbuild
+from features.config import DEFAULT_CONFIG, FeatureConfig
+from jaxmodels import calibrate
+from jaxmodels.config import ModelsConfig
+from jaxmodels.data import market_rows
+from jaxmodels.registry import Registry
+
+STATIC = calibrate.STATIC_VERSION
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class CycleReport:
+    """What one cycle did. ``judged``: newest bucket end judged per symbol (UTC ns);
+    ``buckets``: (sym, bucket) rows scored; ``limits``: risk_limits rows written;
+    ``features_ms`` / ``score_ms`` / ``write_ms``: time in each stage."""
+
+    market_ns: int
+    judged: dict[str, int]
+    buckets: int
+    limits: int
+    model: str
+    features_ms: float
+    score_ms: float
+    write_ms: float
+
+
+def publisher_id() -> str:
+    return f"live:{socket.gethostname()}:{os.getpid()}"
+
+
+class Publisher:
+    """Runs the model chain on each cycle; single-threaded (the live loop calls it)."""
+
+    def __init__(self, store, registry: Registry, models: ModelsConfig, *,
+                 features: FeatureConfig = DEFAULT_CONFIG, name: str | None = None,
+                 wall: Callable[[], int] = time.time_ns) -> None:
+        self.store = store
+        self.registry = registry
+        self.models = models
+        self.features = features
+        self.name = name or publisher_id()
+        self.wall = wall
+        self.model = STATIC
+        self._scorer = None
+        self._inputs: tuple[str, ...] = ()
+        self.judged: dict[str, int] = {}  # newest bucket end scored per symbol
+        self._static_done: set[str] = set()
+
+    # -- one cycle -----------------------------------------------------------------------
+    def cycle(self, market_ns: int) -> CycleReport:
+        t0 = time.perf_counter()
+        fbuild.build(self.store, self.features, until_ns=int(market_ns))
+        t1 = time.perf_counter()
+        self._follow_registry()
+        since = min(self.judged.values()) if self.judged else -(2**62)
+        n_rows = n_lim = 0
+        if self._scorer is not None:
+            rows = market_rows(self.store, self._inputs, since, int(market_ns))
+            rows = _unseen(rows, self.judged)
+            if len(rows.ts):
+                step = self._scorer.step(rows)
+                t2 = time.perf_counter()
+                n_rows = len(rows.ts)
+                self._write_scores(step.scores)
+                n_lim = self._write_limits(step.limits)
+                self.judged.update({s: int(t) for s, t in step.last_ts.items()})
+            else:
+                t2 = time.perf_counter()
+        else:
+            t2 = time.perf_counter()
+            n_lim = self._static(int(market_ns))
+        self._heartbeat(int(market_ns))
+        t3 = time.perf_counter()
+        return CycleReport(market_ns=int(market_ns), judged=dict(self.judged), buckets=n_rows,
+                           limits=n_lim, model=self.model, features_ms=(t1 - t0) * 1e3,
+                           score_ms=(t2 - t1) * 1e3, write_ms=(t3 - t2) * 1e3)
+
+    # -- model changes -------------------------------------------------------------------
+    def _follow_registry(self) -> None:
+        mid = self.registry.promoted("vae") or STATIC
+        if mid == self.model:
+            return
+        self.model = mid
+        self._static_done.clear()
+        if mid == STATIC:
+            self._scorer = None
+            return
+        from jaxmodels.live import LiveScorer
+        from jaxmodels.pipeline import load_market
+
+        mm = load_market(self.registry, mid)
+        self._inputs = mm.inputs
+        lim = self.store.latest_limits()
+        in_force = {r["sym"]: r for r in lim.to_pylist()
+                    if r["strategy"] == "*" and r["model_version"] == mid}
+        self._scorer = LiveScorer(mm, self.models.calib, mid, in_force=in_force)
+        if self.judged:  # promoted mid-session: warm on the session so far
+            upto = max(self.judged.values())
+            hist = market_rows(self.store, mm.inputs, self._session_open(upto), upto)
+            hist = _seen(hist, self.judged)
+            if len(hist.ts):
+                self._scorer.warm(hist)
+
+    def _session_open(self, ts_ns: int) -> int:
+        b = self.features.session.bounds_ns(fbuild.day_of(ts_ns)) if \
+            self.features.session is not None else None
+        return (b[0] if b else ts_ns - 86_400_000_000_000)
+
+    # -- writes ----------------------------------------------------------------------------
+    def _write_scores(self, scores: pa.Table) -> int:
+        return self.store.ingest("risk_scores", scores, session=None) if scores.num_rows else 0
+
+    def _write_limits(self, limits: pa.Table) -> int:
+        return self.store.append_limits(limits) if limits.num_rows else 0
+
+    def _static(self, market_ns: int) -> int:
+        """No promoted model: the static limits once per symbol, then heartbeats alone."""
+        newest = self.store.query_file("live/newest_buckets.sql", {"until": int(market_ns)})
+        for s, t in zip(newest.column("sym").to_pylist(), newest.column("ts_ns").to_pylist(),
+                        strict=True):
+            self.judged[s] = int(t)
+        new = sorted(s for s in self.judged if s not in self._static_done)
+        if not new:
+            return 0
+        rows = calibrate.static_rows(market_ns, new, self.models.calib,
+                                     "static: no promoted model")
+        self._static_done.update(new)
+        return self._write_limits(rows)
+
+    def _heartbeat(self, market_ns: int) -> None:
+        if not self.judged:
+            return
+        syms = sorted(self.judged)
+        hb = calibrate.heartbeat_table(
+            np.array([self.judged[s] for s in syms], np.int64), syms, publisher=self.name,
+            model_version=self.model, market_ts=np.full(len(syms), market_ns, np.int64),
+            published_ts=self.wall())
+        self.store.ingest("publisher_heartbeat", hb, session=None)
+
+
+def _unseen(rows, judged: dict[str, int]):
+    """Rows of buckets after the newest one judged for their symbol."""
+    if not judged or not len(rows.ts):
+        return rows
+    last = np.array([judged.get(s, -(2**62)) for s in rows.syms], np.int64)
+    return rows.take(rows.ts > last[rows.code])
+
+
+def _seen(rows, judged: dict[str, int]):
+    last = np.array([judged.get(s, -(2**62)) for s in rows.syms], np.int64)
+    return rows.take(rows.ts <= last[rows.code])
