@@ -1,10 +1,14 @@
 """The CLI as a person runs it: a real subprocess, real files, exit codes and stderr."""
 
+import argparse
 import os
+import re
 import subprocess
 import sys
 
 import pytest
+
+from adaptrisk.cli import build_parser, main
 
 ENV = {**os.environ, "PYKX_UNLICENSED": "true", "JAX_PLATFORMS": "cpu"}
 
@@ -17,11 +21,48 @@ def run(*args, check=False):
     return p
 
 
-@pytest.mark.parametrize("cmd", [[], ["sql"], ["ingest"], ["ingest", "lobster"], ["ingest", "csv"],
-                                 ["sim"], ["demo"]])
-def test_help_when_asked_then_every_command_documents_itself(cmd):
-    p = run(*cmd, "--help", check=True)
-    assert "usage: adaptrisk" in p.stdout
+def _command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
+    """Every command path of the parser tree: (), ("demo",), ("models", "train"), ..."""
+    yield prefix
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _command_paths(sub, (*prefix, name))
+
+
+PATHS = list(_command_paths(build_parser()))
+
+
+def test_help_when_top_level_asked_then_lists_every_command_the_parser_has():
+    """`adaptrisk --help` in a real process lists exactly the commands tested below, so a
+    command added later is in PATHS (and gets its --help test) without editing this file."""
+    p = run("--help", check=True)
+    section = p.stdout.split("\n  COMMAND\n", 1)[1].split("\n\n", 1)[0]
+    listed = re.findall(r"^    ([a-z][a-z_-]*)(?: |$)", section, re.M)
+    assert listed and len(listed) == len(set(listed)), p.stdout
+    assert set(listed) == {path[0] for path in PATHS if len(path) == 1}
+    assert len(PATHS) > 12  # top level, 9 commands and their actions as of writing
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "adaptrisk")
+def test_help_when_asked_then_every_command_documents_itself(path, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([*path, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: {' '.join(('adaptrisk', *path))}")
+    assert "-h, --help" in out
+
+
+@pytest.mark.parametrize("path", [p for p in PATHS if p], ids=" ".join)
+def test_help_when_parent_lists_command_then_it_has_a_one_line_help(path):
+    parser = build_parser()
+    for name in path[:-1]:
+        parser = next(a for a in parser._actions
+                      if isinstance(a, argparse._SubParsersAction)).choices[name]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {c.dest: c.help for c in sub._choices_actions}
+    assert helps.get(path[-1]), f"'{' '.join(path)}' has no help line in its parent's listing"
 
 
 def test_sql_when_query_is_wrong_then_one_line_error_exit_2(tmp_path):
