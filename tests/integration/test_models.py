@@ -1,5 +1,6 @@
 """The model layer end to end on a real DuckDB file: simulated days (one seed each),
-features built in the store, the CLI for train / promote / publish / deactivate / backtest."""
+features built in the store, the CLI for train / promote / publish / deactivate / backtest
+(the backtest with the default configuration on longer days)."""
 
 import json
 import shutil
@@ -7,17 +8,20 @@ import shutil
 import pytest
 
 from adaptrisk.cli import main
+from jaxmodels.config import ModelsConfig
 from jaxmodels.registry import Registry
 
 PLAN = [("normal", 31, 20, None, 0.02), ("flash_crash", 32, 20, 12.0, 0.02),
         ("flash_crash", 33, 20, 11.0, 0.02)]
-# A deliberately small model, so the backtest machinery runs in seconds. The per-symbol tail
-# calibration of tier thresholds is off here: on a model this weakly trained it stretches the
-# thresholds until a crash on an unseen seed is missed (a known weakness, measured in the
-# closing note of issue 7); with enough training it is tested in test_models_transfer.py.
+# A deliberately small model, so train / promote / publish / deactivate run in seconds.
 CONFIG = {"vae": {"epochs": 2, "hidden": 32, "holdout_block": 600, "online_warm": 300,
-                  "online_half_life": 3000.0, "tail_window": 0},
+                  "online_half_life": 3000.0},
           "gbdt": {"max_trees": 40}}
+# The backtest runs the default ModelsConfig (per-symbol tail calibration on), so it needs
+# days long enough to train it: 3 days x 2 symbols x 120 min, one seed each (on 60 min days
+# the same seeds alerted 7.9 s and 3.5 s after the onset; on these, 3.7 s and 1.4 s).
+BACKTEST_PLAN = [("normal", 31, 120, None, 0.02), ("flash_crash", 32, 120, 72.0, 0.02),
+                 ("flash_crash", 33, 120, 66.0, 0.02)]
 
 
 @pytest.fixture(scope="module")
@@ -59,16 +63,33 @@ def _in_force(path):
         return set(s.latest_limits().column("model_version").to_pylist())
 
 
-def test_backtest_when_crash_day_is_unseen_then_alert_before_trough_and_report_written(
-        db, config, tmp_path, capsys):
+@pytest.fixture(scope="module")
+def backtest_db(tmp_path_factory):
+    from jaxmodels import evalstore
+    from tsdb import Store
+
+    path = tmp_path_factory.mktemp("backtest") / "bt.duckdb"
+    with Store.from_conf(f"duckdb::path={path}") as store:
+        evalstore.build(store, BACKTEST_PLAN, n_symbols=2, out=lambda *_: None)
+    return path
+
+
+@pytest.mark.slow
+def test_backtest_when_default_config_and_crash_day_unseen_then_alert_before_trough(
+        backtest_db, tmp_path, capsys):
     out = tmp_path / "r.json"
-    assert main(["backtest", "--db", str(db), "--folds", "3", "--config", config,
-                 "--json", str(out)]) == 0
+    assert main(["backtest", "--db", str(backtest_db), "--folds", "3", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
+    assert report["config"] == ModelsConfig().to_dict()  # the default, tail calibration on
+    assert report["config"]["vae"]["tail_window"] > 0
     crash = [e for f in report["folds"] for e in f["layer2"]["model"]["events"]
              if e["event"] == "flash_crash"]
     assert len(crash) == 2  # days 2 and 3, each tested by a model that never saw it
     assert all(e["delay_s"] is not None and e["before_trough"] for e in crash)
+    # a regression bound, not the goal: the 2 s goal is benchmarked (bench models, 4 days)
+    assert all(e["delay_s"] <= 5.0 for e in crash)
+    l2 = report["overall"]["layer2_model"]
+    assert l2["false_alerts_per_6p5h_day"] <= 1.0
     lim = report["overall"]["limits"]
     assert lim["seller_qty_accepted_dynamic"] < lim["seller_qty_accepted_static"]
     assert "l1_recall" in capsys.readouterr().out
