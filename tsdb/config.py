@@ -15,6 +15,9 @@ from tsdb.errors import StoreError, StoreErrorCode
 
 BACKENDS = ("duckdb", "questdb", "kdb")
 NS_PER_DAY = 86_400_000_000_000
+# "No bound" for a UTC ns time range (since/until): ~146 years either side of 1970, far
+# enough from int64's ends (~292 years) that adding a duration to it cannot overflow.
+UNBOUNDED_NS = 2**62
 
 
 def parse_conf(conf: str) -> tuple[str, dict[str, str]]:

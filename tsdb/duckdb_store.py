@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from tsdb.config import Session
+from tsdb.config import UNBOUNDED_NS, Session
 from tsdb.errors import BatchRejected, DuckDBStoreError, StoreErrorCode
 from tsdb.store import SQL_ROOT, Params, Store
 
@@ -142,8 +142,12 @@ class DuckDBStore(Store):
                 raise DuckDBStoreError(StoreErrorCode.QUERY, f"{exc}") from None
 
     def latest_limits(self, since_ns: int | None = None) -> pa.Table:
-        since = -(2**62) if since_ns is None else int(since_ns)
+        since = -UNBOUNDED_NS if since_ns is None else int(since_ns)
         return self.query_file("queries/latest_limits.sql", {"since": since})
+
+    def latest_heartbeats(self, since_ns: int | None = None) -> pa.Table:
+        since = -UNBOUNDED_NS if since_ns is None else int(since_ns)
+        return self.query_file("queries/latest_heartbeats.sql", {"since": since})
 
     def count(self, table: str) -> int:
         self._check_table(table)

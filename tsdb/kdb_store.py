@@ -125,6 +125,14 @@ class KdbStore(Store):
         res = self._call(q_function("latest_limits"), kx.TimestampAtom(since))
         return from_q(res.pd(), canonical.table_schema("risk_limits"))
 
+    def latest_heartbeats(self, since_ns: int | None = None) -> pa.Table:
+        import numpy as np
+        import pykx as kx
+
+        since = np.datetime64(0 if since_ns is None else int(since_ns), "ns")  # post-1970 data
+        res = self._call(q_function("latest_heartbeats"), kx.TimestampAtom(since))
+        return from_q(res.pd(), canonical.table_schema("publisher_heartbeat"))
+
     def read_table(self, table: str) -> pa.Table:
         """Every row of ``table`` in the logical schema (q nulls -> NULL, char vectors -> text)."""
         import pykx as kx

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import pyarrow as pa
 
 from tsdb import canonical
-from tsdb.config import Session
+from tsdb.config import UNBOUNDED_NS, Session
 from tsdb.errors import QuestDBStoreError, StoreErrorCode
 from tsdb.questdb_encode import PROTOCOL_VERSION, encode, from_pg, pg_placeholders, select_logical
 from tsdb.store import SQL_ROOT, Params, Store
@@ -136,6 +136,12 @@ class QuestDBStore(Store):
         t = t.drop_columns(["ts_ns"])
         t = pa.Table.from_arrays([ts, *t.columns], names=["ts", *t.column_names])
         return t.cast(canonical.table_schema("risk_limits"))
+
+    def latest_heartbeats(self, since_ns: int | None = None) -> pa.Table:
+        since = -UNBOUNDED_NS if since_ns is None else int(since_ns)
+        t = self.query_file("queries/latest_heartbeats.sql", [since])
+        return from_pg({n: t.column(n).to_pylist() for n in t.column_names},
+                       canonical.table_schema("publisher_heartbeat"))
 
     def read_table(self, table: str) -> pa.Table:
         """Every row of ``table`` in the logical schema (timestamps in ns, NULLs restored)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from tsdb.config import DEFAULT_SESSION, Session, parse_conf
+from tsdb.config import DEFAULT_SESSION, Session
 
 SQL_ROOT = pathlib.Path(__file__).resolve().parent.parent / "sql"
 Params = Sequence[Any] | Mapping[str, Any] | None
@@ -32,19 +32,10 @@ class Store(abc.ABC):
 
     @staticmethod
     def from_conf(conf: str, *, session: Session | None = DEFAULT_SESSION) -> Store:
-        """Open a store from ``"<backend>::key=value;..."`` and apply its schema."""
-        backend, params = parse_conf(conf)
-        if backend == "duckdb":
-            from tsdb.duckdb_store import DuckDBStore
+        """Open a store from ``"<backend>::key=value;..."``: ``tsdb.connect.connect``."""
+        from tsdb.connect import connect
 
-            return DuckDBStore(params, session=session)
-        if backend == "questdb":
-            from tsdb.questdb_store import QuestDBStore
-
-            return QuestDBStore(params, session=session)
-        from tsdb.kdb_store import KdbStore
-
-        return KdbStore(params, session=session)
+        return connect(conf, session=session)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> Store:
@@ -138,6 +129,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def latest_limits(self, since_ns: int | None = None) -> pa.Table:
         """The latest ``risk_limits`` row per (sym, strategy) among rows with ts > since_ns."""
+
+    @abc.abstractmethod
+    def latest_heartbeats(self, since_ns: int | None = None) -> pa.Table:
+        """The newest ``publisher_heartbeat`` row per sym (by ts) among rows with
+        published_ts > since_ns (all rows when None), in the table's schema."""
 
     @abc.abstractmethod
     def count(self, table: str) -> int: ...

@@ -32,6 +32,8 @@ class TableRules:
 
 
 SIDES = frozenset({"B", "S"})
+# risk_limits.state, in severity order (the enforcer's state codes are indices into it)
+LIMIT_STATES: tuple[str, ...] = ("ACTIVE", "REDUCING", "HALTED")
 RULES: dict[str, TableRules] = {
     "trades": TableRules(
         numeric={"price": POSITIVE, "size": POSITIVE}, enums={"side": SIDES}, session_ts="ts"
@@ -62,7 +64,7 @@ RULES: dict[str, TableRules] = {
             "max_position": NONNEG,
             "fat_finger_threshold": POSITIVE,
         },
-        enums={"state": frozenset({"ACTIVE", "REDUCING", "HALTED"})},
+        enums={"state": frozenset(LIMIT_STATES)},
     ),
     "decisions": TableRules(
         enums={

@@ -31,6 +31,12 @@ def test_latest_limits_q_when_read_then_exact_lambda():
         "{[since] 0!select by sym,strategy from `ts xasc select from risk_limits where ts>since}")
 
 
+def test_latest_heartbeats_q_when_read_then_exact_lambda():
+    assert q_function("latest_heartbeats") == (
+        "{[since] 0!select by sym from `ts xasc select from publisher_heartbeat "
+        "where published_ts>since}")
+
+
 def test_upd_call_when_read_then_flips_dictionary_into_ar_upd():
     assert UPD_CALL == "{[t;d] .ar.upd[t; flip d]}"
 

@@ -79,6 +79,7 @@ def test_ddl_when_read_then_every_table_has_designated_ts_day_partitions_and_wal
         assert sql.startswith("CREATE TABLE IF NOT EXISTS"), name
         assert "PARTITION BY DAY WAL" in sql and "TIMESTAMP(" in sql, name
     assert stmts["070_risk_limits.sql"].endswith("DEDUP UPSERT KEYS(ts, sym, strategy)")
+    assert stmts["097_publisher_heartbeat.sql"].endswith("DEDUP UPSERT KEYS(ts, sym, publisher)")
     assert "bid_px DOUBLE[]" in stmts["030_book.sql"]
 
 
@@ -103,6 +104,28 @@ def test_latest_limits_sql_when_read_then_filter_before_latest_on_per_sym_strate
     sql = (SQL_ROOT / "questdb/queries/latest_limits.sql").read_text()
     body = " ".join(ln for ln in sql.splitlines() if not ln.startswith("--"))
     assert "WHERE ts > $1 LATEST ON ts PARTITION BY sym, strategy" in " ".join(body.split())
+
+
+def test_latest_heartbeats_sql_when_read_then_watermark_on_published_ts_latest_per_sym():
+    sql = _sql("queries/latest_heartbeats.sql")
+    body = " ".join(" ".join(ln for ln in sql.splitlines() if not ln.startswith("--")).split())
+    assert body == (
+        "SELECT ts::LONG AS ts, sym, publisher, model_version, market_ts::LONG AS market_ts, "
+        "published_ts::LONG AS published_ts FROM publisher_heartbeat WHERE published_ts > $1 "
+        "LATEST ON ts PARTITION BY sym ORDER BY sym;")
+    got, args = pg_placeholders(sql, [7])
+    assert args == [7] and got.count("%s") == 1
+
+
+def test_encode_when_heartbeat_then_names_are_symbols_and_times_ns_fields():
+    ts = pa.array([5], pa.timestamp("ns"))
+    row = pa.table({"ts": ts, "sym": ["GOOG"], "publisher": ["live:h:1"],
+                    "model_version": ["static"], "market_ts": pa.array([7], pa.timestamp("ns")),
+                    "published_ts": pa.array([9], pa.timestamp("ns"))})
+    got = bytes(encode("publisher_heartbeat", conform(
+        "publisher_heartbeat", row, canonical.table_schema("publisher_heartbeat"))))
+    assert got == (b"publisher_heartbeat,sym=GOOG,publisher=live:h:1,model_version=static "
+                   b"market_ts=7n,published_ts=9n 5n\n")
 
 
 def test_pg_placeholders_when_repeated_and_out_of_order_then_args_in_psycopg_order():

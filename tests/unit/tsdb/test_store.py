@@ -7,7 +7,8 @@ from tests.unit.tsdb.helpers import OPEN_NS, limits, trades
 from tsdb import BatchRejected, Session, Store, StoreError, StoreErrorCode, parse_conf
 
 ALL_TABLES = {"trades", "quotes", "book", "orders", "features", "risk_scores", "risk_limits",
-              "decisions", "labels_orders", "labels_events", "messages", "features_state", "drift_alerts"}
+              "decisions", "labels_orders", "labels_events", "messages", "features_state", "drift_alerts",
+              "publisher_heartbeat"}
 
 
 def test_parse_conf_when_well_formed_then_backend_and_keys():
@@ -216,3 +217,51 @@ def test_ingest_when_one_timestamp_centuries_off_then_that_row_named(store):
     with pytest.raises(BatchRejected) as e:
         store.ingest("trades", _with(trades(6), "ts", pa.array(ts, pa.timestamp("ns"))))
     assert (e.value.row, e.value.column) == (4, "ts")
+
+
+def _heartbeats(rows: list[tuple]) -> pa.Table:
+    """rows of (ts_ns, sym, published_ts_ns)."""
+    ts = pa.array([r[0] for r in rows], pa.timestamp("ns"))
+    return pa.table({"ts": ts, "sym": [r[1] for r in rows], "publisher": ["p"] * len(rows),
+                     "model_version": ["m"] * len(rows), "market_ts": ts,
+                     "published_ts": pa.array([r[2] for r in rows], pa.timestamp("ns"))})
+
+
+def test_latest_heartbeats_when_several_rows_then_newest_ts_per_sym(store):
+    store.ingest("publisher_heartbeat", _heartbeats([(10, "A", 100), (30, "A", 105),
+                                                     (20, "A", 110), (5, "B", 90)]),
+                 session=None)
+    got = store.latest_heartbeats()
+    assert got.column_names == store.table_schema("publisher_heartbeat").names
+    assert got.column("sym").to_pylist() == ["A", "B"]
+    assert got.column("ts").cast(pa.int64()).to_pylist() == [30, 5]
+
+
+def test_latest_heartbeats_when_watermark_given_then_only_rows_published_after(store):
+    store.ingest("publisher_heartbeat", _heartbeats([(10, "A", 100), (20, "A", 110),
+                                                     (5, "B", 90)]), session=None)
+    got = store.latest_heartbeats(since_ns=100)
+    assert got.column("sym").to_pylist() == ["A"]
+    assert got.column("published_ts").cast(pa.int64()).to_pylist() == [110]
+    assert store.latest_heartbeats(since_ns=110).num_rows == 0
+
+
+def test_connect_when_duckdb_conf_then_store_and_from_conf_is_the_same_call(tmp_path):
+    from tsdb.connect import connect
+    from tsdb.duckdb_store import DuckDBStore
+
+    with connect(f"duckdb::path={tmp_path / 'c.duckdb'}") as s:
+        assert isinstance(s, DuckDBStore) and "publisher_heartbeat" in s.tables()
+    with pytest.raises(StoreError) as e:
+        connect("nope::x=1")
+    assert e.value.code is StoreErrorCode.BAD_CONF
+
+
+def test_store_protocol_when_imported_then_no_backend_is_loaded():
+    import subprocess
+    import sys
+
+    code = ("import sys, tsdb, tsdb.store; "
+            "print(sorted(m for m in sys.modules if m.endswith('_store') and m != 'tsdb.store'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
