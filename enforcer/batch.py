@@ -12,8 +12,9 @@ with a similar batch does not recompile; state arrays padded likewise):
   valid bool, known bool (symbol known), side int8 (0 B, 1 S, 2 bad), otype int8
   (0 LIMIT, 1 MARKET, 2 bad), qty int64 lots (<= 0: bad), price float64 (NaN for
   MARKET), mid float64 reference (NaN: none), ts int64 ns, median float64 (0: none),
-  per-order limits max_qty int64, max_notional float64, band_bps float64, max_pos int64,
-  ff_mult float64, lstate int8 (0/1/2 ACTIVE/REDUCING/HALTED), restricted bool,
+  per-order limits (named as the risk_limits columns) max_order_qty int64, max_notional
+  float64, price_band_bps float64, max_position int64, fat_finger_threshold float64,
+  lstate int8 (0/1/2 ACTIVE/REDUCING/HALTED), restricted bool,
   halted bool (operator halt / latch), group int32 (strategy, sym) id, strat int32 id,
   dkey int32 duplicate-key id.
   State: filled/open_buy/open_sell [G] int64, tokens/last_ts [K] int64 (nano-tokens, ns),
@@ -36,16 +37,19 @@ import numpy as np
 
 from enforcer.reasons import MALFORMED_MASK, Reason
 from enforcer.throttle import COST, DT_CLIP
+from tsdb.config import UNBOUNDED_NS
 
-NO_DUP = -(2**62)
+NO_DUP = -UNBOUNDED_NS  # "no accepted order yet": ts - NO_DUP is never within a window
 MIN_PAD = 1024
 ORDER_FIELDS = ("valid", "known", "side", "otype", "qty", "price", "mid", "ts", "median",
-                "max_qty", "max_notional", "band_bps", "max_pos", "ff_mult", "lstate",
+                "max_order_qty", "max_notional", "price_band_bps", "max_position",
+                "fat_finger_threshold", "lstate",
                 "restricted", "halted", "group", "strat", "dkey")
 _DTYPES = dict(valid=np.bool_, known=np.bool_, side=np.int8, otype=np.int8, qty=np.int64,
                price=np.float64, mid=np.float64, ts=np.int64, median=np.float64,
-               max_qty=np.int64, max_notional=np.float64, band_bps=np.float64,
-               max_pos=np.int64, ff_mult=np.float64, lstate=np.int8, restricted=np.bool_,
+               max_order_qty=np.int64, max_notional=np.float64, price_band_bps=np.float64,
+               max_position=np.int64, fat_finger_threshold=np.float64, lstate=np.int8,
+               restricted=np.bool_,
                halted=np.bool_, group=np.int32, strat=np.int32, dkey=np.int32)
 
 
@@ -78,13 +82,13 @@ def stateless_mask(o: dict[str, Any], flags: Any, need_ref: Any) -> Any:
     has_mid = ~jnp.isnan(mid)
     ref = jnp.where(limit, price, mid)
     notional = (limit | has_mid) & (qf * ref > o["max_notional"])
-    collar = limit & has_mid & (jnp.abs(price - mid) * 10000.0 > o["band_bps"] * mid)
+    collar = limit & has_mid & (jnp.abs(price - mid) * 10000.0 > o["price_band_bps"] * mid)
     no_ref = ~has_mid & (~limit | need_ref)
-    ff = (o["median"] > 0.0) & (qf > o["ff_mult"] * o["median"])
+    ff = (o["median"] > 0.0) & (qf > o["fat_finger_threshold"] * o["median"])
     m = (flags
          | jnp.where(o["halted"] | (o["lstate"] == 2), _bit(Reason.STATE_HALTED), 0)
          | jnp.where(o["restricted"], _bit(Reason.RESTRICTED), 0)
-         | jnp.where(qty > o["max_qty"], _bit(Reason.MAX_QTY), 0)
+         | jnp.where(qty > o["max_order_qty"], _bit(Reason.MAX_QTY), 0)
          | jnp.where(notional, _bit(Reason.MAX_NOTIONAL), 0)
          | jnp.where(collar, _bit(Reason.PRICE_COLLAR), 0)
          | jnp.where(no_ref, _bit(Reason.NO_REFERENCE_PRICE), 0)
@@ -124,7 +128,7 @@ def _step(consts: tuple, carry: BatchState, x: tuple) -> tuple[BatchState, Any]:
 def _run(o: dict[str, Any], state: BatchState, flags: Any, rate: Any, cap: Any,
          window: Any, need_ref: Any) -> tuple[Any, BatchState]:
     pre, malformed = stateless_mask(o, flags, need_ref)
-    xs = (pre, malformed, o["valid"], o["side"] == 0, o["qty"], o["ts"], o["max_pos"],
+    xs = (pre, malformed, o["valid"], o["side"] == 0, o["qty"], o["ts"], o["max_position"],
           o["lstate"] == 1, o["group"], o["strat"], o["dkey"])
     consts = (rate, cap, window)
     state, masks = jax.lax.scan(lambda c, x: _step(consts, c, x), state, xs, unroll=int(os.environ.get("ADAPTRISK_SCAN_UNROLL", "8")))
@@ -187,7 +191,7 @@ def _run_lanes(o: dict[str, Any], lanes: dict[str, Any], state: BatchState, flag
     bits = (pre.astype(i64) | (malformed.astype(i64) << 32) | (o["valid"].astype(i64) << 33)
             | ((o["side"] == 0).astype(i64) << 34) | ((o["lstate"] == 1).astype(i64) << 35))
     gd = (o["group"].astype(i64) << 32) | o["dkey"].astype(i64)
-    rows = jnp.take(jnp.stack([bits, o["qty"], o["ts"], o["max_pos"], gd], axis=1), at,
+    rows = jnp.take(jnp.stack([bits, o["qty"], o["ts"], o["max_position"], gd], axis=1), at,
                     axis=0, mode="clip")  # (T, S, 5)
     bits, gd = rows[..., 0], rows[..., 4]
     xs = (bits.astype(jnp.int32) & 0x7FFFFFFF, (bits >> 32) & 1 == 1,

@@ -16,6 +16,11 @@ from enforcer.batch import NO_DUP, BatchState, check_batch
 from enforcer.commands import NewOrder
 from enforcer.limits import LimitsSnapshot
 
+# the limits columns of a batch, named as Lim's fields and the risk_limits columns
+_LIM_FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
+               "fat_finger_threshold")
+_QTY_MAX = 2**62  # a larger qty is treated as malformed (0): int64 sums cannot overflow
+
 
 class _Ids(dict):
     def id(self, key: Any) -> int:
@@ -35,13 +40,14 @@ def arrays_from_orders(orders: list[NewOrder], enf: Any, *, use_dynamic: bool = 
                        ) -> tuple[dict[str, np.ndarray], BatchState]:
     """(order columns, initial state) for `check_batch`, from `enf`'s snapshot and book."""
     snap: LimitsSnapshot = enf.snapshot()
+    ctx = enf.rule_context()
     book = enf.book
     n = len(orders)
     cols = {k: [] for k in ("known", "side", "otype", "qty", "price", "mid", "ts", "median",
-                            "max_qty", "max_notional", "band_bps", "max_pos", "ff_mult",
-                            "lstate", "restricted", "halted", "group", "strat", "dkey")}
+                            *_LIM_FIELDS, "lstate", "restricted", "halted", "group", "strat",
+                            "dkey")}
     groups, strats, dkeys = _Ids(), _Ids(), _Ids()
-    blocked = enf._blocked
+    blocked = ctx.blocked
     for o in orders:
         dyn, st = snap.lookup(o.sym, o.strategy)
         lim = dyn if use_dynamic else st
@@ -49,24 +55,21 @@ def arrays_from_orders(orders: list[NewOrder], enf: Any, *, use_dynamic: bool = 
         cols["side"].append({"B": 0, "S": 1}.get(o.side, 2) if type(o.side) is str else 2)
         cols["otype"].append({"LIMIT": 0, "MARKET": 1}.get(o.order_type, 2)
                              if type(o.order_type) is str else 2)
-        qty = o.qty if type(o.qty) is int and abs(o.qty) < 2**62 else 0
+        qty = o.qty if type(o.qty) is int and abs(o.qty) < _QTY_MAX else 0
         cols["qty"].append(qty)
         market = o.order_type == "MARKET"
         price = math.nan if market else _num_price(o.price)
         cols["price"].append(price)
-        cols["mid"].append(enf._mids.get(o.sym, math.nan))
+        cols["mid"].append(ctx.mids.get(o.sym, math.nan))
         cols["ts"].append(o.ts)
         cols["median"].append(book.medians.get(o.trader, 0.0))
         if lim is None:
-            for k in ("max_qty", "max_notional", "band_bps", "max_pos", "ff_mult", "lstate"):
+            for k in (*_LIM_FIELDS, "lstate"):
                 cols[k].append(0)
             cols["restricted"].append(False)
         else:
-            cols["max_qty"].append(lim.max_qty)
-            cols["max_notional"].append(lim.max_notional)
-            cols["band_bps"].append(lim.band_bps)
-            cols["max_pos"].append(lim.max_pos)
-            cols["ff_mult"].append(lim.ff_mult)
+            for k in _LIM_FIELDS:
+                cols[k].append(getattr(lim, k))
             cols["lstate"].append(lim.state)
             cols["restricted"].append(lim.restricted)
         cols["halted"].append(o.sym in blocked)
@@ -82,7 +85,7 @@ def arrays_from_orders(orders: list[NewOrder], enf: Any, *, use_dynamic: bool = 
         p = book.pos.get((strategy, sym))
         if p is not None:
             filled[i], ob[i], os_[i] = p
-    tokens = np.full(len(strats), enf._cap, np.int64)
+    tokens = np.full(len(strats), ctx.cap, np.int64)
     last = np.full(len(strats), -1, np.int64)
     for s, i in strats.items():
         b = book.buckets.get(s)
@@ -100,5 +103,6 @@ def check_orders(orders: list[NewOrder], enf: Any, *, use_dynamic: bool = True
                  ) -> tuple[np.ndarray, BatchState]:
     """Batch-path reason masks for `orders` against `enf`'s current state (changes nothing)."""
     cols, state = arrays_from_orders(orders, enf, use_dynamic=use_dynamic)
-    return check_batch(cols, state, flags=enf._flags, rate=enf._rate, cap=enf._cap,
-                       window_ns=enf._window, need_ref=enf._need_ref)
+    ctx = enf.rule_context()
+    return check_batch(cols, state, flags=ctx.flags, rate=ctx.rate, cap=ctx.cap,
+                       window_ns=ctx.window_ns, need_ref=ctx.need_ref)

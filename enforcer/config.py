@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from enforcer.errors import ConfigError
+from tsdb.validate import LIMIT_STATES
 
 DEFAULT_STATIC_LIMITS = Path(__file__).with_name("static_limits.toml")
 MODES = ("enforce", "shadow", "ab")
 FSYNC_POLICIES = ("always", "interval", "never")
-STATES = ("ACTIVE", "REDUCING", "HALTED")
+STATES = LIMIT_STATES  # risk_limits.state, defined once with the schema (tsdb.validate)
 
 
 def _check_keys(cls: type, d: dict[str, Any]) -> None:
@@ -50,8 +51,11 @@ class EnforcerConfig:
         logged beside it) or 'ab' (a share `ab_share` of strategies, chosen by a blake2b
         hash of the strategy id, gets dynamic limits; the rest static).
     poll_interval: how often `poll()` runs in the background thread.
-    staleness_bound: dynamic limits whose newest row, or whose last successful poll, is
-        older than this are dropped for the static rule set (alert in `state()`).
+    staleness_bound: a symbol's dynamic limits stay in force while its newest
+        publisher_heartbeat row was written less than this ago (wall clock) and the
+        publisher was less than this behind the market; otherwise that symbol falls back
+        to the static rule set (alert in `state()`). A store that does not answer drops
+        every symbol to static at once.
     flush_interval: how often pending decisions are batch-appended to `decisions`.
     duplicate_window: an order equal (strategy, sym, side, qty, price) to an ACCEPTED one
         within this window is rejected DUPLICATE.
@@ -120,13 +124,15 @@ class EnforcerConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SymLimits:
-    """Per-symbol static limits. Units: lots, currency, bps, multiple of median qty."""
+    """Per-symbol static limits. Units: lots, currency, bps, multiple of median qty.
+
+    Field names are the risk_limits columns they cap (one name per concept)."""
 
     max_order_qty: int
     max_notional: float
     price_band_bps: float
     max_position: int
-    fat_finger_multiple: float
+    fat_finger_threshold: float
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -138,7 +144,9 @@ class SymLimits:
 
 
 _SYM_FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
-               "fat_finger_multiple")
+               "fat_finger_threshold")
+# the TOML key's former name, still read: older files and jaxmodels' StaticCaps use it
+_FORMER = {"fat_finger_multiple": "fat_finger_threshold"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -214,6 +222,12 @@ class StaticLimits:
 
 
 def _sym_limits(d: dict[str, Any], where: str, base: SymLimits | None) -> SymLimits:
+    d = dict(d)
+    for old, new in _FORMER.items():
+        if old in d:
+            if new in d:
+                raise ConfigError(f"{where}: give {new} only ({old} is its former name)")
+            d[new] = d.pop(old)
     unknown = set(d) - set(_SYM_FIELDS)
     if unknown:
         raise ConfigError(f"{where}: unknown field(s) {sorted(unknown)}")

@@ -1,29 +1,40 @@
 """The enforcer engine: one entry point per command, thread-safe, never raises on orders.
 
+`Enforcer` is the decision core and the facade over its two collaborators:
+
+* `enforcer.feed.LimitsFeed` polls the store, judges each symbol's publisher and swaps in
+  the limits snapshot the order path reads (`feed.wake()`, `feed.add_listener()`);
+* `enforcer.controls.OperatorControls` holds the kill switch, halts, breaker and latches,
+  and publishes the reason bits every order gets.
+
 Flow of `submit(NewOrder)`, all under one lock: malformed? -> look up (dynamic, static)
 limits in the current snapshot -> fused rule set for each -> pick the enforced verdict by
 mode -> on ACCEPT update positions / throttle / duplicates -> append the record to the
 decision log (write(2), fsync per policy) -> queue the row for the `decisions` table ->
 return the Decision. `poll()` swaps in new limits; `flush()` batch-appends queued rows.
+The order path reads three plain attributes its collaborators publish into (`_snap`,
+`_flags`, `_blocked`): no call and no extra lookup per order.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from enforcer import recovery
 from enforcer.book import Book
-from enforcer.commands import OPERATOR_ACTIONS, CancelOrder, Fill, NewOrder, OperatorCommand
+from enforcer.commands import CancelOrder, Fill, NewOrder, OperatorCommand
 from enforcer.config import EnforcerConfig, StaticLimits
+from enforcer.controls import OperatorControls
+from enforcer.decision import Decision, ab_dynamic
 from enforcer.decision_log import _STR_JSON, DecisionLog
 from enforcer.decision_log import json_str as _js
-from enforcer.limits import HALTED, LimitsSnapshot, rows_from_arrow
+from enforcer.feed import LimitsFeed, Listener
+from enforcer.limits import LimitsSnapshot
 from enforcer.reasons import Reason, mask_to_names
 from enforcer.rules import B_BREAKER, B_HALTED, B_KILL, malformed_mask, order_mask
 from enforcer.throttle import COST
@@ -32,60 +43,31 @@ Clock = Callable[[], int]  # returns UTC ns
 _B_INTERNAL = 1 << Reason.INTERNAL_ERROR
 
 
-class Decision(NamedTuple):
-    """One verdict. `reasons` are Reason names sorted by code (() when accepted).
-
-    verdict: the verdict enforced ('ACCEPT'/'REJECT'); static_verdict / dynamic_verdict:
-    what the static rule set alone and the dynamic (model, clipped to static) limits say;
-    mode: 'enforce' | 'shadow' | 'ab'; limits_version: version of the limits that decided;
-    risk_state: FIX tag 8011 text ('Normal', 'RiskAlert_StaleLimits', 'RiskAlert_Halted',
-    'RiskAlert_Reducing', 'RiskAlert_HighAnomaly', 'RiskAlert_KillSwitch',
-    'RiskAlert_CircuitBreaker'); seq: record number on the decision log (0: dry run).
-
-    An immutable NamedTuple (not a frozen dataclass): the hot path builds it with one
-    `tuple.__new__` (~0.2 us) instead of twelve `object.__setattr__` calls (~2 us).
-    """
-
-    order_id: int
-    ts: int
-    verdict: str
-    reasons: tuple[str, ...]
-    limits_version: str
-    mode: str
-    static_verdict: str
-    dynamic_verdict: str
-    risk_state: str
-    dynamic_reasons: tuple[str, ...] = ()
-    static_reasons: tuple[str, ...] = ()
-    seq: int = 0
-
-    @property
-    def accepted(self) -> bool:
-        return self.verdict == "ACCEPT"
-
-
 _new_decision = tuple.__new__
 _float_repr = float.__repr__
 # a "D" record (see decision_log) for a well-formed order with plain-typed fields
 _D_TEMPLATE = '["D",%d,%d,%d,%s,%s,%s,%s,%d,%s,%s,%d,%d,%d,%s,%s,%s]'
 
 
-def ab_dynamic(strategy: str, share: float) -> bool:
-    """Deterministic A/B split: blake2b(strategy) mapped to [0, 1) < share."""
-    h = hashlib.blake2b(strategy.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(h, "big") / 2.0**64 < share
+class RuleContext(NamedTuple):
+    """What the batch path needs from the live engine besides the snapshot and the book."""
 
-
-def _verdict(mask: int) -> str:
-    return "ACCEPT" if mask == 0 else "REJECT"
+    flags: int  # kill / breaker / halt-all reason bits
+    blocked: frozenset[str]  # halted or latched symbols
+    mids: Mapping[str, float]  # reference mid per symbol (a copy)
+    rate: int  # throttle nano-tokens per ns
+    cap: int  # throttle bucket capacity, nano-tokens
+    window_ns: int  # duplicate window
+    need_ref: bool  # reject without a reference price
 
 
 class Enforcer:
     """Pre-trade risk gate. `Enforcer(config, store=None, clock=time.time_ns)`.
 
-    With a decision log that already exists, the constructor replays it first: positions,
-    throttles, duplicates, kill switch, breaker, halts, and the decisions not yet in the
-    table (queued for the next `flush`).
+    With a decision log that already exists, the constructor replays it first
+    (`recovery.recover` returns what it rebuilt: positions, throttles, duplicates, kill
+    switch, breaker, halts, and the decisions not yet in the table, queued for the next
+    `flush`) and applies it.
     """
 
     def __init__(self, config: EnforcerConfig, store: Any | None = None,
@@ -103,25 +85,7 @@ class Enforcer:
         self._need_ref = self.static.reject_without_reference
         self._mids: dict[str, float] = {}
         self._ab: dict[str, bool] = {}
-        self._rows: dict = {}
-        self._watermark: int | None = None
-        self._last_ok_poll: int | None = None
-        self._fallback_why: str | None = None if store is None else "no limits polled yet"
-        self._static_snap = LimitsSnapshot(self.static, {}, source="static")
-        self._stale_snap = LimitsSnapshot(self.static, {}, source="static",
-                                          static_risk_state="RiskAlert_StaleLimits")
-        self._snap = self._static_snap if store is None else self._stale_snap
-        self.kill = False
-        self.breaker = False
-        self.halt_all = False
-        self.halted: set[str] = set()  # operator halts
-        self.latched: set[str] = set()  # HALTED model rows, until an operator clears them
-        self._blocked: frozenset[str] = frozenset()
-        self._flags = 0
-        self._rej_sec = -1
-        self._rej_count = 0
         self.alerts: deque[dict[str, Any]] = deque(maxlen=200)
-        self.audit: deque[dict[str, Any]] = deque(maxlen=200)
         self.counters = {"orders": 0, "accepted": 0, "rejected": 0, "cancels": 0,
                          "fills": 0, "polls": 0, "poll_errors": 0, "flushed": 0,
                          "flush_errors": 0, "internal_errors": 0}
@@ -131,11 +95,38 @@ class Enforcer:
         self.log_id = "none"
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        # what the order path reads, published by the collaborators below
+        self._flags = 0
+        self._blocked: frozenset[str] = frozenset()
+        self.controls = OperatorControls(
+            lock=self._lock, append=self._append, alert=self._alert, clock=self.clock,
+            publish=self._publish_flags, breaker_rejects_per_s=config.breaker_rejects_per_s)
+        self.feed = LimitsFeed(
+            self.static, store, self.clock,
+            staleness_bound_ns=int(config.staleness_bound.total_seconds() * 1e9),
+            alert=self._alert, on_halted_row=self.controls.latch, on_swap=self._publish_snap)
+        self._snap: LimitsSnapshot = self.feed.snapshot
         if config.decision_log_path is not None:
-            recovery.recover(self, config.decision_log_path)
+            self._apply_recovered(recovery.recover(
+                config.decision_log_path, self.book, rate=self._rate, cap=self._cap,
+                store=store, static_version=self.static.version))
             self._log = DecisionLog(config.decision_log_path, config.fsync)
             if self._seq == 0:
                 self._append(["H", self.log_id, self.clock()])
+
+    def _apply_recovered(self, rec: recovery.Recovered) -> None:
+        self.log_id = rec.log_id
+        self._seq = rec.seq
+        for k, v in rec.counters.items():
+            self.counters[k] += v
+        self.controls.restore(rec.operator, rec.audit)
+        self._pending.extend(rec.pending)
+
+    def _publish_flags(self, flags: int, blocked: frozenset[str]) -> None:
+        self._flags, self._blocked = flags, blocked
+
+    def _publish_snap(self, snap: LimitsSnapshot) -> None:
+        self._snap = snap
 
     # ---- orders -------------------------------------------------------------------------
     def submit(self, cmd: NewOrder | CancelOrder) -> Decision:
@@ -155,7 +146,6 @@ class Enforcer:
                 return self._decide(order, record=False)
             except Exception as e:
                 return self._internal_error(order, e, record=False)
-
     def _decide(self, o: NewOrder, *, record: bool) -> Decision:
         snap = self._snap
         sym, strategy, qty, ts = o.sym, o.strategy, o.qty, o.ts
@@ -293,15 +283,7 @@ class Enforcer:
             c["accepted"] += 1
             return
         c["rejected"] += 1
-        limit = self.cfg.breaker_rejects_per_s
-        if limit <= 0 or self.breaker:
-            return
-        sec = ts // 1_000_000_000
-        if sec != self._rej_sec:
-            self._rej_sec, self._rej_count = sec, 0
-        self._rej_count += 1
-        if self._rej_count >= limit:
-            self.trip_breaker(ts, f"{self._rej_count} rejects within one second")
+        self.controls.note_reject(ts)
 
     def _risk_state(self, sym: str, lim) -> str:
         f = self._flags
@@ -312,62 +294,46 @@ class Enforcer:
         if f & B_HALTED or sym in self._blocked:
             return "RiskAlert_Halted"
         if lim is None:
-            return "Normal" if self._snap.source == "dynamic" or self.store is None \
-                else "RiskAlert_StaleLimits"
+            snap = self._snap
+            if snap.source == "dynamic":
+                return "RiskAlert_StaleLimits" if sym in snap.stale else "Normal"
+            return "Normal" if self.store is None else "RiskAlert_StaleLimits"
         return lim.risk_state
 
-    # ---- operator, fills, quotes ----------------------------------------------------------
+    # ---- operator controls (enforcer.controls), fills, quotes -------------------------------
     def operator(self, cmd: OperatorCommand) -> None:
         """Apply an operator command, logged with who and why. Misuse: ValueError."""
-        if cmd.action not in OPERATOR_ACTIONS:
-            raise ValueError(f"unknown operator action {cmd.action!r}; one of {OPERATOR_ACTIONS}")
-        if not cmd.who or not cmd.why:
-            raise ValueError("operator commands need a non-empty 'who' and 'why'")
-        with self._lock:
-            now = self.clock()
-            self._apply_operator(cmd.action, cmd.sym)
-            self._append(["O", now, cmd.action, cmd.who, cmd.why, cmd.sym])
-            self.audit.append({"ts": now, "action": cmd.action, "who": cmd.who,
-                               "why": cmd.why, "sym": cmd.sym})
-
-    def _apply_operator(self, action: str, sym: str | None) -> None:
-        if action == "kill":
-            self.kill = True
-        elif action == "unkill":
-            self.kill = False
-        elif action == "halt":
-            if sym is None:
-                self.halt_all = True
-            else:
-                self.halted.add(sym)
-        elif action == "resume":
-            if sym is None:
-                self.halt_all = False
-                self.halted.clear()
-                self.latched.clear()
-            else:
-                self.halted.discard(sym)
-                self.latched.discard(sym)
-        elif action == "reset_breaker":
-            if sym is None:
-                self.breaker = False
-                self._rej_count = 0
-            else:
-                self.latched.discard(sym)
-        self._refresh_flags()
-
-    def _refresh_flags(self) -> None:
-        self._flags = ((B_KILL if self.kill else 0) | (B_BREAKER if self.breaker else 0)
-                       | (B_HALTED if self.halt_all else 0))
-        self._blocked = frozenset(self.halted | self.latched)
+        self.controls.command(cmd)
 
     def trip_breaker(self, ts: int, why: str) -> None:
         """Trip the global circuit breaker (automatic); only an operator resets it."""
-        with self._lock:
-            self.breaker = True
-            self._refresh_flags()
-            self._append(["T", ts, "breaker", None, why])
-            self._alert("circuit_breaker", why)
+        self.controls.trip_breaker(ts, why)
+
+    @property
+    def kill(self) -> bool:
+        return self.controls.state.kill
+
+    @property
+    def breaker(self) -> bool:
+        return self.controls.state.breaker
+
+    @property
+    def halt_all(self) -> bool:
+        return self.controls.state.halt_all
+
+    @property
+    def halted(self) -> frozenset[str]:
+        """Symbols halted by an operator."""
+        return self.controls.state.halted
+
+    @property
+    def latched(self) -> frozenset[str]:
+        """Symbols latched by a HALTED model row, until an operator clears them."""
+        return self.controls.state.latched
+
+    @property
+    def audit(self) -> deque[dict[str, Any]]:
+        return self.controls.audit
 
     def on_fill(self, fill: Fill) -> None:
         """Apply an execution report to the (strategy, sym) position; logged."""
@@ -386,59 +352,25 @@ class Enforcer:
         else:
             self._mids[sym] = (bid + ask) / 2.0
 
-    # ---- limits -------------------------------------------------------------------------
+    # ---- limits (enforcer.feed) ---------------------------------------------------------------
     def poll(self) -> None:
-        """One polling step: new risk_limits rows -> atomic swap; staleness; housekeeping."""
-        now = self.clock()
+        """One polling step: the feed's poll (new limits, freshness, swap); housekeeping."""
         self.counters["polls"] += 1
-        if self.store is not None:
-            try:
-                tbl = self.store.latest_limits(since_ns=self._watermark)
-            except Exception as e:  # the store does not answer: fail safe to static
-                self.counters["poll_errors"] += 1
-                self._to_static(f"store error: {type(e).__name__}: {e}")
-            else:
-                self._last_ok_poll = now
-                self._merge(rows_from_arrow(tbl), now)
+        if not self.feed.poll():
+            self.counters["poll_errors"] += 1
         with self._lock:
             self.book.refresh_medians()
             self.book.prune_dups(self._window)
         if self._log is not None:
             self._log.sync()
 
-    def _merge(self, new: dict, now: int) -> None:
-        changed = False
-        for key, row in new.items():
-            old = self._rows.get(key)
-            if old is None or row.ts >= old.ts:
-                self._rows[key] = row
-                changed = True
-                if row.state == HALTED and key[0] not in self.latched:
-                    with self._lock:
-                        self.latched.add(key[0])
-                        self._refresh_flags()
-                        self._append(["T", row.ts, "latch", key[0], row.reason])
-                    self._alert("halted_row", f"{key[0]}: {row.reason}")
-            if self._watermark is None or row.ts > self._watermark:
-                self._watermark = row.ts
-        newest = max((r.ts for r in self._rows.values()), default=None)
-        bound = int(self.cfg.staleness_bound.total_seconds() * 1e9)
-        if newest is None:
-            self._to_static("no risk_limits rows")
-        elif now - newest > bound:
-            self._to_static(f"newest risk_limits row is {(now - newest) / 1e9:.3f} s old")
-        elif changed or self._snap.source != "dynamic":
-            snap = LimitsSnapshot(self.static, dict(self._rows), source="dynamic")
-            if self._fallback_why is not None:
-                self._alert("limits_dynamic", "dynamic limits back in force")
-            self._fallback_why = None
-            self._snap = snap  # the atomic swap: one reference assignment
+    def wake(self) -> None:
+        """Poll now rather than at the next interval (the background thread does it)."""
+        self.feed.wake()
 
-    def _to_static(self, why: str) -> None:
-        if self._fallback_why is None or self._snap.source == "dynamic":
-            self._alert("limits_static", why)
-        self._fallback_why = why
-        self._snap = self._stale_snap
+    def add_listener(self, fn: Listener) -> None:
+        """`fn(snapshot, swapped_ns)` after every limits swap (see LimitsFeed.add_listener)."""
+        self.feed.add_listener(fn)
 
     def _alert(self, kind: str, msg: str) -> None:
         self.alerts.append({"ts": self.clock(), "kind": kind, "msg": msg})
@@ -467,21 +399,16 @@ class Enforcer:
 
     # ---- introspection ----------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        """JSON-able status of the daemon."""
+        """JSON-able status of the daemon (limits freshness per symbol under 'freshness')."""
         with self._lock:
             now = self.clock()
-            snap = self._snap
-            newest = snap.newest_ts if snap.source == "dynamic" else None
+            ops = self.controls.state
             return {
                 "mode": self.cfg.mode, "ab_share": self.cfg.ab_share,
-                "limits_source": snap.source, "fallback_reason": self._fallback_why,
-                "limits_age_s": None if newest is None else (now - newest) / 1e9,
-                "last_ok_poll_age_s": None if self._last_ok_poll is None
-                else (now - self._last_ok_poll) / 1e9,
-                "watermark_ns": self._watermark, "static_version": self.static.version,
-                "kill_switch": self.kill, "circuit_breaker": self.breaker,
-                "halt_all": self.halt_all, "halted_syms": sorted(self._blocked),
-                "latched_syms": sorted(self.latched), "alerts": list(self.alerts)[-20:],
+                **self.feed.state(now), "static_version": self.static.version,
+                "kill_switch": ops.kill, "circuit_breaker": ops.breaker,
+                "halt_all": ops.halt_all, "halted_syms": sorted(ops.blocked),
+                "latched_syms": sorted(ops.latched), "alerts": list(self.alerts)[-20:],
                 "operator_log": list(self.audit)[-20:], "counters": dict(self.counters),
                 "pending_decisions": len(self._pending), "log_seq": self._seq,
                 "log_id": self.log_id,
@@ -494,6 +421,12 @@ class Enforcer:
     def snapshot(self) -> LimitsSnapshot:
         """The limits snapshot in force (immutable; used by the batch path)."""
         return self._snap
+
+    def rule_context(self) -> RuleContext:
+        """Flags, mids and rule parameters for the batch path (`enforcer/batch_host.py`)."""
+        with self._lock:
+            return RuleContext(self._flags, self._blocked, dict(self._mids), self._rate,
+                               self._cap, self._window, self._need_ref)
 
     # ---- background thread ------------------------------------------------------------------
     def start(self) -> None:
@@ -516,11 +449,12 @@ class Enforcer:
                     self.flush()
             except Exception as e:  # the loop must survive anything
                 self._alert("poll_loop_error", repr(e))
-            self._stop.wait(poll_s)
+            self.feed.wait(poll_s)  # the interval, or less when someone calls wake()
 
     def stop(self) -> None:
         """Stop the thread, final flush, fsync and close the log."""
         self._stop.set()
+        self.feed.wake()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
@@ -528,7 +462,6 @@ class Enforcer:
         if self._log is not None:
             self._log.close()
             self._log = None
-
 
 def _j(v: Any) -> Any:
     """JSON-safe copy of a possibly malformed field (NaN/inf/odd types become text)."""

@@ -10,6 +10,9 @@ check never sees half an update. It holds the same limits twice:
 
 Dynamic values are clipped to the static ones (a model may tighten, never loosen), and a
 model state is combined with the static state by severity (ACTIVE < REDUCING < HALTED).
+A symbol whose rows are out of force (its publisher is dead or behind, see
+`enforcer/feed.py`) gets its static limits with risk state 'RiskAlert_StaleLimits'.
+Field names are the risk_limits columns (one name per concept, DDL to rule).
 """
 
 from __future__ import annotations
@@ -22,16 +25,17 @@ from enforcer.config import STATES, StaticLimits, SymLimits
 
 ACTIVE, REDUCING, HALTED = 0, 1, 2
 STATE_CODE = {s: i for i, s in enumerate(STATES)}
+STALE = "RiskAlert_StaleLimits"
 
 
 class Lim(NamedTuple):
     """Limits in force for one (sym, strategy). Units: lots, currency, bps, multiple."""
 
-    max_qty: int
+    max_order_qty: int
     max_notional: float
-    band_bps: float
-    max_pos: int
-    ff_mult: float
+    price_band_bps: float
+    max_position: int
+    fat_finger_threshold: float
     state: int  # ACTIVE / REDUCING / HALTED
     restricted: bool
     version: str
@@ -42,11 +46,11 @@ class DynRow(NamedTuple):
     """One risk_limits row as read from the store (ts in UTC ns)."""
 
     ts: int
-    max_qty: int
+    max_order_qty: int
     max_notional: float
-    band_bps: float
-    max_pos: int
-    ff_mult: float
+    price_band_bps: float
+    max_position: int
+    fat_finger_threshold: float
     state: int
     reason: str
     model_version: str
@@ -54,26 +58,26 @@ class DynRow(NamedTuple):
 
 def static_lim(s: SymLimits, restricted: bool, version: str, risk_state: str) -> Lim:
     return Lim(s.max_order_qty, float(s.max_notional), float(s.price_band_bps),
-               s.max_position, float(s.fat_finger_multiple), ACTIVE, restricted, version,
+               s.max_position, float(s.fat_finger_threshold), ACTIVE, restricted, version,
                risk_state)
 
 
 def clip(row: DynRow, s: SymLimits, restricted: bool) -> Lim:
     """Dynamic row clipped so it never loosens past the static limits `s`."""
     lim = Lim(
-        min(int(row.max_qty), s.max_order_qty),
+        min(int(row.max_order_qty), s.max_order_qty),
         min(float(row.max_notional), float(s.max_notional)),
-        min(float(row.band_bps), float(s.price_band_bps)),
-        min(int(row.max_pos), s.max_position),
-        min(float(row.ff_mult), float(s.fat_finger_multiple)),
+        min(float(row.price_band_bps), float(s.price_band_bps)),
+        min(int(row.max_position), s.max_position),
+        min(float(row.fat_finger_threshold), float(s.fat_finger_threshold)),
         row.state, restricted, f"{row.model_version}@{row.ts}", "Normal")
     if lim.state == HALTED:
         rs = "RiskAlert_Halted"
     elif lim.state == REDUCING:
         rs = "RiskAlert_Reducing"
-    elif (lim.max_qty < s.max_order_qty or lim.max_notional < s.max_notional
-          or lim.band_bps < s.price_band_bps or lim.max_pos < s.max_position
-          or lim.ff_mult < s.fat_finger_multiple):
+    elif (lim.max_order_qty < s.max_order_qty or lim.max_notional < s.max_notional
+          or lim.price_band_bps < s.price_band_bps or lim.max_position < s.max_position
+          or lim.fat_finger_threshold < s.fat_finger_threshold):
         rs = "RiskAlert_HighAnomaly"  # the model tightened something: it sees trouble
     else:
         rs = "Normal"
@@ -83,21 +87,29 @@ def clip(row: DynRow, s: SymLimits, restricted: bool) -> Lim:
 class LimitsSnapshot:
     """Immutable view of the limits in force. Never mutate one that has been published.
 
-    source: 'dynamic' (model rows, clipped) or 'static' (fallback / no store).
+    source: 'dynamic' (model rows of at least one symbol in force, clipped) or 'static'
+    (fallback for every symbol / no store).
     dyn[sym] / dyn_pair[(sym, strategy)]: effective limits ('*' row / strategy row);
     a symbol without any row uses its static limits. static[sym]: static alone.
-    `default_static` / `default_dyn` serve symbols not listed (None if not allowed).
+    `default_static` serves symbols not listed (None if not allowed).
+    stale: symbols that have rows but whose rows are out of force (static limits with
+    risk state 'RiskAlert_StaleLimits'). heartbeats[sym]: ts (bucket end, UTC ns) of the
+    newest publisher heartbeat of sym this snapshot was built from.
     """
 
     __slots__ = ("source", "static_cfg", "dyn", "dyn_pair", "static", "default_static",
                  "newest_ts", "rows", "sym_idx", "strat_col", "arrays", "static_arrays",
-                 "has_pairs")
+                 "has_pairs", "stale", "heartbeats")
 
     def __init__(self, static_cfg: StaticLimits, rows: dict[tuple[str, str], DynRow],
-                 *, source: str, static_risk_state: str = "Normal") -> None:
+                 *, source: str, static_risk_state: str = "Normal",
+                 stale: frozenset[str] = frozenset(),
+                 heartbeats: dict[str, int] | None = None) -> None:
         self.source = source
         self.static_cfg = static_cfg
         self.rows = rows
+        self.stale = stale
+        self.heartbeats: dict[str, int] = heartbeats or {}
         sc = static_cfg
         ver = sc.version
         self.static = {s: static_lim(v, s in sc.restricted, ver, static_risk_state)
@@ -106,11 +118,17 @@ class LimitsSnapshot:
                                if sc.allow_unknown_symbols else None)
         self.dyn: dict[str, Lim] = dict(self.static)
         self.dyn_pair: dict[tuple[str, str], Lim] = {}
-        self.newest_ts = max((r.ts for r in rows.values()), default=None)
+        self.newest_ts = max((r.ts for (sym, _), r in rows.items() if sym not in stale),
+                             default=None)
         if source == "dynamic":
+            for sym in stale:
+                s = sc.for_sym(sym)
+                if s is not None:  # one object for both: the order path checks it once
+                    self.static[sym] = self.dyn[sym] = static_lim(
+                        s, sym in sc.restricted, ver, STALE)
             for (sym, strat), row in rows.items():
                 s = sc.for_sym(sym)
-                if s is None:
+                if s is None or sym in stale:
                     continue  # a model row cannot make an unknown symbol tradable
                 lim = clip(row, s, sym in sc.restricted)
                 if strat == "*":
@@ -165,16 +183,19 @@ class LimitsSnapshot:
         if dyn is None:
             return {"sym": sym, "strategy": strategy, "known": False}
         row = self.rows.get((sym, strategy)) or self.rows.get((sym, "*"))
+        in_force = self.source == "dynamic" and row is not None and sym not in self.stale
         return {"sym": sym, "strategy": strategy, "known": True, "source": self.source,
+                "in_force": in_force, "heartbeat_ts": self.heartbeats.get(sym),
                 "effective": _lim_dict(dyn if self.source == "dynamic" else st),
                 "dynamic": _lim_dict(dyn), "static": _lim_dict(st),
                 "model_row": None if row is None else {**row._asdict(),
                                                        "state": STATES[row.state]}}
 
 
-_ARRAY_FIELDS = (("max_qty", np.int64), ("max_notional", np.float64),
-                 ("band_bps", np.float64), ("max_pos", np.int64), ("ff_mult", np.float64),
-                 ("state", np.int8), ("restricted", np.bool_))
+_ARRAY_FIELDS = (("max_order_qty", np.int64), ("max_notional", np.float64),
+                 ("price_band_bps", np.float64), ("max_position", np.int64),
+                 ("fat_finger_threshold", np.float64), ("state", np.int8),
+                 ("restricted", np.bool_))
 
 
 def _put(cols: dict[str, np.ndarray], i: int, j: int | None, lim: Lim) -> None:

@@ -1,26 +1,29 @@
-"""Rebuild an Enforcer from its decision log, and turn queued decisions into table rows.
+"""Rebuild an Enforcer's state from its decision log, and turn queued decisions into rows.
 
 After a crash, `recover` replays the log through the same Book calls the live path makes
 (positions, throttle buckets, duplicate keys, trader histories), re-applies operator
-commands and automatic trips, and queues every decision whose seq is above the highest
-seq of this log already in the `decisions` table (`sql/duckdb/enforcer/max_logged_seq.sql`).
-Flushes append contiguous seq ranges in order, all-or-nothing, so "seq > max" is exactly
-the set that is missing: none lost, none written twice.
+commands and automatic trips with the controls' own pure functions, and collects every
+decision whose seq is above the highest seq of this log already in the `decisions` table
+(`sql/duckdb/enforcer/max_logged_seq.sql`). Flushes append contiguous seq ranges in order,
+all-or-nothing, so "seq > max" is exactly the set that is missing: none lost, none written
+twice. It returns a `Recovered` value; the engine applies it (nothing here touches the
+engine).
 """
 
 from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 
+from enforcer.book import Book
+from enforcer.commands import OPERATOR_ACTIONS
+from enforcer.controls import OperatorState, apply_action, apply_trip
+from enforcer.decision import Decision
 from enforcer.decision_log import read_log
 from enforcer.reasons import mask_to_names
-
-if TYPE_CHECKING:
-    from enforcer.engine import Enforcer
 
 _SCHEMA = pa.schema([
     ("ts", pa.timestamp("ns")), ("order_id", pa.int64()), ("verdict", pa.string()),
@@ -78,55 +81,83 @@ def _price(v: Any) -> float | None:
     return p if p is not None and p == p and abs(p) != float("inf") else None
 
 
-def recover(enf: Enforcer, path: Path) -> None:  # noqa: C901 -- one branch per record kind
-    """Replay the log at `path` into `enf` (fresh, not yet logging). See module doc."""
-    from enforcer.engine import Decision
+class Recovered(NamedTuple):
+    """What `recover` rebuilt from a decision log.
 
-    book = enf.book
+    log_id: the log's id (a new one for an empty log); seq: the last record number (0: no
+    decision yet); book: the Book passed in, with the log replayed into it; counters:
+    orders / accepted / rejected / cancels / fills seen; operator: the operator state at
+    the end of the log; audit: the operator commands, oldest first; pending: queued rows
+    (Decision, kind, trader, strategy, sym, side, qty, price) not yet in the table.
+    """
+
+    log_id: str
+    seq: int
+    book: Book
+    counters: dict[str, int]
+    operator: OperatorState
+    audit: tuple[dict[str, Any], ...]
+    pending: tuple[tuple, ...]
+
+
+def recover(path: Path, book: Book, *, rate: int, cap: int, store: Any | None,  # noqa: C901
+            static_version: str) -> Recovered:  # -- one branch per record kind
+    """Replay the log at `path` into `book` (fresh); see the module doc.
+
+    rate / cap: the throttle's (as the live path applies accepts); store: where decisions
+    are flushed (None: nothing pending); static_version: limits version of a cancel row.
+    """
+    log_id, seq = "none", 0
+    counters = {"orders": 0, "accepted": 0, "rejected": 0, "cancels": 0, "fills": 0}
+    ops = OperatorState()
+    audit: list[dict[str, Any]] = []
     decided: list[list[Any]] = []
     for rec in read_log(path):
         kind = rec[0]
         if kind == "H":
-            enf.log_id = rec[1]
+            log_id = rec[1]
         elif kind == "D":
             (_, seq, ts, _oid, trader, strategy, sym, side, qty, price, _ot, mask,
              _sm, _dm, _ver, _mode, _rs) = rec
-            enf._seq = seq
             if type(qty) is int and qty > 0 and trader:
                 book.note_qty(trader, qty)
             if mask == 0:
-                book.apply_accept(_oid, ts, strategy, sym, side, qty, price, enf._rate,
-                                  enf._cap)
-            enf.counters["orders"] += 1
-            enf.counters["accepted" if mask == 0 else "rejected"] += 1
+                book.apply_accept(_oid, ts, strategy, sym, side, qty, price, rate, cap)
+            counters["orders"] += 1
+            counters["accepted" if mask == 0 else "rejected"] += 1
             decided.append(rec)
         elif kind == "X":
-            enf._seq = rec[1]
+            seq = rec[1]
             book.apply_cancel(rec[7])
-            enf.counters["cancels"] += 1
+            counters["cancels"] += 1
             decided.append(rec)
         elif kind == "F":
             _, _ts, sym, strategy, side, qty, _px = rec
             book.apply_fill(strategy, sym, side, qty)
-            enf.counters["fills"] += 1
+            counters["fills"] += 1
         elif kind == "O":
-            enf._apply_operator(rec[2], rec[5])
-            enf.audit.append({"ts": rec[1], "action": rec[2], "who": rec[3], "why": rec[4],
-                              "sym": rec[5]})
-        elif kind == "T":
-            if rec[2] == "breaker":
-                enf.breaker = True
-            elif rec[2] == "latch":
-                enf.latched.add(rec[3])
-            enf._refresh_flags()
-    if enf.log_id == "none":
-        enf.log_id = uuid.uuid4().hex
+            if rec[2] in OPERATOR_ACTIONS:
+                ops = apply_action(ops, rec[2], rec[5])
+            audit.append({"ts": rec[1], "action": rec[2], "who": rec[3], "why": rec[4],
+                          "sym": rec[5]})
+        elif kind == "T" and (rec[2] == "breaker" or (rec[2] == "latch" and rec[3])):
+            ops = apply_trip(ops, rec[2], rec[3])
+    if log_id == "none":
+        log_id = uuid.uuid4().hex
     book.refresh_medians()
-    if enf.store is None or not decided:
-        return
-    got = enf.store.query_file("enforcer/max_logged_seq.sql", [enf.log_id])
+    pending = _pending(decided, store, log_id, static_version) if store is not None else ()
+    return Recovered(log_id, seq, book, counters, ops, tuple(audit), pending)
+
+
+def _pending(decided: list[list[Any]], store: Any, log_id: str,
+             static_version: str) -> tuple[tuple, ...]:
+    """The decided records whose seq is above the table's highest seq of this log."""
+    if not decided:
+        return ()
+    got = store.query_file("enforcer/max_logged_seq.sql", [log_id])
     max_seq = got.column("max_seq")[0].as_py() if got.num_rows else None
     max_seq = -1 if max_seq is None else max_seq
+    out = []
     for rec in decided:
         if rec[1] <= max_seq:
             continue
@@ -139,11 +170,12 @@ def recover(enf: Enforcer, path: Path) -> None:  # noqa: C901 -- one branch per 
                          dynamic_verdict="ACCEPT" if dmask == 0 else "REJECT",
                          risk_state=rs, dynamic_reasons=mask_to_names(dmask),
                          static_reasons=mask_to_names(smask), seq=seq)
-            enf._pending.append((d, "NEW", trader, strategy, sym, side, qty, price))
+            out.append((d, "NEW", trader, strategy, sym, side, qty, price))
         else:
             (_, seq, ts, oid, trader, strategy, sym, _orig, _rel, mode, rs) = rec
             d = Decision(order_id=oid, ts=ts, verdict="ACCEPT", reasons=(),
-                         limits_version=enf.static.version, mode=mode,
+                         limits_version=static_version, mode=mode,
                          static_verdict="ACCEPT", dynamic_verdict="ACCEPT", risk_state=rs,
                          seq=seq)
-            enf._pending.append((d, "CANCEL", trader, strategy, sym, None, None, None))
+            out.append((d, "CANCEL", trader, strategy, sym, None, None, None))
+    return tuple(out)

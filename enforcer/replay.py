@@ -1,11 +1,15 @@
 """Replay the `orders` table through the batch path and write the decisions (mode 'replay').
 
 `replay(store, config)` reads `sql/duckdb/enforcer/replay_orders.sql` (orders ASOF-joined
-to the quote mid and to the model limits in force), then runs each chunk through the
-jit-compiled rule set twice: with the dynamic limits (model rows clipped to the static
-caps; the static rule set where no row is in force or the row is older than
-`staleness_bound`), which is the verdict written, and with the static rule set alone,
-each with its own state carried from chunk to chunk.
+to the quote mid, to the model limits in force and to the newest publisher heartbeat of
+their symbol), then runs each chunk through the jit-compiled rule set twice: with the
+dynamic limits (model rows clipped to the static caps), which is the verdict written, and
+with the static rule set alone, each with its own state carried from chunk to chunk.
+
+Freshness as the live daemon judges it (`enforcer/feed.py`), at the order's time t: the
+symbol's row in force is used iff the symbol's newest heartbeat at or before t has
+`t - ts <= staleness_bound` (the publisher had judged a bucket that recent); otherwise, or
+with no heartbeat or no row, the static rule set decides ('RiskAlert_StaleLimits').
 
 Differences from the live daemon, by design of a replay: no operator commands, kill switch
 or circuit breaker; a HALTED row applies while it is the row in force (no latch); cancels
@@ -27,10 +31,12 @@ import pyarrow as pa
 
 from enforcer.batch import NO_DUP, BatchState, check_batch
 from enforcer.config import EnforcerConfig, StaticLimits
+from enforcer.decision import Decision
 from enforcer.limits import STATE_CODE
 from enforcer.reasons import mask_to_names
 from enforcer.recovery import decisions_table
 from enforcer.throttle import COST
+from tsdb.config import UNBOUNDED_NS
 
 _I64_MIN, _I64_MAX = -(2**63) + 1, 2**63 - 1
 
@@ -130,11 +136,12 @@ def _columns(part: dict[str, list], static: StaticLimits, medians: dict[str, flo
 
     s_qty, s_not = sfield("max_order_qty", np.int64), sfield("max_notional", np.float64)
     s_band, s_pos = sfield("price_band_bps", np.float64), sfield("max_position", np.int64)
-    s_ff = sfield("fat_finger_multiple", np.float64)
-    # fresh as the live daemon judges it: a row in force, and the newest row of any symbol
-    # (the publisher's last word) within the staleness bound
-    pts = np.array([x if x is not None else _I64_MIN for x in part["published_ts"]], np.int64)
-    fresh = (np.array([x is not None for x in part["limits_ts"]])) & (ts - pts <= bound)
+    s_ff = sfield("fat_finger_threshold", np.float64)
+    # fresh as the live daemon judges it: a row in force, and the symbol's newest heartbeat
+    # at or before the order within the staleness bound (see the module doc)
+    hb = np.array([x if x is not None else -UNBOUNDED_NS for x in part["heartbeat_ts"]],
+                  np.int64)  # none: ts - hb is ~146 years (> any bound, no int64 overflow)
+    fresh = (np.array([x is not None for x in part["limits_ts"]])) & (ts - hb <= bound)
 
     def dyn(col: str, st: np.ndarray) -> np.ndarray:
         v = np.array([x if x is not None else 0 for x in part[col]], st.dtype)
@@ -162,16 +169,18 @@ def _columns(part: dict[str, list], static: StaticLimits, medians: dict[str, flo
         "dkey": dkeys.ids(list(zip(part["strategy"], part["sym"], part["side"], part["qty"],
                                    keys_price, strict=True))),
     }
-    cols_s = {**common, "max_qty": s_qty, "max_notional": s_not, "band_bps": s_band,
-              "max_pos": s_pos, "ff_mult": s_ff, "lstate": np.zeros(n, np.int8)}
+    cols_s = {**common, "max_order_qty": s_qty, "max_notional": s_not,
+              "price_band_bps": s_band, "max_position": s_pos, "fat_finger_threshold": s_ff,
+              "lstate": np.zeros(n, np.int8)}
     d_state = np.where(fresh, state, 0).astype(np.int8)
-    cols_d = {**common, "max_qty": dyn("max_order_qty", s_qty),
+    cols_d = {**common, "max_order_qty": dyn("max_order_qty", s_qty),
               "max_notional": dyn("max_notional", s_not),
-              "band_bps": dyn("price_band_bps", s_band), "max_pos": dyn("max_position", s_pos),
-              "ff_mult": dyn("fat_finger_threshold", s_ff), "lstate": d_state}
-    tight = ((cols_d["max_qty"] < s_qty) | (cols_d["max_notional"] < s_not)
-             | (cols_d["band_bps"] < s_band) | (cols_d["max_pos"] < s_pos)
-             | (cols_d["ff_mult"] < s_ff))
+              "price_band_bps": dyn("price_band_bps", s_band),
+              "max_position": dyn("max_position", s_pos),
+              "fat_finger_threshold": dyn("fat_finger_threshold", s_ff), "lstate": d_state}
+    tight = ((cols_d["max_order_qty"] < s_qty) | (cols_d["max_notional"] < s_not)
+             | (cols_d["price_band_bps"] < s_band) | (cols_d["max_position"] < s_pos)
+             | (cols_d["fat_finger_threshold"] < s_ff))
     risk = np.where(~fresh, "RiskAlert_StaleLimits",
                     np.where(d_state == 2, "RiskAlert_Halted",
                              np.where(d_state == 1, "RiskAlert_Reducing",
@@ -183,8 +192,6 @@ def _columns(part: dict[str, list], static: StaticLimits, medians: dict[str, flo
 
 def _rows(part: dict[str, list], m_dyn: np.ndarray, m_st: np.ndarray, meta: dict,
           summary: dict[str, Any]) -> list[tuple]:
-    from enforcer.engine import Decision
-
     rows = []
     reasons = summary["reasons"]
     for i in range(len(part["ts"])):

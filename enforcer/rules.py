@@ -11,13 +11,13 @@ Semantics shared with the batch path (`enforcer/batch.py`):
   malformation reasons; no other rule runs.
 * position per (strategy, sym) = filled (from fills) + open buys - open sells, where an
   accepted order counts as open until a fill or a cancel takes it out. The check is worst
-  case per side: a buy passes if filled + open_buy + qty <= max_pos, a sell if
-  filled - open_sell - qty >= -max_pos.
+  case per side: a buy passes if filled + open_buy + qty <= max_position, a sell if
+  filled - open_sell - qty >= -max_position.
 * REDUCING: only orders that move net = filled + open_buy - open_sell toward zero without
   crossing it pass.
-* collar: |price - mid| * 1e4 > band_bps * mid (no division, same float64 ops in both paths);
+* collar: |price - mid| * 1e4 > price_band_bps * mid (no division, same float64 ops in both paths);
   notional = qty * price (LIMIT) or qty * mid (MARKET).
-* fat finger: qty > ff_mult * median, where median is the trader's median qty over their
+* fat finger: qty > fat_finger_threshold * median, where median is the trader's median qty over their
   last N orders (refreshed every poll); 0 (too little history) disables the rule.
 * throttle: see `enforcer/throttle.py`; duplicate: same (strategy, sym, side, qty, price)
   as an ACCEPTED order with ts - last_ts <= window.
@@ -80,7 +80,7 @@ def rule_restricted(lim: Lim) -> Reason | None:
 
 
 def rule_max_qty(lim: Lim, qty: int) -> Reason | None:
-    return Reason.MAX_QTY if qty > lim.max_qty else None
+    return Reason.MAX_QTY if qty > lim.max_order_qty else None
 
 
 def rule_notional(lim: Lim, qty: int, price: float | None, mid: float | None) -> Reason | None:
@@ -93,7 +93,7 @@ def rule_notional(lim: Lim, qty: int, price: float | None, mid: float | None) ->
 def rule_collar(lim: Lim, price: float | None, mid: float | None) -> Reason | None:
     if price is None or mid is None:
         return None
-    return Reason.PRICE_COLLAR if abs(price - mid) * 10000.0 > lim.band_bps * mid else None
+    return Reason.PRICE_COLLAR if abs(price - mid) * 10000.0 > lim.price_band_bps * mid else None
 
 
 def rule_reference(price: float | None, mid: float | None, need_ref: bool) -> Reason | None:
@@ -103,14 +103,14 @@ def rule_reference(price: float | None, mid: float | None, need_ref: bool) -> Re
 
 
 def rule_fat_finger(lim: Lim, qty: int, median: float) -> Reason | None:
-    return Reason.FAT_FINGER if median > 0.0 and qty > lim.ff_mult * median else None
+    return Reason.FAT_FINGER if median > 0.0 and qty > lim.fat_finger_threshold * median else None
 
 
 def rule_position(lim: Lim, buy: bool, qty: int, pos: list[int] | None) -> Reason | None:
     f, ob, os_ = pos if pos is not None else (0, 0, 0)
     if buy:
-        return Reason.MAX_POSITION if f + ob + qty > lim.max_pos else None
-    return Reason.MAX_POSITION if f - os_ - qty < -lim.max_pos else None
+        return Reason.MAX_POSITION if f + ob + qty > lim.max_position else None
+    return Reason.MAX_POSITION if f - os_ - qty < -lim.max_position else None
 
 
 def rule_throttle(bucket: list[int] | None, ts: int, rate: int, cap: int) -> Reason | None:
@@ -151,7 +151,7 @@ def order_mask(lim: Lim, buy: bool, qty: int, price: float | None, mid: float | 
                 m = B_REDUCING
     if lim.restricted:
         m |= B_RESTRICTED
-    if qty > lim.max_qty:
+    if qty > lim.max_order_qty:
         m |= B_MAX_QTY
     if mid is None:
         if price is None:
@@ -167,14 +167,14 @@ def order_mask(lim: Lim, buy: bool, qty: int, price: float | None, mid: float | 
     else:
         if qty * price > lim.max_notional:
             m |= B_NOTIONAL
-        if abs(price - mid) * 10000.0 > lim.band_bps * mid:
+        if abs(price - mid) * 10000.0 > lim.price_band_bps * mid:
             m |= B_COLLAR
-    if median > 0.0 and qty > lim.ff_mult * median:
+    if median > 0.0 and qty > lim.fat_finger_threshold * median:
         m |= B_FF
     if buy:
-        if f + ob + qty > lim.max_pos:
+        if f + ob + qty > lim.max_position:
             m |= B_POSITION
-    elif f - os_ - qty < -lim.max_pos:
+    elif f - os_ - qty < -lim.max_position:
         m |= B_POSITION
     if bucket is not None:
         dt = ts - bucket[1]

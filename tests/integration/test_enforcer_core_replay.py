@@ -6,7 +6,7 @@ import pyarrow as pa
 
 from enforcer.config import EnforcerConfig
 from enforcer.replay import replay
-from tests.unit.enforcer.helpers import SMALL_STATIC, T0, limits_row, write_static
+from tests.unit.enforcer.helpers import SMALL_STATIC, T0, heartbeat_row, limits_row, write_static
 
 
 def test_replay_when_limits_change_midway_then_orders_judged_by_row_in_force(tmp_path, store):
@@ -21,6 +21,8 @@ def test_replay_when_limits_change_midway_then_orders_judged_by_row_in_force(tmp
         "side": ["B"] * n, "qty": [150] * n, "price": [100.0] * n,
         "order_type": ["LIMIT"] * n}), session=None)
     store.append_limits(limits_row(ts[5], max_order_qty=100))  # from the 6th order on
+    for t in ts:  # the publisher judges every bucket (0.1 s), whether or not a limit changes
+        store.ingest("publisher_heartbeat", heartbeat_row(t), session=None)
     cfg = EnforcerConfig(static_limits_path=write_static(tmp_path / "s.toml", SMALL_STATIC))
     out = replay(store, cfg)
     got = store.query("SELECT order_id, verdict, reasons, static_verdict FROM decisions "

@@ -215,11 +215,16 @@ def test_new_order_when_model_tightened_limits_then_8011_high_anomaly_downstream
     from tsdb import Store
 
     with Store.from_conf(f"duckdb::path={tmp_path / 'x.duckdb'}") as store:
+        now = time.time_ns()
         store.append_limits(pa.table({
-            "ts": pa.array([time.time_ns()], pa.timestamp("ns")), "sym": ["AAPL"],
+            "ts": pa.array([now], pa.timestamp("ns")), "sym": ["AAPL"],
             "strategy": ["*"], "max_order_qty": [500], "max_notional": [1e6],
             "price_band_bps": [500.0], "max_position": [5000], "fat_finger_threshold": [25.0],
             "state": ["ACTIVE"], "reason": ["test"], "model_version": ["m1"]}))
+        ts = pa.array([now], pa.timestamp("ns"))  # the publisher's heartbeat, on time
+        store.ingest("publisher_heartbeat", pa.table({
+            "ts": ts, "sym": ["AAPL"], "publisher": ["test"], "model_version": ["m1"],
+            "market_ts": ts, "published_ts": ts}), session=None)
         enf = make_enforcer(tmp_path, store=store)
         enf.poll()
         with FixAcceptor(enf, config=FixConfig(port=0)) as acc:

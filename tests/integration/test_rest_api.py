@@ -50,7 +50,7 @@ def test_state_when_fetched_then_engine_state(http):
 
 def test_limits_when_known_symbol_then_effective_limits(http):
     r = http.get("/limits/AAPL")
-    assert r.status_code == 200 and r.json()["effective"]["max_qty"] == 1000
+    assert r.status_code == 200 and r.json()["effective"]["max_order_qty"] == 1000
 
 
 def test_limits_when_unknown_symbol_then_404(http):

@@ -1,10 +1,12 @@
 -- Replay input for `enforcer.replay`: the orders with ts in [$1, $2) (epoch ns), each with
--- the reference mid of its symbol (ASOF: last two-sided quote at or before the order) and
--- the model limits in force (ASOF: the latest risk_limits row at or before the order, the
--- (sym, strategy) row over the (sym, '*') row). Ordered as the enforcer would see them.
--- published_ts is the newest risk_limits row of any symbol at or before the order: the live
--- daemon judges staleness on that (the publisher is alive), not on the age of one symbol's
--- row, because the calibrator writes a row only when a limit changes.
+-- the reference mid of its symbol (ASOF: last two-sided quote at or before the order), the
+-- model limits in force (ASOF: the latest risk_limits row at or before the order, the
+-- (sym, strategy) row over the (sym, '*') row) and heartbeat_ts, the ts (bucket end) of
+-- the newest publisher_heartbeat row of its symbol at or before the order (ASOF on ts).
+-- The replay uses the limits row iff order ts - heartbeat_ts <= the staleness bound: the
+-- publisher had judged the symbol's market that recently (a limit row is written only when
+-- a value changes; the heartbeat is written every bucket). Ordered as the enforcer would
+-- see them.
 WITH o AS (
     SELECT * FROM orders WHERE epoch_ns(ts) >= $1 AND epoch_ns(ts) < $2
 ),
@@ -15,13 +17,13 @@ q AS (
 ),
 ls AS (SELECT * FROM risk_limits WHERE strategy = '*'),
 lp AS (SELECT * FROM risk_limits WHERE strategy <> '*'),
-lg AS (SELECT DISTINCT ts FROM risk_limits)
+hb AS (SELECT DISTINCT ts, sym FROM publisher_heartbeat)
 SELECT
     epoch_ns(o.ts)                                        AS ts,
     o.order_id, o.trader, o.strategy, o.sym, o.side, o.qty, o.price, o.order_type,
     q.mid,
     epoch_ns(coalesce(lp.ts, ls.ts))                      AS limits_ts,
-    epoch_ns(lg.ts)                                       AS published_ts,
+    epoch_ns(hb.ts)                                       AS heartbeat_ts,
     coalesce(lp.max_order_qty, ls.max_order_qty)          AS max_order_qty,
     coalesce(lp.max_notional, ls.max_notional)            AS max_notional,
     coalesce(lp.price_band_bps, ls.price_band_bps)        AS price_band_bps,
@@ -33,5 +35,5 @@ FROM o
 ASOF LEFT JOIN q ON o.sym = q.sym AND o.ts >= q.ts
 ASOF LEFT JOIN ls ON o.sym = ls.sym AND o.ts >= ls.ts
 ASOF LEFT JOIN lp ON o.sym = lp.sym AND o.strategy = lp.strategy AND o.ts >= lp.ts
-ASOF LEFT JOIN lg ON o.ts >= lg.ts
+ASOF LEFT JOIN hb ON o.sym = hb.sym AND o.ts >= hb.ts
 ORDER BY o.ts, o.order_id;

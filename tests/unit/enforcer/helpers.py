@@ -38,7 +38,7 @@ max_order_qty = 1000
 max_notional = 100000.0
 price_band_bps = 100.0
 max_position = 2000
-fat_finger_multiple = 10.0
+fat_finger_threshold = 10.0
 [throttle]
 rate_per_s = 10
 burst = 5
@@ -68,3 +68,23 @@ def limits_row(ts: int, sym: str = "AAA", strategy: str = "*", *, max_order_qty:
         "price_band_bps": [price_band_bps], "max_position": [max_position],
         "fat_finger_threshold": [fat_finger_threshold], "state": [state],
         "reason": ["test"], "model_version": [model_version]})
+
+
+def heartbeat_row(ts: int, sym: str = "AAA", *, market_ts: int | None = None,
+                  published_ts: int | None = None, publisher: str = "test",
+                  model_version: str = "m1") -> pa.Table:
+    """A publisher_heartbeat row: bucket end `ts`; market_ts and published_ts default to ts
+    (a publisher on time, written at once)."""
+    return pa.table({
+        "ts": pa.array([ts], pa.timestamp("ns")), "sym": [sym], "publisher": [publisher],
+        "model_version": [model_version],
+        "market_ts": pa.array([ts if market_ts is None else market_ts], pa.timestamp("ns")),
+        "published_ts": pa.array([ts if published_ts is None else published_ts],
+                                 pa.timestamp("ns"))})
+
+
+def publish(store, ts: int, sym: str = "AAA", **kw) -> None:
+    """What a limits publisher writes: a risk_limits row (kw as `limits_row`) and the
+    symbol's heartbeat at the same ts."""
+    store.append_limits(limits_row(ts, sym, **kw))
+    store.ingest("publisher_heartbeat", heartbeat_row(ts, sym), session=None)

@@ -11,7 +11,14 @@ from enforcer.config import EnforcerConfig
 from enforcer.decision_log import encode, read_log
 from enforcer.engine import Enforcer, ab_dynamic
 from enforcer.errors import DecisionLogError, TornRecordWarning
-from tests.unit.enforcer.helpers import SMALL_STATIC, T0, FakeClock, limits_row, order, write_static
+from tests.unit.enforcer.helpers import (
+    SMALL_STATIC,
+    T0,
+    FakeClock,
+    order,
+    publish,
+    write_static,
+)
 
 
 def _make(tmp_path, store=None, **kw):
@@ -25,32 +32,34 @@ def _make(tmp_path, store=None, **kw):
 
 def test_poll_when_new_limits_row_then_dynamic_limits_in_force_and_clipped(tmp_path, store):
     e, clock = _make(tmp_path, store)
-    store.append_limits(limits_row(T0, max_order_qty=100, max_position=999_999))
+    publish(store, T0, max_order_qty=100, max_position=999_999)
     e.poll()
     assert e.state()["limits_source"] == "dynamic"
     lim = e.limits_for("AAA")["effective"]
-    assert lim["max_qty"] == 100 and lim["max_pos"] == 2000  # 999999 clipped to static
+    assert lim["max_order_qty"] == 100 and lim["max_position"] == 2000  # 999999 clipped
     d = e.submit(order(1, qty=150))
     assert d.reasons == ("MAX_QTY",) and d.static_verdict == "ACCEPT"
     assert d.risk_state == "RiskAlert_HighAnomaly"
 
 
-def test_poll_when_limits_older_than_bound_then_static_with_alert(tmp_path, store):
+def test_poll_when_heartbeat_older_than_bound_then_static_with_alert(tmp_path, store):
     e, clock = _make(tmp_path, store)
-    store.append_limits(limits_row(T0, max_order_qty=100))
+    publish(store, T0, max_order_qty=100)
     e.poll()
     clock.advance(6 * 10**9)
     e.poll()
     st = e.state()
-    assert st["limits_source"] == "static" and "old" in st["fallback_reason"]
+    assert st["limits_source"] == "static"
+    assert "AAA: no heartbeat for 6.0 s" in st["fallback_reason"]
     assert any(a["kind"] == "limits_static" for a in st["alerts"])
     assert e.submit(order(1, T0 + 6 * 10**9, qty=150)).verdict == "ACCEPT"
 
 
 def test_poll_when_store_raises_then_static_limits_and_alert(tmp_path, store):
     e, clock = _make(tmp_path, store)
-    store.append_limits(limits_row(T0, max_order_qty=100))
+    publish(store, T0, max_order_qty=100)
     e.poll()
+    assert e.state()["limits_source"] == "dynamic"
     store.close()  # the store stops answering
     e.poll()
     st = e.state()
@@ -60,9 +69,9 @@ def test_poll_when_store_raises_then_static_limits_and_alert(tmp_path, store):
 
 def test_submit_when_halted_row_then_latched_until_operator_resets(tmp_path, store):
     e, clock = _make(tmp_path, store)
-    store.append_limits(limits_row(T0, state="HALTED"))
+    publish(store, T0, state="HALTED")
     e.poll()
-    store.append_limits(limits_row(T0 + 1, state="ACTIVE"))
+    publish(store, T0 + 1, state="ACTIVE")
     e.poll()
     assert e.submit(order(1)).reasons == ("STATE_HALTED",)
     e.operator(OperatorCommand(action="reset_breaker", who="ops", why="checked", sym="AAA"))
@@ -91,7 +100,7 @@ def test_submit_when_rejects_exceed_breaker_then_trips_and_needs_operator(tmp_pa
 
 def test_submit_when_shadow_mode_then_static_enforced_and_dynamic_logged(tmp_path, store):
     e, _ = _make(tmp_path, store, mode="shadow")
-    store.append_limits(limits_row(T0, max_order_qty=100))
+    publish(store, T0, max_order_qty=100)
     e.poll()
     d = e.submit(order(1, qty=150))
     assert (d.verdict, d.dynamic_verdict, d.dynamic_reasons) == ("ACCEPT", "REJECT", ("MAX_QTY",))

@@ -15,7 +15,7 @@ max_order_qty = 1000
 max_notional = 1_000_000.0
 price_band_bps = 500.0
 max_position = 5000
-fat_finger_multiple = 25.0
+fat_finger_threshold = 25.0
 [throttle]
 rate_per_s = 100000
 burst = 100000
