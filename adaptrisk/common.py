@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -21,18 +22,35 @@ def add_db_arg(p: argparse.ArgumentParser) -> None:
 
 
 def conf(db: str) -> str:
-    """A connection string from ``--db``: a bare path means an embedded DuckDB file."""
-    if "::" in db:
-        return db
+    """The connection string of ``--db``: a bare path means an embedded DuckDB file.
+
+    Checked with ``tsdb.config.parse_conf``: a malformed string raises StoreError(BAD_CONF)
+    here, before anything is opened; an empty one UsageError."""
+    from tsdb.config import parse_conf
+
     if not db:
         raise UsageError("--db is empty")
-    return f"duckdb::path={db}"
+    c = db if "::" in db else f"duckdb::path={db}"
+    parse_conf(c)
+    return c
+
+
+def duckdb_path(db: str) -> Path | None:
+    """The DuckDB file ``--db`` names (a bare path or ``duckdb::path=FILE;...``); None for
+    another backend or an in-memory DuckDB."""
+    from tsdb.config import parse_conf
+
+    backend, params = parse_conf(conf(db))
+    path = params.get("path", ":memory:")
+    if backend != "duckdb" or path == ":memory:":
+        return None
+    return Path(path)
 
 
 def open_store(db: str, **kw):
-    from tsdb import Store
+    from tsdb.connect import connect
 
-    return Store.from_conf(conf(db), **kw)
+    return connect(conf(db), **kw)
 
 
 def format_table(tbl: pa.Table, max_rows: int = 50) -> str:

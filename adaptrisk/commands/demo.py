@@ -26,6 +26,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from adaptrisk.common import duckdb_path
     from adaptrisk.demo import DemoConfig, run_sim_demo, run_store_demo
     from adaptrisk.errors import UsageError
 
@@ -34,11 +35,10 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--symbol needs --db pointing at a store with that symbol's data")
         run_store_demo(args.db, args.symbol, args.reports, args.run_id)
         return 0
-    db = args.db or "data/demo.duckdb"
-    if "::" in db:
-        if not db.startswith("duckdb::path="):
-            raise UsageError("the simulated demo writes a fresh embedded store: give a DuckDB path")
-        db = db.removeprefix("duckdb::path=").split(";")[0]
+    path = duckdb_path(args.db or "data/demo.duckdb")
+    if path is None:
+        raise UsageError("the simulated demo writes a fresh embedded store: give a DuckDB path")
+    db = str(path)
     run_sim_demo(DemoConfig(db=db, symbols=args.symbols, minutes=args.minutes, seed=args.seed,
                             reports=args.reports, run_id=args.run_id))
     return 0

@@ -21,7 +21,7 @@ import sys
 import threading
 from pathlib import Path
 
-from adaptrisk.common import add_db_arg, conf, open_store
+from adaptrisk.common import add_db_arg, duckdb_path, open_store
 from adaptrisk.errors import UsageError
 
 MODES = ("enforce", "shadow", "ab")
@@ -83,9 +83,9 @@ def _config(args: argparse.Namespace, log: Path | None):
 def _log_path(args: argparse.Namespace) -> Path:
     if args.log:
         return Path(args.log)
-    c = conf(args.db)
-    if c.startswith("duckdb::path=") and ":memory:" not in c:
-        return Path(c.split("=", 1)[1].split(";")[0] + ".decisions.log")
+    path = duckdb_path(args.db)
+    if path is not None:
+        return path.with_name(path.name + ".decisions.log")
     raise UsageError("--log PATH is required unless --db is a DuckDB file")
 
 
