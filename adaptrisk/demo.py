@@ -184,14 +184,14 @@ def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = ""
 
     With no trained model at hand, the VAE is trained on the first half of the session and
     the whole day is scored (the second half is out of sample)."""
+    from adaptrisk.common import conf
     from features.build import build as build_features
     from jaxmodels import pipeline
     from jaxmodels.config import ModelsConfig
     from jaxmodels.registry import Registry
     from tsdb import Store
 
-    conf = db if "::" in db else f"duckdb::path={db}"
-    with Store.from_conf(conf) as store:
+    with Store.from_conf(conf(db)) as store:
         # nothing is built or written before we know there is something to report on
         if store.query_file("report/symbol_rows.sql", {"sym": sym}).column("n")[0].as_py() == 0:
             raise ValueError(f"no market data for {sym!r} in {db}")
