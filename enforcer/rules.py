@@ -15,10 +15,10 @@ Semantics shared with the batch path (`enforcer/batch.py`):
   filled - open_sell - qty >= -max_position.
 * REDUCING: only orders that move net = filled + open_buy - open_sell toward zero without
   crossing it pass.
-* collar: |price - mid| * 1e4 > price_band_bps * mid (no division, same float64 ops in both paths);
-  notional = qty * price (LIMIT) or qty * mid (MARKET).
-* fat finger: qty > fat_finger_threshold * median, where median is the trader's median qty over their
-  last N orders (refreshed every poll); 0 (too little history) disables the rule.
+* collar: |price - mid| * 1e4 > price_band_bps * mid (no division, same float64 ops in
+  both paths); notional = qty * price (LIMIT) or qty * mid (MARKET).
+* fat finger: qty > fat_finger_threshold * median, where median is the trader's median qty
+  over their last N orders (refreshed every poll); 0 (too little history) disables the rule.
 * throttle: see `enforcer/throttle.py`; duplicate: same (strategy, sym, side, qty, price)
   as an ACCEPTED order with ts - last_ts <= window.
 """

@@ -124,7 +124,8 @@ def test_batch_when_strategy_lanes_then_same_masks_and_state_as_sequential_scan(
                 ts=np.cumsum(rng.integers(0, 3_000_000, n)) + T0, median=np.zeros(n),
                 max_order_qty=np.full(n, 1000), max_notional=np.full(n, 1e9),
                 price_band_bps=np.full(n, 100.0), max_position=np.full(n, 600),
-                fat_finger_threshold=np.full(n, 10.0), lstate=rng.choice([0, 0, 0, 1], n).astype(np.int8),
+                fat_finger_threshold=np.full(n, 10.0),
+                lstate=rng.choice([0, 0, 0, 1], n).astype(np.int8),
                 restricted=np.zeros(n, bool), halted=np.zeros(n, bool), group=group,
                 strat=strat, dkey=dkey)
     g, k, d = n_strat * 3, n_strat, int(dkey.max()) + 1
