@@ -109,13 +109,24 @@ def build(
 
 
 def _build_day(store, config, bounds, since, until_ns) -> tuple[int, int, int]:
+    state = store.query_file("features/build_state.sql", {"open": bounds[0], "close": bounds[1]})
+    written, queries, steps, _ = extend_day(store, config, bounds, state.to_pylist(), since,
+                                            until_ns)
+    return written, queries, steps
+
+
+def extend_day(store, config: FeatureConfig, bounds: tuple[int, int], rows: list[dict],
+               since: int, until_ns: int | None) -> tuple[int, int, int, int | None]:
+    """Extend one session day from its per-symbol state ``rows`` ({sym, last_event,
+    last_stored, first_stored}, UTC ns or None, as ``build_state.sql`` returns them; a live
+    process keeps them in memory instead of querying). Returns (rows written, queries,
+    single-bucket steps, the bucket end now stored through for every symbol with data, or
+    None when nothing was due)."""
     open_ns, close_ns = bounds
     w = config.bucket_ns
-    state = store.query_file("features/build_state.sql", {"open": open_ns, "close": close_ns})
-    rows = state.to_pylist()
     events = [r["last_event"] for r in rows if r["last_event"] is not None]
     if not events:
-        return 0, 0, 0
+        return 0, 0, 0, None
     t1 = _grid_end(open_ns, close_ns, w, max(events))
     if until_ns is not None:
         t1 = min(t1, open_ns + (int(until_ns) - open_ns) // w * w)
@@ -126,11 +137,11 @@ def _build_day(store, config, bounds, since, until_ns) -> tuple[int, int, int]:
     last = min(r["last_stored"] if r["last_stored"] is not None else open_ns for r in with_data)
     emit_after = max(last, since, open_ns)
     if t1 <= emit_after:
-        return 0, 0, 0
+        return 0, 0, 0, None
     ref = config.ref_sym if config.ref_sym is not None else min(r["sym"] for r in with_data)
     if _step_ok(config, rows, open_ns, emit_after, t1):
         tbl = market_step(store, config, t1=t1, open_ns=open_ns, ref_sym=ref)
-        return (store_rows(store, tbl) if tbl.num_rows else 0), 1, 1
+        return (store_rows(store, tbl) if tbl.num_rows else 0), 1, 1, t1
     chunk = max(config.lookback_buckets * 2, config.max_grid_rows // max(len(rows), 1)) * w
     written = queries = 0
     start = emit_after
@@ -143,7 +154,7 @@ def _build_day(store, config, bounds, since, until_ns) -> tuple[int, int, int]:
         if tbl.num_rows:
             written += store_rows(store, tbl)
         start = end
-    return written, queries, 0
+    return written, queries, 0, t1
 
 
 def _step_ok(config: FeatureConfig, rows: list[dict], open_ns: int, emit_after: int,

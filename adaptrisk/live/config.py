@@ -39,6 +39,7 @@ class LiveConfig:
     downstream: str = "sim"
     exit_at_end: bool = False
     symbol: str | None = None
+    start_ns: int | None = None  # replay clock start (None: the first event)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

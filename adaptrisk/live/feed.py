@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from adaptrisk.errors import UsageError
 
@@ -53,9 +54,9 @@ def load_session(source: str | Path, *, sym: str | None = None) -> dict[str, pa.
         if "ts" not in tbl.column_names:
             raise UsageError(f"replay source {source}: table {t} has no ts column")
         if sym is not None:
-            tbl = tbl.filter(pa.compute.equal(tbl.column("sym"), sym))
+            tbl = tbl.filter(pc.equal(tbl.column("sym"), sym))
         if tbl.num_rows:
-            idx = pa.compute.sort_indices(tbl, [("ts", "ascending")])
+            idx = pc.sort_indices(tbl, [("ts", "ascending")])
             res[t] = tbl.take(idx)
     if not res:
         raise UsageError(f"replay source {source} holds no trades, quotes or book rows")
@@ -64,7 +65,8 @@ def load_session(source: str | Path, *, sym: str | None = None) -> dict[str, pa.
 
 class ReplayFeed:
     """A recorded session replayed at ``speed`` x real time from ``start_ns`` (default: its
-    first event). ``clock`` is a monotonic ns clock (a test passes its own)."""
+    first event; a later one joins mid-session: what came before arrives in the first take,
+    as one catch-up batch). ``clock`` is the ns clock it runs on (a test passes its own)."""
 
     def __init__(self, tables: dict[str, pa.Table], *, speed: float,
                  start_ns: int | None = None,
@@ -77,10 +79,8 @@ class ReplayFeed:
         self._pos = dict.fromkeys(tables, 0)
         first = min(int(a[0]) for a in self._ts.values())
         self.end_ns = max(int(a[-1]) for a in self._ts.values())
-        self.start_ns = first if start_ns is None else int(start_ns)
-        if self.start_ns > first:  # start mid-session: skip what came before
-            for t, a in self._ts.items():
-                self._pos[t] = int(np.searchsorted(a, self.start_ns, side="left"))
+        # joining mid-session: the first take hands out everything before start_ns at once
+        self.start_ns = first if start_ns is None else max(int(start_ns), first)
         self._clock = clock
         self._wall0: int | None = None
 

@@ -3,7 +3,8 @@
 One ``cycle(market_ns)`` (``market_ns``: the intake clock, the newest market event time
 received) does, in the store:
 
-1. ``features.build(until_ns=market_ns)``: every bucket that has closed since the last cycle
+1. ``features.build`` (``features.live`` when the intake runs in this process): every
+   bucket that has closed since the last cycle
    (a single bucket runs ``market_step.sql``; a catch-up runs the range query);
 2. the promoted VAE's stateful scorer (``jaxmodels.live.LiveScorer``) steps over exactly
    those rows: risk_scores rows and the changed risk_limits rows;
@@ -76,11 +77,24 @@ class Publisher:
         self._inputs: tuple[str, ...] = ()
         self.judged: dict[str, int] = {}  # newest bucket end scored per symbol
         self._static_done: set[str] = set()
+        self._feats = None  # LiveFeatures once an intake in this process reports its rows
+
+    def note_events(self, table: pa.Table) -> None:
+        """An intake in this process stored ``table`` (trades, quotes or book): the features
+        step then knows each symbol's newest event without scanning the store."""
+        if self._feats is None:
+            from features.live import LiveFeatures
+
+            self._feats = LiveFeatures(self.store, self.features)
+        self._feats.note_events(table)
 
     # -- one cycle -----------------------------------------------------------------------
     def cycle(self, market_ns: int) -> CycleReport:
         t0 = time.perf_counter()
-        fbuild.build(self.store, self.features, until_ns=int(market_ns))
+        if self._feats is not None:
+            self._feats.step(int(market_ns))
+        else:  # another process feeds the store: find the new buckets there
+            fbuild.build(self.store, self.features, until_ns=int(market_ns))
         t1 = time.perf_counter()
         self._follow_registry()
         since = min(self.judged.values()) if self.judged else -(2**62)

@@ -78,7 +78,7 @@ class LiveRunner:
             if self._db_file is not None and src == os.path.abspath(self._db_file):
                 raise UsageError("the replay source must be another file than --db")
             self.feed = ReplayFeed(load_session(src, sym=cfg.symbol), speed=cfg.speed,
-                                   clock=self.wall)
+                                   start_ns=cfg.start_ns, clock=self.wall)
         self.store = Store.from_conf(db_conf)
         if "calibrator" in cfg.runs:
             self.publisher = self._make_publisher()
@@ -138,9 +138,7 @@ class LiveRunner:
         app.add_api_route("/live", self.status, methods=["GET"])
         app.add_api_route("/live/publisher/{action}", self._publisher_route, methods=["POST"])
         self._rest = RestServer(app, port=cfg.http_port)
-        feed = getattr(enf, "limits_feed", None)
-        if feed is not None and hasattr(feed, "add_listener"):
-            feed.add_listener(self._on_swap)
+        enf.add_listener(self._on_swap)
         enf.start()
         self.ports["fix"] = self._fix.start()
         self.ports["http"] = self._rest.start()
@@ -211,6 +209,8 @@ class LiveRunner:
         for table in ("book", "trades", "quotes"):  # quotes last: a mid never precedes its book
             if table in rows:
                 self.store.ingest(table, rows[table])
+                if self.publisher is not None:
+                    self.publisher.note_events(rows[table])
         if "quotes" in rows and self._fix is not None:
             for sym, bid, ask, ts in last_quotes(rows["quotes"]):
                 self._fix.gateway.on_quote(sym, bid, ask, ts)
@@ -218,6 +218,8 @@ class LiveRunner:
     def _pushed(self, table: str, batch) -> None:
         """Called by the store endpoint after a pushed batch landed: the market clock."""
         if table in ("trades", "quotes", "book") and batch.num_rows:
+            if self.publisher is not None:
+                self.publisher.note_events(batch)
             ts = int(np.max(batch.column("ts").cast("int64").to_numpy()))
             with self._lock:
                 self._pushed_ns = max(self._pushed_ns, ts)
@@ -226,9 +228,8 @@ class LiveRunner:
                     self._fix.gateway.on_quote(sym, bid, ask, t)
 
     def _wake(self) -> None:
-        feed = getattr(self.enforcer, "limits_feed", None) if self.enforcer else None
-        if feed is not None and hasattr(feed, "wake"):
-            feed.wake()
+        if self.enforcer is not None:
+            self.enforcer.wake()
 
     def _at_end(self, market: int) -> bool:
         if self.feed is None or not self.feed.done or market < self.feed.end_ns:
@@ -266,13 +267,12 @@ class LiveRunner:
     # -- measurement and status ------------------------------------------------------------
     def _on_swap(self, snapshot, swapped_ns: int) -> None:
         """Bucket close -> swap latency of every bucket newly covered by ``snapshot``."""
-        if self.feed is None:
+        if self.feed is None or snapshot.source != "dynamic":
             return
-        hb = getattr(snapshot, "heartbeat_ts", None) or {}
         w = 100_000_000
-        for sym, t in hb.items():
+        for sym, t in snapshot.heartbeats.items():
             prev = self._closed_upto.get(sym)
-            if t is None or (prev is not None and t <= prev):
+            if sym in snapshot.stale or t is None or (prev is not None and t <= prev):
                 continue
             first = t if prev is None else prev + w
             for b in range(first, t + 1, w):
