@@ -113,7 +113,8 @@ class LimitsFeed:
         self.fallback_reason: str | None = None if store is None else "no limits polled yet"
         self.rows: dict[tuple[str, str], DynRow] = {}
         self.heartbeats: dict[str, Heartbeat] = {}
-        self.freshness: dict[str, Freshness] = {}
+        self.freshness: dict[str, Freshness] = {}  # replaced whole at each poll, never mutated
+        self._with_rows: frozenset[str] = frozenset()  # symbols with rows (for state())
         self.watermark: int | None = None  # newest risk_limits ts seen
         self._hb_seen: int | None = None  # newest published_ts seen
         self.last_ok_poll: int | None = None
@@ -198,6 +199,7 @@ class LimitsFeed:
 
     def _rebuild(self, now: int, changed: bool) -> None:
         with_rows = {sym for sym, _ in self.rows}
+        self._with_rows = frozenset(with_rows)
         fresh = {sym: judge(self.heartbeats.get(sym), now, self._bound)
                  for sym in with_rows | set(self.heartbeats)}
         self._alert_transitions(fresh, with_rows)
@@ -261,8 +263,7 @@ class LimitsFeed:
             "last_ok_poll_age_s": None if self.last_ok_poll is None
             else (now - self.last_ok_poll) / 1e9,
             "watermark_ns": self.watermark,
-            "stale_syms": sorted(snap.stale) if snap.source == "dynamic"
-            else sorted({s for s, _ in self.rows}),
+            "stale_syms": sorted(snap.stale if snap.source == "dynamic" else self._with_rows),
             "freshness": {s: f.to_json() for s, f in sorted(self.freshness.items())},
         }
 
