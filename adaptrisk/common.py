@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -83,3 +85,41 @@ def _num(s: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def decision_log_path(args: argparse.Namespace) -> Path:
+    """``--log``, or ``<db file>.decisions.log`` beside a DuckDB file (daemons' default)."""
+    if args.log:
+        return Path(args.log)
+    path = duckdb_path(args.db)
+    if path is not None:
+        return path.with_name(path.name + ".decisions.log")
+    raise UsageError("--log PATH is required unless --db is a DuckDB file")
+
+
+def bearer_token(args: argparse.Namespace) -> str | None:
+    """The REST bearer token from the variable ``--token-env`` names (None without it)."""
+    if not args.token_env:
+        return None
+    token = os.environ.get(args.token_env)
+    if not token:
+        raise UsageError(f"--token-env {args.token_env}: variable is not set or empty")
+    if len(token) < 8:
+        raise UsageError(f"--token-env {args.token_env}: token must be at least 8 characters")
+    return token
+
+
+def models_config(path: str | None):
+    """``--config``: a ModelsConfig from a TOML or JSON file (the defaults without one)."""
+    from jaxmodels.config import ModelsConfig
+
+    if not path:
+        return ModelsConfig()
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"config file {path} not found")
+    if p.suffix == ".toml":
+        import tomllib
+
+        return ModelsConfig.from_dict(tomllib.loads(p.read_text()))
+    return ModelsConfig.from_dict(json.loads(p.read_text()))

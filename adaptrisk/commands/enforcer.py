@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
-from adaptrisk.common import add_db_arg, duckdb_path, open_store
+from adaptrisk.common import add_db_arg, bearer_token, decision_log_path, open_store
 from adaptrisk.errors import UsageError
 
 MODES = ("enforce", "shadow", "ab")
@@ -80,26 +79,6 @@ def _config(args: argparse.Namespace, log: Path | None):
         raise UsageError(str(e)) from None
 
 
-def _log_path(args: argparse.Namespace) -> Path:
-    if args.log:
-        return Path(args.log)
-    path = duckdb_path(args.db)
-    if path is not None:
-        return path.with_name(path.name + ".decisions.log")
-    raise UsageError("--log PATH is required unless --db is a DuckDB file")
-
-
-def _token(args: argparse.Namespace) -> str | None:
-    if not args.token_env:
-        return None
-    token = os.environ.get(args.token_env)
-    if not token:
-        raise UsageError(f"--token-env {args.token_env}: variable is not set or empty")
-    if len(token) < 8:
-        raise UsageError(f"--token-env {args.token_env}: token must be at least 8 characters")
-    return token
-
-
 def _seed_quotes(store, sink) -> int:
     try:
         tbl = store.query_file("enforcer/latest_quotes.sql")
@@ -120,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     for name in ("fix_port", "http_port"):
         if not 0 <= getattr(args, name) <= 65535:
             raise UsageError(f"--{name.replace('_', '-')} must be in [0, 65535]")
-    token, log = _token(args), _log_path(args)
+    token, log = bearer_token(args), decision_log_path(args)
     cfg = _config(args, log)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

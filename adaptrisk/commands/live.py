@@ -59,21 +59,20 @@ def register(sub) -> None:
 
 
 def _config(args: argparse.Namespace):
-    from adaptrisk.commands.enforcer import _log_path, _token
+    from adaptrisk.common import bearer_token, decision_log_path, duckdb_path
     from adaptrisk.live.config import LiveConfig
-    from adaptrisk.live.runner import _duckdb_file
 
     if args.static_limits is not None and not args.static_limits.is_file():
         raise UsageError(f"static limits file not found: {args.static_limits}")
     src = args.feed.removeprefix("replay:") if args.feed.startswith("replay:") else None
     if src is not None and not Path(src).exists():
         raise UsageError(f"replay source not found: {src}")
-    log = _log_path(args) if _duckdb_file(args.db) is not None or args.log else None
+    log = decision_log_path(args) if duckdb_path(args.db) is not None or args.log else None
     try:
         return LiveConfig(db=args.db, feed=args.feed, speed=args.speed, role=args.role,
                           mode=args.mode, fix_port=args.fix_port, http_port=args.http_port,
                           pg_port=None if args.pg_port == -1 else args.pg_port,
-                          token=_token(args), token_env=args.token_env, log=log,
+                          token=bearer_token(args), token_env=args.token_env, log=log,
                           static_limits=args.static_limits, models_root=args.root,
                           downstream=args.downstream, exit_at_end=args.exit_at_end,
                           symbol=args.symbol)
@@ -82,7 +81,7 @@ def _config(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from adaptrisk.commands.models import _config as models_config
+    from adaptrisk.common import models_config
     from adaptrisk.live.runner import LiveRunner
 
     cfg = _config(args)

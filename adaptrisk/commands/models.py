@@ -8,7 +8,7 @@ import argparse
 import json
 import pathlib
 
-from adaptrisk.common import add_db_arg, format_table, open_store
+from adaptrisk.common import add_db_arg, format_table, models_config, open_store
 from adaptrisk.errors import UsageError
 
 DEFAULT_ROOT = "data/models"
@@ -76,21 +76,6 @@ def _common(p) -> None:
     p.add_argument("--config", help="ModelsConfig as TOML or JSON")
 
 
-def _config(path: str | None):
-    from jaxmodels.config import ModelsConfig
-
-    if not path:
-        return ModelsConfig()
-    p = pathlib.Path(path)
-    if not p.exists():
-        raise UsageError(f"config file {path} not found")
-    if p.suffix == ".toml":
-        import tomllib
-
-        return ModelsConfig.from_dict(tomllib.loads(p.read_text()))
-    return ModelsConfig.from_dict(json.loads(p.read_text()))
-
-
 def _registry(root: str):
     from jaxmodels.registry import Registry
 
@@ -136,7 +121,7 @@ def _window(args) -> tuple[int, int]:
 def run_train(args: argparse.Namespace) -> int:
     from jaxmodels import pipeline
 
-    cfg, reg = _config(args.config), _registry(args.root)
+    cfg, reg = models_config(args.config), _registry(args.root)
     lo, hi = _window(args)
     with open_store(args.db) as store:
         out = pipeline.train_and_register(store, reg, cfg, since=lo, until=hi)
@@ -152,7 +137,7 @@ def run_train(args: argparse.Namespace) -> int:
 def run_publish(args: argparse.Namespace) -> int:
     from jaxmodels import pipeline
 
-    cfg, reg = _config(args.config), _registry(args.root)
+    cfg, reg = models_config(args.config), _registry(args.root)
     lo, hi = _window(args)
     with open_store(args.db) as store:
         out = pipeline.publish(store, reg, cfg, since=lo, until=hi)
@@ -167,7 +152,7 @@ def run_drift(args: argparse.Namespace) -> int:
     from jaxmodels import drift
     from jaxmodels.data import span
 
-    cfg, reg = _config(args.config), _registry(args.root)
+    cfg, reg = models_config(args.config), _registry(args.root)
     lo, hi = _window(args)
     with open_store(args.db) as store:
         if args.minutes is not None:
@@ -194,7 +179,7 @@ def run_backtest(args: argparse.Namespace) -> int:
 
     if args.folds < 2:
         raise UsageError("--folds must be >= 2")
-    cfg = _config(args.config)
+    cfg = models_config(args.config)
     with open_store(args.db) as store:
         if args.simulate and store.count("features") == 0:
             from jaxmodels import evalstore
@@ -219,7 +204,7 @@ def run_backtest(args: argparse.Namespace) -> int:
 def run_retrain(args: argparse.Namespace) -> int:
     from jaxmodels import retrain
 
-    cfg, reg = _config(args.config), _registry(args.root)
+    cfg, reg = models_config(args.config), _registry(args.root)
     lo, _ = _window(args)
     with open_store(args.db) as store:
         out = retrain.retrain(store, reg, cfg, since=lo, folds=args.folds, dask=args.dask)

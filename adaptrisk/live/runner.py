@@ -64,12 +64,12 @@ class LiveRunner:
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> dict[str, int | None]:
         """Open the store, start every part; returns the bound ports."""
-        from adaptrisk.common import conf
-        from tsdb import Store
+        from adaptrisk.common import conf, duckdb_path
+        from tsdb.connect import connect
 
         cfg = self.cfg
         db_conf = conf(cfg.db)
-        self._db_file = _duckdb_file(cfg.db)
+        self._db_file = duckdb_path(cfg.db)
         if self._db_file is not None and cfg.role != "all":
             raise UsageError("on DuckDB one process owns the file: use --role all "
                              "(separate roles need a server store: QuestDB or kdb+)")
@@ -79,7 +79,7 @@ class LiveRunner:
                 raise UsageError("the replay source must be another file than --db")
             self.feed = ReplayFeed(load_session(src, sym=cfg.symbol), speed=cfg.speed,
                                    start_ns=cfg.start_ns, clock=self.wall)
-        self.store = Store.from_conf(db_conf)
+        self.store = connect(db_conf)
         if "calibrator" in cfg.runs:
             self.publisher = self._make_publisher()
         if "enforcer" in cfg.runs:
@@ -299,12 +299,3 @@ class LiveRunner:
             "errors": list(self.errors)[-10:], "ports": self.ports,
         }
 
-
-def _duckdb_file(db: str) -> str | None:
-    """The DuckDB file of ``--db`` (None: another backend or in memory)."""
-    from adaptrisk.common import conf
-    from tsdb.config import parse_conf
-
-    backend, params = parse_conf(conf(db))
-    path = params.get("path", ":memory:")
-    return path if backend == "duckdb" and path != ":memory:" else None
