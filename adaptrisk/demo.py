@@ -97,7 +97,7 @@ def run_sim_demo(cfg: DemoConfig, out=print) -> dict:
     from tsdb import Store
 
     run_dir = _run_dir(cfg)
-    pr = Progress(8, out)
+    pr = Progress(9, out)
     pr.step(f"simulating {len(cfg.train_plan)} training days (seeds "
             f"{', '.join(str(p[1]) for p in cfg.train_plan)}) into {cfg.train_db}")
     _fresh(cfg.train_db)
@@ -132,6 +132,16 @@ def run_sim_demo(cfg: DemoConfig, out=print) -> dict:
                 f"static rejects {rep['static_rejected']}")
         pr.step(f"report -> {run_dir}")
         facts = _sim_report(store, reg, run_dir, cfg, out)
+    pr.step("live: the crash replayed through adaptrisk live at 10x, the seller's order over FIX")
+    from adaptrisk.live import demo as live_demo
+
+    facts["live"] = live_demo.run(cfg.db, str(run_dir / "models"), facts, out=pr.note,
+                                  live_db=str(pathlib.Path(cfg.db).with_name("demo-live.duckdb")))
+    lv = facts["live"]
+    plots.live_plot(run_dir / "live_max_qty.png", lv["series"], facts["onset_ns"],
+                    _static_qty())
+    plots.append_section(run_dir / "report.html", title="Live: adaptrisk live at 10x",
+                         text="\n".join(lv["lines"]), images=[run_dir / "live_max_qty.png"])
     facts["train_seeds"] = [p[1] for p in cfg.train_plan]
     facts["demo_seed"] = cfg.seed
     facts["elapsed_s"] = round(time.perf_counter() - pr.t0, 1)

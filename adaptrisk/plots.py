@@ -112,3 +112,32 @@ def html_page(path, *, title: str, text: str, tables: dict[str, list[dict]],
     pathlib.Path(path).write_text(
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
+
+
+def live_plot(path, series: list, onset: int, static_qty: int) -> None:
+    """Max order size in force in the live daemon at each limits swap, against event time
+    (``series``: (heartbeat ts, max qty, risk state) per swap)."""
+    fig, ax = plt.subplots(figsize=(10, 3.0))
+    if series:
+        ts = np.array([s[0] for s in series], np.int64)
+        q = np.array([s[1] for s in series], float)
+        x = _rel(ts, onset)
+        ax.step(x, np.full(len(x), static_qty), where="post", color="#404040", label="static")
+        ax.step(x, q, where="post", color="#c00000", label="in force in the live daemon")
+    ax.axvline(0, color="k", lw=0.6)
+    ax.set_ylabel("max order qty (lots)")
+    ax.set_xlabel("seconds from the crash onset (event time, replayed at 10x)")
+    ax.set_ylim(0, static_qty * 1.15)
+    ax.legend(loc="center right", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def append_section(path, *, title: str, text: str, images: list[pathlib.Path]) -> None:
+    """Add a section (heading, text, inlined plots) at the end of a page from ``html_page``."""
+    p = pathlib.Path(path)
+    body = (f"<h2>{html.escape(title)}</h2><pre>{html.escape(text)}</pre>"
+            + "".join(_img(i) for i in images))
+    p.write_text(p.read_text().replace("</body>", body + "</body>", 1))

@@ -275,7 +275,8 @@ class LiveRunner:
             if sym in snapshot.stale or t is None or (prev is not None and t <= prev):
                 continue
             first = t if prev is None else prev + w
-            for b in range(first, t + 1, w):
+            # buckets that closed before the replay clock started (a catch-up) are left out
+            for b in range(max(first, self.feed.start_ns // w * w + w), t + 1, w):
                 self.latency_ms.append((swapped_ns - self.feed.wall_of(b)) / 1e6)
             self._closed_upto[sym] = t
 
