@@ -146,7 +146,7 @@ def calibrate_symbol(ts: np.ndarray, sym: str, market: dict[str, np.ndarray],
                      model_version: str, loosen_after: int = 50,
                      last: dict | None = None) -> pa.Table:
     """All change rows of one symbol over its buckets, for every configured strategy."""
-    caps = _caps_for(cfg, sym)
+    caps = caps_for(cfg, sym)
     lim = hold_tight(dynamic_limits(market, cool_down(ts, tier, cfg.alert_hold_s), caps, cfg),
                      loosen_after)
     if last is not None and last.get("state") == "HALTED":
@@ -158,7 +158,7 @@ def calibrate_symbol(ts: np.ndarray, sym: str, market: dict[str, np.ndarray],
 
 def static_rows(ts: int, syms: list[str], cfg: CalibConfig, reason: str) -> pa.Table:
     """One static-limits row per symbol and strategy (no model, model deactivated, drift)."""
-    rows = [(s, st, static_limits(_caps_for(cfg, s))) for s in syms for st in cfg.strategies]
+    rows = [(s, st, static_limits(caps_for(cfg, s))) for s in syms for st in cfg.strategies]
     return limits_table(
         np.full(len(rows), ts, np.int64), [r[0] for r in rows], [r[1] for r in rows],
         {k: np.array([r[2][k] for r in rows], float) for k in FIELDS},
@@ -180,7 +180,28 @@ def limits_table(ts, sym, strategy, lim, state, reason, version) -> pa.Table:
     })
 
 
-def _caps_for(cfg: CalibConfig, sym: str) -> StaticCaps:
+def heartbeat_table(ts, sym, *, publisher: str, model_version: str, market_ts,
+                    published_ts) -> pa.Table:
+    """Arrow table with the ``publisher_heartbeat`` columns, one row per (ts, sym).
+
+    ``ts`` int64[n] end of the newest bucket judged for ``sym`` (str[n]), ``market_ts``
+    int64[n] (or a scalar) the newest market event time received when writing, and
+    ``published_ts`` the wall clock when writing (scalar or int64[n]); all UTC ns."""
+    ts = np.asarray(ts, np.int64)
+    n = len(ts)
+    return pa.table({
+        "ts": pa.array(ts, pa.timestamp("ns")),
+        "sym": pa.array(list(sym), pa.string()),
+        "publisher": pa.array([publisher] * n, pa.string()),
+        "model_version": pa.array([model_version] * n, pa.string()),
+        "market_ts": pa.array(np.broadcast_to(np.asarray(market_ts, np.int64), n),
+                              pa.timestamp("ns")),
+        "published_ts": pa.array(np.broadcast_to(np.asarray(published_ts, np.int64), n),
+                                 pa.timestamp("ns")),
+    })
+
+
+def caps_for(cfg: CalibConfig, sym: str) -> StaticCaps:
     """Field-wise tighter of ``cfg.caps`` and the enforcer's static rule set for ``sym``
     (``enforcer/static_limits.toml``, per-symbol overrides included) when that file exists."""
     toml = _toml_caps(sym)

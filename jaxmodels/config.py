@@ -114,7 +114,8 @@ class VAEConfig(_Conf):
     tail_warm: int = 600  # buckets of history before it applies (0 tail_window = off)
     tail_block: int = 600  # buckets between refreshes of the trailing quantile
     tail_gate: float = 1.5  # own-tail ratio from which the symbol's own tail fit is used too
-    score_batch: int = 4096
+    score_batch: int = 4096  # rows per scoring call
+    score_block: int = 16  # rows per block inside a call (0: one matmul, see raw_scores)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -133,6 +134,7 @@ class VAEConfig(_Conf):
         for k in ("hidden", "latent", "batch_size", "epochs", "max_steps", "score_batch",
                   "persist_buckets", "tail_warm", "tail_block"):
             _check(n, k, getattr(self, k), getattr(self, k) >= 1, ">= 1")
+        _check(n, "score_block", self.score_block, self.score_block >= 0, ">= 0")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -26,3 +26,5 @@ MSG_NO_ROWS = "no {what} rows to {action}"
 MSG_FEW_ROWS = "only {n} {what} rows to {action}; results will be noisy"
 MSG_MISSING_COLUMNS = "input is missing columns {names}"
 MSG_HASH_MISMATCH = "model {id} content hash {got} does not match its manifest {want}"
+MSG_NOT_NEWER = ("live scorer: rows of {sym} at or before {ts} (its newest bucket stepped is "
+                 "{last}); step takes only new buckets, sorted by (sym, ts)")

@@ -9,6 +9,8 @@ trips; ``publish``: score the newest buckets, write ``risk_scores`` and the chan
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +29,6 @@ from jaxmodels.data import (
     event_mask,
     events,
     market_rows,
-    scores_table,
     span,
     to_matrix,
 )
@@ -37,6 +38,7 @@ from jaxmodels.registry import Registry, flatten, unflatten
 NORMAL_MARGIN_BEFORE_NS = 60_000_000_000  # rows this close to an event are not "normal"
 NORMAL_MARGIN_AFTER_NS = 300_000_000_000
 GLOBAL = "*"
+PUBLISHER = "models publish"  # publisher_heartbeat.publisher of a batch publish
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -192,47 +194,67 @@ def limits_for(rows: MarketRows, sm: np.ndarray, tier: np.ndarray, cfg: CalibCon
     return pa.concat_tables(parts) if parts else calibrate.static_rows(0, [], cfg, "")
 
 
-def publish(store, reg: Registry, cfg: ModelsConfig, *, since: int, until: int) -> dict:
+def publish(store, reg: Registry, cfg: ModelsConfig, *, since: int, until: int,
+            wall: Callable[[], int] = time.time_ns) -> dict:
     """Score buckets in (since, until] with the promoted VAE and write scores and changed
-    limits; with no promoted model write static limits where they are not already in force.
+    limits; with no promoted model (or in drift) write static limits where they are not
+    already in force. Either way one ``publisher_heartbeat`` row per symbol and bucket judged
+    (``market_ts`` = the bucket's end, ``published_ts`` = ``wall()``, UTC ns), written last,
+    so a replay finds a heartbeat before every order it judges. The scoring and calibration
+    run through ``live.LiveScorer`` in one chunk (the batch functions are its twin).
     Returns counts written."""
     lim_tbl = store.latest_limits()
     lim_tbl = lim_tbl.append_column("ts_ns", lim_tbl.column("ts").cast("int64"))
     latest = {(r["sym"], r["strategy"]): r for r in lim_tbl.to_pylist()}
     mid = reg.promoted("vae")
     if mid is None:
-        syms = [r["sym"] for r in store.query("SELECT DISTINCT sym FROM features ORDER BY 1")
-                .to_pylist()]
-        # issued as of the newest data (or the newest limits row, so it is the one in force)
-        last = [r["ts_ns"] for r in latest.values()] + [min(int(until), span(store)["last_ns"] or 0)]
-        rows = calibrate.static_rows(max(last), syms, cfg.calib, "static: no promoted model")
-        keep = [i for i, r in enumerate(rows.to_pylist())
-                if latest.get((r["sym"], r["strategy"]), {}).get("model_version") != "static"]
-        rows = rows.take(pa.array(keep, pa.int64()))
-        return {"scores": 0, "limits": store.append_limits(rows) if rows.num_rows else 0,
-                "model": None}
+        return _publish_static(store, cfg, latest, since, until, "static: no promoted model",
+                               wall) | {"model": None}
     from jaxmodels.drift import in_drift
 
     if cfg.calib.drift_fallback and in_drift(store, mid):
-        syms = [r["sym"] for r in store.query("SELECT DISTINCT sym FROM features ORDER BY 1")
-                .to_pylist()]
-        last = [r["ts_ns"] for r in latest.values()] + [min(int(until), span(store)["last_ns"] or 0)]
-        rows = calibrate.static_rows(max(last), syms, cfg.calib, f"drift: {mid} until retrained")
-        keep = [i for i, r in enumerate(rows.to_pylist())
-                if latest.get((r["sym"], r["strategy"]), {}).get("model_version") != "static"]
-        rows = rows.take(pa.array(keep, pa.int64()))
-        return {"scores": 0, "limits": store.append_limits(rows) if rows.num_rows else 0,
-                "model": None, "drift": True}
+        return _publish_static(store, cfg, latest, since, until,
+                               f"drift: {mid} until retrained", wall) | {"model": None,
+                                                                         "drift": True}
+    from jaxmodels.live import LiveScorer
+
     mm = load_market(reg, mid)
     rows = market_rows(store, mm.inputs, since, until)
-    _, sm, tier = mm.score(rows)
-    n_scores = store.ingest("risk_scores", scores_table(rows.ts, rows.sym, sm, tier, mid),
-                            session=None) if len(rows.ts) else 0
     in_force = {s: r for (s, st), r in latest.items() if st == "*" and r["model_version"] == mid}
-    lim = limits_for(rows, sm, tier, cfg.calib, mid, in_force)
-    lim = _supersede(lim, latest)
-    return {"scores": n_scores, "limits": store.append_limits(lim) if lim.num_rows else 0,
-            "model": mid}
+    step = LiveScorer(mm, cfg.calib, mid, in_force=in_force).step(rows)
+    n_scores = store.ingest("risk_scores", step.scores, session=None) if len(rows.ts) else 0
+    lim = _supersede(step.limits, latest)
+    n_lim = store.append_limits(lim) if lim.num_rows else 0
+    return {"scores": n_scores, "limits": n_lim, "model": mid,
+            "heartbeats": _heartbeats(store, rows.ts, rows.sym, mid, wall)}
+
+
+def _publish_static(store, cfg: ModelsConfig, latest: dict, since: int, until: int,
+                    reason: str, wall: Callable[[], int]) -> dict:
+    """Static limits where they are not in force, issued as of the newest data (or the
+    newest limits row, so they are the ones in force); heartbeats for every bucket end in
+    (since, until]."""
+    syms = [r["sym"] for r in store.query("SELECT DISTINCT sym FROM features ORDER BY 1")
+            .to_pylist()]
+    last = [r["ts_ns"] for r in latest.values()] + [min(int(until), span(store)["last_ns"] or 0)]
+    rows = calibrate.static_rows(max(last), syms, cfg.calib, reason)
+    keep = [i for i, r in enumerate(rows.to_pylist())
+            if latest.get((r["sym"], r["strategy"]), {}).get("model_version") != "static"]
+    rows = rows.take(pa.array(keep, pa.int64()))
+    n_lim = store.append_limits(rows) if rows.num_rows else 0
+    ends = store.query_file("models/bucket_ends.sql", {"since": int(since), "until": int(until)})
+    n_hb = _heartbeats(store, ends.column("ts_ns").to_numpy(), ends.column("sym").to_pylist(),
+                       calibrate.STATIC_VERSION, wall)
+    return {"scores": 0, "limits": n_lim, "heartbeats": n_hb}
+
+
+def _heartbeats(store, ts: np.ndarray, sym, version: str, wall: Callable[[], int]) -> int:
+    """One heartbeat per (bucket end, sym) judged by a batch publish."""
+    if not len(ts):
+        return 0
+    hb = calibrate.heartbeat_table(ts, sym, publisher=PUBLISHER, model_version=version,
+                                   market_ts=ts, published_ts=wall())
+    return store.ingest("publisher_heartbeat", hb, session=None)
 
 
 def _supersede(lim: pa.Table, latest: dict) -> pa.Table:

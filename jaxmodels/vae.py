@@ -161,13 +161,33 @@ class AnomalyModel:
     def scorer(self) -> Callable:
         return _scorer(self.n_features, self.config.hidden, self.config.latent, self.config.score)
 
+    @property
+    def block_scorer(self) -> Callable:
+        """What ``raw_scores`` calls: ``scorer`` run block by block (``score_block`` > 0)."""
+        blk = self.config.score_block
+        return self.scorer if blk <= 0 else _blocked(self.scorer, blk)
+
     def raw_scores(self, x: np.ndarray) -> np.ndarray:
-        """Unsmoothed scores float64[n] of standardised rows float32[n, F], in padded batches."""
-        bs = self.config.score_batch
-        xp, n = pad_rows(np.asarray(x, np.float32), bs)
-        score = self.scorer
-        parts = [np.asarray(score(self.params, xp[i:i + bs])) for i in range(0, len(xp), bs)]
-        return np.concatenate(parts)[:n].astype(np.float64) if parts else np.zeros(0)
+        """Unsmoothed scores float64[n] of standardised rows float32[n, F].
+
+        Calls of at most ``score_batch`` rows, each padded to a power-of-two number of
+        ``score_block``-row blocks (a few shapes ever compile, however the rows are cut into
+        calls). With ``score_block`` > 0 the blocks are scored one by one inside the call
+        (``lax.map``), so a row's score does not depend on how many rows are scored with it:
+        XLA's matmul rounds differently per batch shape (~3e-7 relative in float32 on CPU),
+        and the live scorer, stepping a few buckets at a time, must reproduce a batch run
+        bit for bit (tiers and limits are thresholds of the score)."""
+        x = np.asarray(x, np.float32)
+        n, blk = len(x), max(self.config.score_block, 1)
+        cap = max(blk, self.config.score_batch // blk * blk)
+        score = self.block_scorer
+        parts = []
+        for i in range(0, n, cap):
+            part = x[i:i + cap]
+            size = min(cap, blk * (1 << max(-(-len(part) // blk) - 1, 0).bit_length()))
+            xp, m = pad_rows(part, size)
+            parts.append(np.asarray(score(self.params, xp))[:m])
+        return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
 
     def smooth(self, raw: np.ndarray, groups: np.ndarray) -> np.ndarray:
         """EWMA per symbol (rows sorted by symbol then time)."""
@@ -218,23 +238,36 @@ def symbol_thresholds(held: np.ndarray, groups: np.ndarray, thresholds: np.ndarr
     thr = np.asarray(thresholds, np.float64)
     out = np.tile(thr, (len(held), 1))
     window, warm, block = config.tail_window, config.tail_warm, config.tail_block
-    u = float(thr[0])
-    if window <= 0 or not np.isfinite(u) or u <= 0 or len(held) == 0:
+    if not tail_on(thr, config) or len(held) == 0:
         return out
     cut = np.flatnonzero(groups[1:] != groups[:-1]) + 1
     for lo, hi in zip(np.r_[0, cut], np.r_[cut, len(held)], strict=True):
         for a in range(lo + warm, hi, block):
-            ref = held[max(a - window, lo):a]
-            ref = ref[np.isfinite(ref)]
-            if len(ref) < warm:
-                continue
-            r = max(1.0, float(np.quantile(ref, config.tier_quantiles[0])) / u)
-            new = thr * r
-            if r >= config.tail_gate:  # out of the training regime: its own tail shape too
-                own = episode_thresholds(ref, np.zeros(len(ref), np.int32), config)
-                new = np.maximum(new, np.where(np.isfinite(own), own, thr))
-            out[a:min(a + block, hi)] = new
+            out[a:min(a + block, hi)] = tail_thresholds(held[max(a - window, lo):a], thr,
+                                                        config)
     return out
+
+
+def tail_on(thresholds: np.ndarray, config: VAEConfig) -> bool:
+    """Whether ``symbol_thresholds`` calibrates to the symbol's own tail at all."""
+    u = float(thresholds[0])
+    return config.tail_window > 0 and bool(np.isfinite(u)) and u > 0
+
+
+def tail_thresholds(ref: np.ndarray, thresholds: np.ndarray, config: VAEConfig) -> np.ndarray:
+    """One refresh of ``symbol_thresholds``: float64[3] from the trailing held scores ``ref``
+    (float64[<= tail_window], time order); the training thresholds with fewer than
+    ``tail_warm`` finite values."""
+    thr = np.asarray(thresholds, np.float64)
+    ref = ref[np.isfinite(ref)]
+    if len(ref) < config.tail_warm:
+        return thr
+    r = max(1.0, float(np.quantile(ref, config.tier_quantiles[0])) / float(thr[0]))
+    new = thr * r
+    if r >= config.tail_gate:  # out of the training regime: its own tail shape too
+        own = episode_thresholds(ref, np.zeros(len(ref), np.int32), config)
+        new = np.maximum(new, np.where(np.isfinite(own), own, thr))
+    return new
 
 
 def held_score(x: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
@@ -291,6 +324,19 @@ def episode_thresholds(held: np.ndarray, groups: np.ndarray, config: VAEConfig,
 
 
 _SCORERS: dict[tuple, Callable] = {}
+_BLOCKED: dict[tuple, Callable] = {}
+
+
+def _blocked(score: Callable, block: int) -> Callable:
+    """jit ``score`` over float32[k * block, F] as k sequential ``block``-row calls."""
+    key = (score, block)
+    if key not in _BLOCKED:
+        def run(params, x):
+            xb = x.reshape(-1, block, x.shape[-1])
+            return jax.lax.map(lambda b: score(params, b), xb).reshape(-1)
+
+        _BLOCKED[key] = jax.jit(run)
+    return _BLOCKED[key]
 
 
 def _scorer(f: int, hidden: int, latent: int, kind: str) -> Callable:

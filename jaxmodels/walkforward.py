@@ -16,7 +16,7 @@ import numpy as np
 
 from jaxmodels import evaluate as ev
 from jaxmodels import gbdt, pipeline
-from jaxmodels.calibrate import _caps_for
+from jaxmodels.calibrate import caps_for
 from jaxmodels.config import TIERS, ModelsConfig
 from jaxmodels.data import MarketRows, events, market_rows, order_rows
 
@@ -106,7 +106,7 @@ def _limits(te: MarketRows, sm, tier, orders, evs, cfg: ModelsConfig, loosen_aft
     lim_rows = pipeline.limits_for(te, sm, tier, cfg.calib, "backtest", loosen_after=loosen_after)
     cols = ev.order_columns(orders)
     y = np.asarray(orders.column("is_error").fill_null(False).to_pylist(), bool)
-    caps = _caps_for(cfg.calib, "*")
+    caps = caps_for(cfg.calib, "*")
     dyn = ev.blocked(cols, ev.limits_in_force(cols, lim_rows, caps))
     stat = ev.blocked(cols, ev.limits_in_force(cols, None, caps))
     normal = ~ev.in_windows(cols["ts"], cols["sym"], evs, ev.STRESS_EVENTS,

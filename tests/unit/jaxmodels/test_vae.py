@@ -42,9 +42,20 @@ def test_scorer_when_second_batch_has_same_shape_then_no_recompile():
     x = _data(0, 3000)
     model, _ = vae.fit(x, np.zeros(len(x), int), CFG)
     model.raw_scores(_data(1, 100))
-    size = model.scorer._cache_size()
-    out = model.raw_scores(_data(2, 300))  # padded to the same batch size
-    assert model.scorer._cache_size() == size and out.shape == (300,)
+    size = model.block_scorer._cache_size()
+    out = model.raw_scores(_data(2, 120))  # padded to the same 8 blocks of 16 rows
+    assert model.block_scorer._cache_size() == size and out.shape == (120,)
+
+
+def test_raw_scores_when_rows_are_scored_in_calls_of_any_size_then_bitwise_equal():
+    x = _data(0, 3000)
+    model, _ = vae.fit(x, np.zeros(len(x), int), CFG)
+    whole = model.raw_scores(x)
+    cuts = np.r_[0, np.sort(np.random.default_rng(3).choice(np.arange(1, 3000), 40, False)),
+                 3000]
+    parts = np.concatenate([model.raw_scores(x[a:b]) for a, b in zip(cuts[:-1], cuts[1:],
+                                                                       strict=True)])
+    assert np.array_equal(parts, whole)
 
 
 def test_tiers_when_scores_cross_thresholds_then_tier_index_rises():
