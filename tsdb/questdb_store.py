@@ -2,15 +2,27 @@
 
 ``questdb::addr=HOST:9000;pg=HOST:8812;user=admin;password=quest`` (``pg`` defaults to
 HOST:8812, user/password to QuestDB's defaults). Needs QuestDB >= 9.1 (TIMESTAMP_NS).
+Optional keys: ``dbname`` (qdb), ``timeout_ms`` (the ILP client's ``request_timeout``: 10 s
+by default, which the client extends for a big request by its minimum-throughput allowance),
+``max_buf_size`` (bytes, default 100 MiB: the largest ILP request; a bigger batch is flushed
+in several requests below it). Query time is bounded by the server's ``query.timeout``
+(60 s by default; the project's test server sets 600 s).
 
 A batch is validated against the logical schema first (the same checks, the same
-``BatchRejected`` as DuckDB), then flushed as one transactional ILP/HTTP request per table;
-a server rejection is raised as ``QuestDBStoreError(WRITE)`` carrying the server's reason.
+``BatchRejected`` as DuckDB), then flushed as one transactional ILP/HTTP request per table
+(several when it encodes to more than ``max_buf_size``: each is transactional, and the batch
+was validated whole first); a server rejection is raised as ``QuestDBStoreError(WRITE)``
+carrying the server's reason. Query errors are one line.
+
+Reads see this store's own writes: QuestDB applies WAL commits shortly after acknowledging
+them, so a query after a write waits until the written tables have applied every commit
+(``wal_tables()``); writes of other processes show up when the server has applied them.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import warnings
 from collections.abc import Mapping
 
@@ -19,10 +31,19 @@ import pyarrow as pa
 from tsdb import canonical
 from tsdb.config import UNBOUNDED_NS, Session
 from tsdb.errors import QuestDBStoreError, StoreErrorCode
-from tsdb.questdb_encode import PROTOCOL_VERSION, encode, from_pg, pg_placeholders, select_logical
+from tsdb.questdb_encode import (
+    PROTOCOL_VERSION,
+    encode_chunks,
+    from_pg,
+    one_line_error,
+    pg_placeholders,
+    select_logical,
+)
 from tsdb.store import SQL_ROOT, Params, Store
 
-_KEYS = {"addr", "pg", "user", "password", "dbname", "timeout_ms"}
+_KEYS = {"addr", "pg", "user", "password", "dbname", "timeout_ms", "max_buf_size"}
+MAX_BUF_SIZE = 100 * 1024 * 1024  # the questdb client's default max_buf_size
+SETTLE_TIMEOUT_S = 120.0  # longest wait for the server to apply this store's own writes
 
 
 def ilp_conf(params: dict[str, str]) -> str:
@@ -32,6 +53,8 @@ def ilp_conf(params: dict[str, str]) -> str:
         conf += f"username={params['user']};password={params.get('password', '')};"
     if "timeout_ms" in params:
         conf += f"request_timeout={params['timeout_ms']};"
+    if "max_buf_size" in params:
+        conf += f"max_buf_size={params['max_buf_size']};"
     return conf
 
 
@@ -62,6 +85,12 @@ class QuestDBStore(Store):
 
         self.params = params
         self.session = session
+        try:
+            self.max_buf_size = int(params.get("max_buf_size", MAX_BUF_SIZE))
+        except ValueError:
+            raise QuestDBStoreError(StoreErrorCode.BAD_CONF, "questdb max_buf_size must be a "
+                                    f"number of bytes, not {params['max_buf_size']!r}") from None
+        self._unsettled: set[str] = set()
         host = params["addr"].rsplit(":", 1)[0]
         pg = params.get("pg", f"{host}:8812")
         pg_host, _, pg_port = pg.rpartition(":")
@@ -103,12 +132,45 @@ class QuestDBStore(Store):
         return canonical.table_schema(table)
 
     def _write(self, table: str, batch: pa.Table) -> None:
-        buf = encode(table, batch)
+        # leave room for the HTTP framing the client counts against the same limit
+        bufs = encode_chunks(table, batch, self.max_buf_size - min(64 * 1024, self.max_buf_size // 10))
         with self._lock:
-            try:
-                self._sender.flush(buf, transactional=True)
-            except Exception as exc:  # the client's IngressError carries the server's reason
-                raise QuestDBStoreError(StoreErrorCode.WRITE, f"{table}: QuestDB rejected the batch: {exc}") from None
+            for i, buf in enumerate(bufs):
+                try:
+                    self._sender.flush(buf, transactional=True)
+                except Exception as exc:  # the client's IngressError carries the server's reason
+                    done = f" ({i} of {len(bufs)} parts landed)" if i else ""
+                    raise QuestDBStoreError(StoreErrorCode.WRITE, f"{table}: QuestDB rejected "
+                                            f"the batch{done}: {_one_line(exc)}") from None
+                self._unsettled.add(table)
+
+    def settle(self, timeout_s: float = SETTLE_TIMEOUT_S) -> None:
+        """Wait until the server has applied every commit this store wrote (WAL apply is
+        asynchronous); raise QuestDBStoreError(WRITE) for a suspended table or on timeout."""
+        with self._lock:
+            if not self._unsettled:
+                return
+            names = sorted(self._unsettled)
+            deadline = time.monotonic() + timeout_s
+            pause = 0.002
+            while True:
+                rows = self._pg.execute(
+                    "SELECT name, suspended, writerTxn, sequencerTxn, errorMessage "
+                    "FROM wal_tables()").fetchall()
+                lag = {r[0]: r for r in rows if r[0] in self._unsettled}
+                bad = [r for r in lag.values() if r[1]]
+                if bad:
+                    self._unsettled.clear()
+                    raise QuestDBStoreError(StoreErrorCode.WRITE, f"{bad[0][0]}: QuestDB "
+                                            f"suspended the table: {bad[0][4]}")
+                self._unsettled = {n for n, r in lag.items() if r[2] < r[3]}
+                if not self._unsettled:
+                    return
+                if time.monotonic() > deadline:
+                    raise QuestDBStoreError(StoreErrorCode.WRITE, f"QuestDB has not applied "
+                                            f"the writes to {names} after {timeout_s:.0f} s")
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
 
     def query(self, sql: str, params: Params = None) -> pa.Table:
         """Run QuestDB SQL; ``params`` bind its ``$1, $2, ...`` in order (a sequence)."""
@@ -130,7 +192,7 @@ class QuestDBStore(Store):
         return super().query_file(relpath, params)
 
     def latest_limits(self, since_ns: int | None = None) -> pa.Table:
-        since = 0 if since_ns is None else int(since_ns)
+        since = -UNBOUNDED_NS if since_ns is None else int(since_ns)
         t = self.query_file("queries/latest_limits.sql", [since])
         ts = pa.array(t.column("ts_ns").to_pylist(), pa.int64()).cast(pa.timestamp("ns"))
         t = t.drop_columns(["ts_ns"])
@@ -163,9 +225,10 @@ class QuestDBStore(Store):
         if self._closed:
             raise QuestDBStoreError(StoreErrorCode.CLOSED, "store is closed")
         try:
+            self.settle()
             return self._pg.execute(sql, params)
         except psycopg.Error as exc:
-            raise QuestDBStoreError(code, f"QuestDB: {exc}") from None
+            raise QuestDBStoreError(code, f"QuestDB: {one_line_error(str(exc))}") from None
 
     def _execute(self, sql: str, params: Params, code: StoreErrorCode) -> list[tuple]:
         with self._lock:

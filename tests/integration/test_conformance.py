@@ -1,6 +1,7 @@
 """One conformance suite for every Store backend: same inputs, same rows, same limits, same
-rejections. DuckDB always runs; QuestDB when QUESTDB_ADDR (and QUESTDB_PG) point at a server;
-kdb+ when KDB_HOST and KDB_PORT do. Otherwise each is skipped with that reason.
+rejections. DuckDB always runs; QuestDB on the session's server (``questdb_conf`` in
+tests/conftest.py: one started from ../shared/questdb, or QUESTDB_ADDR/QUESTDB_PG); kdb+ when
+KDB_HOST and KDB_PORT point at a q process. Otherwise a leg is skipped with that reason.
 
 Server legs truncate the adaptrisk tables first: point them at a scratch instance.
 """
@@ -15,20 +16,16 @@ import pyarrow as pa
 import pytest
 
 from tests.unit.tsdb.helpers import OPEN_NS, limits, trades
-from tsdb import BatchRejected, Store
+from tsdb import BatchRejected, Store, canonical
 
 TABLES = ("trades", "quotes", "book", "orders", "risk_limits", "features", "features_state")
 
 
-def _conf(backend: str, tmp_path) -> str:
+def _conf(backend: str, tmp_path, request) -> str:
     if backend == "duckdb":
         return f"duckdb::path={tmp_path / 'c.duckdb'}"
     if backend == "questdb":
-        addr = os.environ.get("QUESTDB_ADDR")
-        if not addr:
-            pytest.skip("QuestDB leg: set QUESTDB_ADDR=HOST:9000 (and QUESTDB_PG=HOST:8812) to run it")
-        pg = os.environ.get("QUESTDB_PG")
-        return f"questdb::addr={addr}" + (f";pg={pg}" if pg else "")
+        return request.getfixturevalue("questdb_conf")
     host, port = os.environ.get("KDB_HOST"), os.environ.get("KDB_PORT")
     if not (host and port):
         pytest.skip("kdb+ leg: set KDB_HOST and KDB_PORT to a q process (q -p PORT) to run it")
@@ -40,9 +37,9 @@ _TRUNCATE = {"questdb": "TRUNCATE TABLE {t}", "kdb": "delete from `{t}"}
 
 @pytest.fixture(params=["duckdb", "questdb", "kdb"])
 def backend_store(request, tmp_path):
-    s = Store.from_conf(_conf(request.param, tmp_path))
+    s = Store.from_conf(_conf(request.param, tmp_path, request))
     if request.param in _TRUNCATE:
-        for t in TABLES:
+        for t in (canonical.tables() if request.param == "questdb" else TABLES):
             s.query(_TRUNCATE[request.param].format(t=t))
     yield request.param, s
     s.close()

@@ -15,6 +15,8 @@
 --                       stored features row); the rows before are look-back for the windows
 -- $ref_sym     VARCHAR  reference symbol for corr_ref_1m (NULL: column is NULL)
 -- $n1s $n10s $n1m  BIGINT  1 s, 10 s and 60 s in buckets
+-- The latest row of a bucket is the greatest (ts, rowid): same-nanosecond rows (LOBSTER has
+-- many) in arrival order, as QuestDB's last() and the numpy twin take them.
 WITH
 trade_b AS (
     SELECT sym, (epoch_ns(ts) - $t0 + $w) // $w AS k,
@@ -38,8 +40,8 @@ size_p95 AS (
 quote_b AS (
     SELECT sym, (epoch_ns(ts) - $t0 + $w) // $w AS k,
            count(*) AS quote_updates,
-           arg_max({'bid': bid, 'ask': ask}, ts) AS q,                  -- latest quote, raw
-           arg_max((bid + ask) / 2, ts) FILTER (WHERE bid < ask) AS vmid -- latest valid mid
+           arg_max({'bid': bid, 'ask': ask}, (ts, rowid)) AS q,                  -- latest quote, raw
+           arg_max((bid + ask) / 2, (ts, rowid)) FILTER (WHERE bid < ask) AS vmid -- latest valid mid
     FROM quotes
     WHERE ts >= make_timestamp_ns($t0 - $w) AND ts < make_timestamp_ns($t1)
     GROUP BY ALL
@@ -62,7 +64,7 @@ book_b AS (
                    'wa': ask_sz[1] + ask_sz[2] / 2 + ask_sz[3] / 3 + ask_sz[4] / 4
                          + ask_sz[5] / 5 + ask_sz[6] / 6 + ask_sz[7] / 7 + ask_sz[8] / 8
                          + ask_sz[9] / 9 + ask_sz[10] / 10
-               }, ts) AS s
+               }, (ts, rowid)) AS s
         FROM book
         WHERE ts >= make_timestamp_ns($t0 - $w) AND ts < make_timestamp_ns($t1)
         GROUP BY ALL

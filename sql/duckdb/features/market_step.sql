@@ -27,8 +27,8 @@ size_p95 AS (  -- the calendar minute before the one the bucket starts in
 ),
 quote_b AS (
     SELECT sym, count(*) AS quote_updates,
-           arg_max({'bid': bid, 'ask': ask}, ts) AS q,
-           arg_max((bid + ask) / 2, ts) FILTER (WHERE bid < ask) AS vmid
+           arg_max({'bid': bid, 'ask': ask}, (ts, rowid)) AS q,
+           arg_max((bid + ask) / 2, (ts, rowid)) FILTER (WHERE bid < ask) AS vmid
     FROM quotes
     WHERE ts >= make_timestamp_ns($t1 - $w) AND ts < make_timestamp_ns($t1)
     GROUP BY sym
@@ -51,7 +51,7 @@ book_b AS (
                    'wa': ask_sz[1] + ask_sz[2] / 2 + ask_sz[3] / 3 + ask_sz[4] / 4
                          + ask_sz[5] / 5 + ask_sz[6] / 6 + ask_sz[7] / 7 + ask_sz[8] / 8
                          + ask_sz[9] / 9 + ask_sz[10] / 10
-               }, ts) AS s
+               }, (ts, rowid)) AS s
         FROM book
         WHERE ts >= make_timestamp_ns($t1 - $w) AND ts < make_timestamp_ns($t1)
         GROUP BY sym

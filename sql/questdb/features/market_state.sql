@@ -1,34 +1,52 @@
 -- Market state per symbol per 100 ms bucket, QuestDB dialect (PG wire, bind variables $n).
--- Usage: run over PG wire with $1 = t0 (LONG UTC ns, session open or grid origin),
---        $2 = t1 (LONG UTC ns, last bucket end), $3 = reference symbol (VARCHAR). A LONG
---        compared with a TIMESTAMP_NS column is read in ns; offsets are LONG ns too (dateadd
---        would read a LONG bind variable as microseconds).
--- Written from the QuestDB docs (SAMPLE BY ... FILL, ASOF JOIN, window functions >= 9.3.1);
--- not yet run against a server: a later issue tests it against the DuckDB twin.
--- QuestDB labels a SAMPLE BY bucket by its start; this file shifts it by 100 ms so ts is the
--- bucket's exclusive end, like the DuckDB query. The width is the literal 100T (SAMPLE BY
--- takes no bind variable); 1 s = 10 rows, 10 s = 100, 60 s = 600 below.
--- Assumes book.bid_sz / ask_sz are DOUBLE[] arrays (1-based), trades/quotes/book designated
--- timestamp ts, and quotes with NULL bid/ask for an empty side.
+-- Usage: store.query_file("features/market_state.sql", features.dialect.market_state_call(..).args)
+--        $1 = t0 (LONG UTC ns: the session open, the grid origin), $2 = t1 (LONG UTC ns: the
+--        last bucket end, t1 - t0 a multiple of 100 ms), $3 = reference symbol (VARCHAR).
+-- Same rows as sql/duckdb/features/market_state.sql run from the open (no seed): bucket k
+-- (k = 0..K, K = (t1 - t0) / 100 ms) covers [t0 + (k-1) w, t0 + k w) and is labelled by its
+-- exclusive end; row k = 0 holds state only and is not returned.
+-- Shape (one pass per step, no CTE read twice, no self-join):
+--   1. SAMPLE BY 100T per table (sparse buckets; the latest row of a bucket is the last one
+--      in the table's order: same-nanosecond rows in arrival order, as in DuckDB's rowid);
+--   2. a dense grid of every symbol x every k (long_sequence: it takes no bind variable, so
+--      a whole day of buckets is generated and cut at K) left-joined to those buckets;
+--   3. windows over the grid in ROWS: forward fills (IGNORE NULLS), lags, the reference
+--      symbol's ret_1s (a window over k), the 1 s / 10 s / 60 s sums and corr.
+-- A bucket's latest quote carries a NULL side as -1 (prices are > 0) so the forward fill
+-- keeps the pair of the latest quote; the shock's depth uses -1 for "no book yet" alike.
+-- Window sizes in rows: 1 s = 10, 10 s = 100, 60 s = 600. Times are LONG ns throughout
+-- (dateadd would read a LONG as microseconds).
 WITH
 tb AS (
     SELECT ts, sym, count() AS trade_count, sum(size) AS volume,
            sum(CASE WHEN side = 'B' THEN size ELSE -size END) AS signed_volume,
            max(size) AS max_size
-    FROM trades WHERE ts >= $1 AND ts < $2
-    SAMPLE BY 100T FILL(0, 0, 0, NULL) ALIGN TO CALENDAR
+    FROM trades WHERE ts >= $1 - 100000000 AND ts < $2
+    SAMPLE BY 100T ALIGN TO CALENDAR
 ),
-p95 AS (  -- 95th percentile print size per minute; a bucket compares with the previous one
-    SELECT dateadd('m', 1, ts) AS ts, sym, approx_percentile(size::DOUBLE, 0.95, 3) AS p95
-    FROM trades WHERE ts >= $1 - 60000000000 AND ts < $2
-    SAMPLE BY 1m ALIGN TO CALENDAR
+ranked AS (  -- print sizes per calendar minute, ranked, for the exact 95th percentile
+    SELECT sym, minute, size,
+           row_number() OVER (PARTITION BY sym, minute ORDER BY size) - 1 AS i,
+           count() OVER (PARTITION BY sym, minute) AS n
+    FROM (
+        SELECT sym, ts::LONG / 60000000000 AS minute, size FROM trades
+        WHERE ts >= ($1 - 100000000) / 60000000000 * 60000000000 - 60000000000 AND ts < $2
+    )
+),
+p95 AS (  -- quantile_cont(size, 0.95): linear between the order statistics around 0.95 (n-1)
+    SELECT sym, minute,
+           max(CASE WHEN i = floor(0.95 * (n - 1)) THEN size END) AS lo,
+           max(CASE WHEN i = ceil(0.95 * (n - 1)) THEN size END) AS hi,
+           max(0.95 * (n - 1) - floor(0.95 * (n - 1))) AS frac
+    FROM ranked
+    GROUP BY sym, minute
 ),
 qb AS (
     SELECT ts, sym, count() AS quote_updates,
-           last(bid) AS bid, last(ask) AS ask,
-           last(CASE WHEN bid < ask THEN (bid + ask) / 2 END) AS vmid
-    FROM quotes WHERE ts >= $1 AND ts < $2
-    SAMPLE BY 100T FILL(0, PREV, PREV, PREV) ALIGN TO CALENDAR
+           last(coalesce(bid, -1.0)) AS bid, last(coalesce(ask, -1.0)) AS ask,
+           last_not_null(CASE WHEN bid < ask THEN (bid + ask) / 2 END) AS vmid
+    FROM quotes WHERE ts >= $1 - 100000000 AND ts < $2
+    SAMPLE BY 100T ALIGN TO CALENDAR
 ),
 bb AS (
     SELECT ts, sym,
@@ -41,66 +59,103 @@ bb AS (
            last(ask_sz[1] + ask_sz[2] / 2 + ask_sz[3] / 3 + ask_sz[4] / 4 + ask_sz[5] / 5
                 + ask_sz[6] / 6 + ask_sz[7] / 7 + ask_sz[8] / 8 + ask_sz[9] / 9
                 + ask_sz[10] / 10) AS wa
-    FROM book WHERE ts >= $1 AND ts < $2
-    SAMPLE BY 100T FILL(PREV) ALIGN TO CALENDAR
+    FROM book WHERE ts >= $1 - 100000000 AND ts < $2
+    SAMPLE BY 100T ALIGN TO CALENDAR
 ),
-grid AS (  -- dense: quote and book state per bucket; trades default to 0
-    SELECT dateadd('T', 100, q.ts) AS ts, q.sym, q.quote_updates, q.bid, q.ask, q.vmid,
-           b.b1, b.a1, b.b5, b.a5, b.wb, b.wa,
+syms AS (
+    SELECT DISTINCT sym FROM (
+        SELECT sym FROM tb UNION SELECT sym FROM qb UNION SELECT sym FROM bb
+    )
+),
+ks AS (
+    SELECT x - 1 AS k FROM long_sequence(864001) WHERE x <= ($2 - $1) / 100000000 + 1
+),
+grid AS (  -- pminute: the calendar minute before the bucket's start (its p95 threshold)
+    SELECT s.sym, k.k, ($1 + (k.k - 1) * 100000000) / 60000000000 - 1 AS pminute
+    FROM syms AS s CROSS JOIN ks AS k
+),
+joined AS (
+    SELECT g.sym, g.k, g.pminute,
            coalesce(t.trade_count, 0) AS trade_count, coalesce(t.volume, 0) AS volume,
-           coalesce(t.signed_volume, 0) AS signed_volume, t.max_size
-    FROM qb AS q
-    LEFT JOIN bb AS b ON b.sym = q.sym AND b.ts = q.ts
-    LEFT JOIN tb AS t ON t.sym = q.sym AND t.ts = q.ts
+           coalesce(t.signed_volume, 0) AS signed_volume, t.max_size,
+           coalesce(q.quote_updates, 0) AS quote_updates, q.bid, q.ask, q.vmid,
+           b.b1, b.a1, b.b5, b.a5, b.wb, b.wa
+    FROM grid AS g
+    LEFT JOIN (SELECT (ts::LONG - $1) / 100000000 + 1 AS k, * FROM tb) AS t
+        ON t.sym = g.sym AND t.k = g.k
+    LEFT JOIN (SELECT (ts::LONG - $1) / 100000000 + 1 AS k, * FROM qb) AS q
+        ON q.sym = g.sym AND q.k = g.k
+    LEFT JOIN (SELECT (ts::LONG - $1) / 100000000 + 1 AS k, * FROM bb) AS b
+        ON b.sym = g.sym AND b.k = g.k
+),
+large AS (
+    SELECT j.*,
+           coalesce(j.max_size > p.lo + p.frac * (p.hi - p.lo), false) AS large_trade
+    FROM joined AS j
+    LEFT JOIN p95 AS p
+        ON p.sym = j.sym AND p.minute = j.pminute
+),
+filled AS (
+    SELECT sym, k, trade_count, volume, signed_volume, quote_updates, large_trade,
+           last_value(bid) IGNORE NULLS OVER f AS bid,
+           last_value(ask) IGNORE NULLS OVER f AS ask,
+           last_value(vmid) IGNORE NULLS OVER f AS mid,
+           last_value(b1) IGNORE NULLS OVER f AS b1, last_value(a1) IGNORE NULLS OVER f AS a1,
+           last_value(b5) IGNORE NULLS OVER f AS b5, last_value(a5) IGNORE NULLS OVER f AS a5,
+           last_value(wb) IGNORE NULLS OVER f AS wb, last_value(wa) IGNORE NULLS OVER f AS wa
+    FROM large
+    WINDOW f AS (PARTITION BY sym ORDER BY k ROWS UNBOUNDED PRECEDING)
 ),
 lagged AS (
-    SELECT g.*, p.p95,
+    SELECT *,
            b5 + a5 AS depth5,
-           lag(b5 + a5) OVER (PARTITION BY sym ORDER BY ts) AS pre_depth,
-           ln(vmid / lag(vmid) OVER (PARTITION BY sym ORDER BY ts)) AS r,
-           ln(vmid / lag(vmid, 10) OVER (PARTITION BY sym ORDER BY ts)) AS ret_1s,
-           ln(vmid / lag(vmid, 100) OVER (PARTITION BY sym ORDER BY ts)) AS ret_10s
-    FROM grid AS g
-    ASOF JOIN p95 AS p ON (sym)
+           lag(b5 + a5) OVER o AS pre_depth,
+           ln(mid / lag(mid) OVER o) AS r,
+           ln(mid / lag(mid, 10) OVER o) AS ret_1s,
+           ln(mid / lag(mid, 100) OVER o) AS ret_10s
+    FROM filled
+    WINDOW o AS (PARTITION BY sym ORDER BY k)
 ),
 with_ref AS (
-    SELECT l.*, r.ret_1s AS ref_ret_1s
-    FROM lagged AS l LEFT JOIN (SELECT ts, ret_1s FROM lagged WHERE sym = $3) AS r
-        ON r.ts = l.ts
+    SELECT *, max(CASE WHEN sym = $3 THEN ret_1s END) OVER (PARTITION BY k) AS ref_ret_1s
+    FROM lagged
 ),
 win AS (
     SELECT *,
            sum(r * r) OVER m AS rr, count(r) OVER m AS nr,
-           sum(ret_1s * ref_ret_1s) OVER m AS sxy, sum(ret_1s) OVER m AS sx,
-           sum(ref_ret_1s) OVER m AS sy, sum(ret_1s * ret_1s) OVER m AS sxx,
-           sum(ref_ret_1s * ref_ret_1s) OVER m AS syy,
-           count(ret_1s * ref_ret_1s) OVER m AS nc,
+           corr(ret_1s, ref_ret_1s) OVER m AS cr,
            sum(quote_updates) OVER s1 AS q1s, sum(trade_count) OVER s1 AS t1s,
-           max(CASE WHEN max_size > p95 THEN ts END) OVER s10 AS shock_ts
+           last_value(CASE WHEN large_trade THEN k END) IGNORE NULLS OVER s10 AS shock_k,
+           last_value(CASE WHEN large_trade THEN coalesce(depth5, -1.0) END)
+               IGNORE NULLS OVER s10 AS shock_d,
+           last_value(CASE WHEN large_trade THEN coalesce(pre_depth, -1.0) END)
+               IGNORE NULLS OVER s10 AS shock_pre
     FROM with_ref
-    WINDOW m AS (PARTITION BY sym ORDER BY ts ROWS BETWEEN 599 PRECEDING AND CURRENT ROW),
-           s1 AS (PARTITION BY sym ORDER BY ts ROWS BETWEEN 9 PRECEDING AND CURRENT ROW),
-           s10 AS (PARTITION BY sym ORDER BY ts ROWS BETWEEN 99 PRECEDING AND CURRENT ROW)
+    WINDOW m AS (PARTITION BY sym ORDER BY k ROWS BETWEEN 599 PRECEDING AND CURRENT ROW),
+           s1 AS (PARTITION BY sym ORDER BY k ROWS BETWEEN 9 PRECEDING AND CURRENT ROW),
+           s10 AS (PARTITION BY sym ORDER BY k ROWS BETWEEN 99 PRECEDING AND CURRENT ROW)
 )
-SELECT w.ts, w.sym, w.bid AS best_bid, w.ask AS best_ask, w.vmid AS mid,
-       w.bid >= w.ask AS locked_crossed,
-       CASE WHEN w.bid < w.ask THEN (w.ask - w.bid) / ((w.ask + w.bid) / 2) * 10000 END
-           AS spread_bps,
-       (w.b1 - w.a1) / (w.b1 + w.a1) AS imbalance_l1,
-       (w.b5 - w.a5) / (w.b5 + w.a5) AS imbalance_l5,
-       (w.wb - w.wa) / (w.wb + w.wa) AS book_pressure,
-       w.b5 AS depth5_bid, w.a5 AS depth5_ask,
-       w.trade_count, w.volume, w.signed_volume, w.quote_updates,
-       w.q1s / 1.0 AS quote_rate_1s,
-       CASE WHEN w.q1s > 0 THEN w.t1s / w.q1s END AS trade_to_order_1s,
-       w.ret_1s, w.ret_10s,
-       sqrt(w.rr / (w.nr * 0.1)) AS rv_1m,
-       (w.nc * w.sxy - w.sx * w.sy)
-           / sqrt((w.nc * w.sxx - w.sx * w.sx) * (w.nc * w.syy - w.sy * w.sy)) AS corr_ref_1m,
-       coalesce(w.max_size > w.p95, false) AS large_trade,
-       CASE WHEN w.shock_ts < w.ts AND s.pre_depth > 0
-            THEN (w.depth5 - s.depth5) / (s.pre_depth
-                  * datediff('T', w.shock_ts, w.ts) / 1000.0) END AS liq_recovery_rate
-FROM win AS w
-LEFT JOIN lagged AS s ON s.sym = w.sym AND s.ts = w.shock_ts
-ORDER BY w.ts, w.sym;
+SELECT $1 + k * 100000000 AS ts, sym,
+       CASE WHEN bid >= 0 THEN bid END AS best_bid,
+       CASE WHEN ask >= 0 THEN ask END AS best_ask,
+       mid,
+       CASE WHEN bid IS NOT NULL THEN bid >= 0 AND ask >= 0 AND bid >= ask END AS locked_crossed,
+       CASE WHEN bid >= 0 AND ask >= 0 AND bid < ask
+            THEN (ask - bid) / ((ask + bid) / 2) * 10000 END AS spread_bps,
+       (b1 - a1) / (b1 + a1) AS imbalance_l1,
+       (b5 - a5) / (b5 + a5) AS imbalance_l5,
+       (wb - wa) / (wb + wa) AS book_pressure,
+       b5 AS depth5_bid, a5 AS depth5_ask,
+       trade_count, volume, signed_volume, quote_updates,
+       q1s / (least(10, k) * 0.1) AS quote_rate_1s,
+       CASE WHEN q1s > 0 THEN t1s / q1s::DOUBLE END AS trade_to_order_1s,
+       ret_1s, ret_10s,
+       sqrt(rr / (nr * 0.1)) AS rv_1m,
+       CASE WHEN cr IS NOT NULL THEN greatest(-1.0, least(1.0, cr)) END AS corr_ref_1m,
+       large_trade,
+       CASE WHEN shock_k < k AND shock_pre > 0 AND shock_d >= 0
+            THEN (depth5 - shock_d) / (shock_pre * (k - shock_k) * 0.1) END AS liq_recovery_rate,
+       r, ref_ret_1s
+FROM win
+WHERE k >= 1
+ORDER BY ts, sym;

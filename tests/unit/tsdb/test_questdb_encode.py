@@ -22,7 +22,7 @@ from features.dialect import (
 )
 from tests.unit.tsdb.helpers import OPEN_NS, limits, trades
 from tsdb import canonical
-from tsdb.questdb_encode import encode, from_pg, pg_placeholders, select_logical
+from tsdb.questdb_encode import encode, encode_chunks, from_pg, pg_placeholders, select_logical
 from tsdb.questdb_store import ddl_statements, ilp_conf
 from tsdb.validate import conform
 
@@ -144,6 +144,30 @@ def test_pg_placeholders_when_dollar_in_literal_name_or_comment_then_left_alone(
         "-- $1 is t0\nSELECT '$1', \"c$2\", 'it''s $1' FROM t WHERE ts > %s", [10])
 
 
+def test_pg_placeholders_when_ints_then_bound_as_int8_and_bools_left_alone():
+    """psycopg sends a Python int below 2**31 as int2/int4, which QuestDB refuses against a
+    TIMESTAMP_NS column ("Invalid date"): every integer goes as int8."""
+    _, args = pg_placeholders("SELECT $1, $2, $3, $4", [7, np.int32(8), True, "x"])
+    assert [type(a).__name__ for a in args] == ["Int8", "Int8", "bool", "str"]
+    assert args == [7, 8, True, "x"]
+
+
+def test_one_line_error_when_psycopg_three_lines_then_message_line_column_text():
+    from tsdb.questdb_encode import one_line_error
+
+    text = "Invalid date\nLINE 8: WHERE ts > $1\n                   ^"
+    assert one_line_error(text) == "Invalid date (line 8, column 12: WHERE ts > $1)"
+    assert one_line_error("plain\nsecond") == "plain second"
+
+
+def test_encode_chunks_when_past_max_bytes_then_parts_below_it_with_every_row():
+    batch = conform("trades", trades(100), canonical.table_schema("trades"))
+    whole = bytes(encode("trades", batch))
+    parts = [bytes(b) for b in encode_chunks("trades", batch, 1000)]
+    assert len(parts) > 1 and all(len(p) <= 1000 for p in parts)
+    assert b"".join(parts) == whole
+
+
 def test_pg_placeholders_when_index_beyond_args_then_value_error():
     with pytest.raises(ValueError, match=r"\$3 in the query but 2 argument"):
         pg_placeholders("SELECT $3", [1, 2])
@@ -158,10 +182,14 @@ def test_market_state_call_when_questdb_then_file_and_args_in_psycopg_order():
     call = market_state_call("questdb", FeatureConfig(), t0=OPEN_NS, t1=OPEN_NS + 10**9, ref_sym="A")
     assert (call.text, call.args) == ("features/market_state.sql", [OPEN_NS, OPEN_NS + 10**9, "A"])
     sql, args = pg_placeholders(_sql(call.text), call.args)
-    # tb, p95, qb, bb each bind (t0, t1); with_ref binds the reference symbol
-    assert args == [OPEN_NS, OPEN_NS + 10**9] * 4 + ["A"]
-    assert "FROM trades WHERE ts >= %s - 60000000000 AND ts < %s" in sql
-    assert "dateadd('m', -1, $1)" not in sql and "$" not in sql.split("WITH", 1)[1]
+    body = "\n".join(ln.split("--")[0] for ln in _sql(call.text).splitlines())
+    import re
+
+    order = [int(n) for n in re.findall(r"\$(\d+)", body)]
+    assert args == [call.args[n - 1] for n in order] and order.count(3) == 1
+    assert all(type(a).__name__ == "Int8" for a in args if a != "A")  # 64-bit binds
+    assert "FROM trades WHERE ts >= %s - 100000000 AND ts < %s" in sql
+    assert "$" not in sql.split("WITH", 1)[1]
 
 
 def test_order_features_call_when_questdb_then_since_until_bound_in_order():
