@@ -21,6 +21,8 @@ from tsdb.errors import BatchRejected, DuckDBStoreError, StoreErrorCode
 from tsdb.store import SQL_ROOT, Params, Store
 
 _KEYS = {"path", "threads", "read_only"}
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result",
+                        category=UserWarning)
 
 
 class DuckDBStore(Store):
@@ -132,10 +134,9 @@ class DuckDBStore(Store):
                 if params:
                     # a prepared execution plans the query once; con.sql(..., params) plans
                     # it again when materialised (13 ms of a 46 ms feature step), so bound
-                    # queries take this path despite DuckDB's extra-copy warning
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", UserWarning)
-                        return self._con.execute(sql, params).to_arrow_table()
+                    # queries take this path despite DuckDB's extra-copy warning (filtered
+                    # once at import: catch_warnings is not thread-safe)
+                    return self._con.execute(sql, params).to_arrow_table()
                 rel = self._con.sql(sql)
                 return rel.to_arrow_table() if rel is not None else pa.table({})
             except duckdb.Error as exc:
@@ -157,6 +158,22 @@ class DuckDBStore(Store):
         with self._lock:
             self._check_open()
             return self._con.execute(sql, params).fetchall()
+
+    def sibling(self) -> DuckDBStore:
+        """Another store over the same database on its own connection (``cursor()``) and its
+        own lock: a reader or writer in another thread of this process (the live enforcer's
+        poll beside the publisher) runs concurrently instead of queueing on this one's lock.
+        Close it before this store."""
+        with self._lock:
+            self._check_open()
+            other = object.__new__(DuckDBStore)
+            other.path = self.path
+            other._con = self._con.cursor()
+            other.session = self.session
+            other._lock = threading.RLock()
+            other._schemas = {}
+            other._closed = False
+            return other
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:

@@ -48,6 +48,7 @@ class LiveRunner:
         self.feed: ReplayFeed | None = None
         self.publisher: Publisher | None = None
         self._fix = self._rest = self._pg = None
+        self._enf_store = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.paused = threading.Event()  # publisher paused by an operator: no heartbeats
@@ -100,6 +101,8 @@ class LiveRunner:
                 part.stop()
         if self.enforcer is not None:
             self.enforcer.stop()
+            if self._enf_store is not self.store:
+                self._enf_store.close()
         self._unannounce()
         if self.store is not None:
             self.store.close()
@@ -128,7 +131,9 @@ class LiveRunner:
         cfg = self.cfg
         ecfg = EnforcerConfig(mode=cfg.mode, decision_log_path=cfg.log,
                               static_limits_path=cfg.static_limits or DEFAULT_STATIC_LIMITS)
-        self.enforcer = enf = Enforcer(ecfg, store=self.store, clock=self.wall)
+        # its own connection to the database: the poll never queues behind a feature query
+        self._enf_store = self.store.sibling() if hasattr(self.store, "sibling") else self.store
+        self.enforcer = enf = Enforcer(ecfg, store=self._enf_store, clock=self.wall)
         self._fix = FixAcceptor(enf, config=FixConfig(port=cfg.fix_port,
                                                       downstream=cfg.downstream))
         app = create_app(enf, config=RestConfig(token=cfg.token),
