@@ -195,7 +195,7 @@ def test_live_when_publisher_paused_then_static_within_bound_and_back_on_resume(
     assert seen["fallback_s"] <= 5.0 + 1.0  # staleness bound 5 s + one poll and margin
     alerts = [a["msg"] for a in seen["state_paused"]["alerts"]]
     assert any("SIM00" in m and "heartbeat" in m for m in alerts), alerts
-    assert seen["back_s"] <= 2.0
+    assert seen["back_s"] <= 10.0  # a catch-up cycle over the paused buckets, then a poll
 
 
 def test_live_when_replay_ends_then_every_bucket_scored_and_heartbeats_written(run):

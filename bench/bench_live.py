@@ -1,0 +1,189 @@
+"""``adaptrisk live`` goals (issue 10), measured in one live process on simulated sessions.
+
+1. Bucket close -> its limits in force: from the wall time at which the replay clock passes a
+   bucket's end to the enforcer's snapshot swap that carries that bucket's heartbeat, per
+   bucket, over a 3-symbol flash-crash session replayed at 10x (goal p50 <= 150 ms,
+   p99 <= 300 ms).
+2. While the daemon runs: an analyst's ``SELECT count(*) FROM trades`` over PG wire from
+   another process (goal p50 <= 50 ms), and the enforcer's single-order check p50 against
+   its idle value in the same run, before the replay starts (goal ratio <= 1.2).
+3. Publisher paused: seconds until static limits are in force (goal: within the 5 s
+   staleness bound), and back to adaptive after resume.
+4. A full simulated 6.5 h day of 3 symbols replayed at 10x (39 min; set
+   ADAPTRISK_BENCH_LIVE_QUICK=1 to skip): buckets skipped (goal 0) and the publisher's
+   largest lag behind the market, in buckets, at the moment it wrote (goal <= 1).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+W = 100_000_000
+TRAIN = [("normal", 61, 20, None, 0.01), ("flash_crash", 62, 20, 10.0, 0.01)]
+SMALL = {"vae": {"epochs": 3, "hidden": 32, "holdout_block": 600, "online_warm": 300,
+                 "online_half_life": 3000.0}}
+ANALYST = """
+import sys, time, psycopg
+port, n = int(sys.argv[1]), int(sys.argv[2])
+out = []
+with psycopg.connect(f"host=127.0.0.1 port={port} user=analyst dbname=live", autocommit=True) as c:
+    for _ in range(n):
+        t = time.perf_counter(); c.execute("SELECT count(*) FROM trades").fetchone()
+        out.append((time.perf_counter() - t) * 1e3); time.sleep(0.05)
+print(" ".join(f"{x:.3f}" for x in out))
+"""
+
+
+def _row(metric, value, unit, goal, met, note=""):
+    return {"bench": "live", "metric": metric, "value": value, "unit": unit, "goal": goal,
+            "met": met, "note": note}
+
+
+def _model(d: Path):
+    from jaxmodels import evalstore, pipeline
+    from jaxmodels.config import ModelsConfig
+    from jaxmodels.registry import Registry
+    from tsdb.connect import connect
+
+    cfg = ModelsConfig.from_dict(SMALL)
+    reg = Registry(str(d / "models"))
+    with connect(f"duckdb::path={d / 'train.duckdb'}") as s:
+        evalstore.build(s, TRAIN, n_symbols=3, out=lambda *_: None)
+        ids = pipeline.train_and_register(s, reg, cfg, since=-(2**62), until=2**62)
+    reg.promote(ids["vae"])
+    return cfg
+
+
+def _session(d: Path, name: str, minutes: float, onset: float | None, seed: int) -> Path:
+    from sim import SimConfig, simulate
+    from tsdb.connect import connect
+
+    scen = "flash_crash" if onset is not None else "normal"
+    t = simulate(SimConfig(scenario=scen, n_symbols=3, minutes=minutes, seed=seed,
+                           onset_minute=onset, fat_finger_rate=0.0)).tables()
+    p = d / f"{name}.duckdb"
+    with connect(f"duckdb::path={p}") as s:
+        for k in ("trades", "quotes", "book"):
+            s.ingest(k, t[k])
+    return p
+
+
+def _runner(d: Path, src: Path, db: str, cfg, pg: bool):
+    from adaptrisk.live.config import LiveConfig
+    from adaptrisk.live.runner import LiveRunner
+
+    lc = LiveConfig(db=str(d / db), feed=f"replay:{src}", speed=10.0, fix_port=0,
+                    http_port=0, pg_port=0 if pg else None, log=d / f"{db}.log",
+                    models_root=str(d / "models"), exit_at_end=True)
+    return LiveRunner(lc, models=cfg)
+
+
+def _check_p50(enf, n: int = 3000) -> float:
+    from enforcer.commands import NewOrder
+
+    ts = []
+    for i in range(n):
+        o = NewOrder(order_id=10**9 + i, ts=time.time_ns(), trader="T1", strategy="S1",
+                     sym="SIM00", side="B", qty=10, price=None, order_type="MARKET")
+        t = time.perf_counter_ns()
+        enf.check(o)
+        ts.append(time.perf_counter_ns() - t)
+        if i % 100 == 99:
+            time.sleep(0.002)
+    return statistics.median(ts) / 1e3
+
+
+def _session_run(d: Path, cfg) -> list[dict]:
+    src = _session(d, "crash", 20, 10.0, 6401)
+    r = _runner(d, src, "live.duckdb", cfg, pg=True)
+    r.start()
+    idle = _check_p50(r.enforcer)  # before the first bucket: the loop has nothing to do yet
+    analyst = subprocess.Popen([sys.executable, "-c", ANALYST, str(r.ports["pg"]), "400"],
+                               stdout=subprocess.PIPE, text=True)
+    busy = []
+    while not r.finished.is_set() and len(busy) < 20:
+        time.sleep(2.0)
+        busy.append(_check_p50(r.enforcer, 1000))
+    while not r.finished.is_set() and r.feed.now_ns() < r.feed.end_ns - 120 * 10**9:
+        time.sleep(0.5)  # the crash (minute 10) is behind; pause with 2 min left
+    lat = np.asarray(r.latency_ms, float)  # before the pause: its backlog is not a latency
+    # publisher pause -> static; resume -> adaptive
+    r.paused.set()
+    t0 = time.monotonic()
+    fall = back = None
+    while time.monotonic() - t0 < 15:
+        if r.enforcer.limits_for("SIM00")["effective"]["risk_state"] == "RiskAlert_StaleLimits":
+            fall = time.monotonic() - t0
+            break
+        time.sleep(0.02)
+    r.paused.clear()
+    t1 = time.monotonic()
+    while time.monotonic() - t1 < 15:
+        if r.enforcer.limits_for("SIM00")["effective"]["risk_state"] != "RiskAlert_StaleLimits":
+            back = time.monotonic() - t1
+            break
+        time.sleep(0.02)
+    r.wait(900)
+    q = [float(x) for x in analyst.communicate(timeout=600)[0].split()]
+    r.stop()
+    busy_p50 = statistics.median(busy) if busy else float("nan")
+    return [
+        _row("bucket close -> limits in force p50 (3 sym, 10x)", float(np.percentile(lat, 50)),
+             "ms", "<= 150", bool(np.percentile(lat, 50) <= 150), f"{len(lat)} buckets"),
+        _row("bucket close -> limits in force p99 (3 sym, 10x)", float(np.percentile(lat, 99)),
+             "ms", "<= 300", bool(np.percentile(lat, 99) <= 300)),
+        _row("analyst SELECT count(*) over PG wire p50, daemon running",
+             statistics.median(q), "ms", "<= 50", statistics.median(q) <= 50,
+             f"p99 {np.percentile(q, 99):.1f} ms, {len(q)} queries"),
+        _row("single-order check p50 while live / idle", busy_p50 / idle, "x", "<= 1.2",
+             busy_p50 / idle <= 1.2, f"idle {idle:.2f} us, live {busy_p50:.2f} us"),
+        _row("publisher paused -> static limits in force", fall, "s", "<= 5 (bound)",
+             fall is not None and fall <= 5.0 + 0.2, "bound 5 s + one 100 ms poll"),
+        _row("publisher resumed -> adaptive limits back", back, "s", None, None),
+    ]
+
+
+def _day_run(d: Path, cfg) -> list[dict]:
+    from tsdb.connect import connect
+
+    src = _session(d, "day", 390, None, 6402)
+    r = _runner(d, src, "day.duckdb", cfg, pg=False)
+    t = time.perf_counter()
+    r.start()
+    r.wait(3 * 3600)
+    wall = time.perf_counter() - t
+    r.stop()
+    with connect(f"duckdb::path={d / 'day.duckdb'}") as s:
+        per = s.query("SELECT f.sym, f.n AS feats, s.n AS scores, "
+                      "(epoch_ns(f.last) - epoch_ns(f.first)) // 100000000 + 1 AS grid "
+                      "FROM (SELECT sym, count(*) n, min(ts) first, max(ts) last FROM features "
+                      "GROUP BY sym) f JOIN (SELECT sym, count(*) n FROM risk_scores "
+                      "GROUP BY sym) s USING (sym)").to_pylist()
+        lag = s.query("SELECT max(epoch_ns(market_ts) - epoch_ns(ts)) AS lag FROM "
+                      "publisher_heartbeat").column("lag")[0].as_py()
+    skipped = sum(p["grid"] - p["scores"] for p in per)
+    behind = float(lag // W)  # closed buckets not yet judged when the heartbeat was written
+    return [
+        _row("full 6.5 h day, 3 sym, 10x: buckets skipped", float(skipped), "buckets", "0",
+             skipped == 0, f"{sum(p['scores'] for p in per):,} scored, wall {wall / 60:.1f} min"),
+        _row("full 6.5 h day, 3 sym, 10x: publisher max lag behind market", behind, "buckets",
+             "<= 1", behind <= 1.0, "market_ts - judged bucket end, at each heartbeat"),
+    ]
+
+
+def run() -> list[dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        cfg = _model(d)
+        rows = _session_run(d, cfg)
+        if os.environ.get("ADAPTRISK_BENCH_LIVE_QUICK") != "1":
+            rows += _day_run(d, cfg)
+    return rows
