@@ -205,9 +205,13 @@ class LiveRunner:
     def _market_clock(self) -> int | None:
         if self.feed is not None:
             return self.feed.now_ns()
-        if self.cfg.feed == "push":
-            return self._pushed_ns or None
-        return None
+        if "intake" not in self.cfg.runs and self.publisher is not None:
+            # another process feeds the store (role calibrator): the newest event stored
+            t = self.store.query_file("live/market_clock.sql",
+                                      {"since": self._pushed_ns}).column("ts_ns")[0].as_py()
+            if t is not None:
+                self._pushed_ns = max(self._pushed_ns, int(t))
+        return self._pushed_ns or None
 
     def _intake(self, market: int) -> None:
         rows = self.feed.take(market)

@@ -28,7 +28,7 @@ TOKEN = "live-flash-token-1"
 ENV = {**os.environ, "PYKX_UNLICENSED": "true", "JAX_PLATFORMS": "cpu", "AR_LIVE_TOKEN": TOKEN}
 READY = re.compile(r"live running fix=127\.0\.0\.1:(\d+) http=127\.0\.0\.1:(\d+) "
                    r"pg=127\.0\.0\.1:(\d+)")
-SESSION = ("flash_crash", 77, 7, 3.5, 0.0)  # never a training seed
+SESSION = ("flash_crash", 77, 9, 3.5, 0.0)  # never a training seed
 SPEED = 10.0
 NS = 10**9
 
@@ -152,6 +152,18 @@ def run(world):
         _wait(lambda: _sym_state(http)["effective"]["risk_state"] != "RiskAlert_StaleLimits",
               10, "adaptive limits back")
         seen["back_s"] = time.monotonic() - t_resume
+        # a model change reaches the running daemon at its next cycle, without a restart
+        vae = _live(http)["model"]
+        out = _cli("models", "deactivate", vae, "--root", str(d / "models"))
+        assert out.returncode == 0, out.stderr
+        seen["after_deactivate"] = _wait(lambda: _live(http)["model"] == "static" and
+                                         _sym_state(http)["model_row"]["model_version"] ==
+                                         "static", 10, "static model rows in force")
+        out = _cli("models", "promote", vae, "--root", str(d / "models"))
+        assert out.returncode == 0, out.stderr
+        seen["after_promote"] = _wait(lambda: _live(http)["model"] == vae and
+                                      _sym_state(http)["model_row"]["model_version"] == vae,
+                                      10, "the model's rows in force again")
         seen["retrain"] = retrain.communicate(timeout=300)
         seen["retrain_rc"] = retrain.returncode
         assert proc.wait(300) == 0, proc.stderr.read()[-3000:]
@@ -196,6 +208,11 @@ def test_live_when_publisher_paused_then_static_within_bound_and_back_on_resume(
     alerts = [a["msg"] for a in seen["state_paused"]["alerts"]]
     assert any("SIM00" in m and "heartbeat" in m for m in alerts), alerts
     assert seen["back_s"] <= 10.0  # a catch-up cycle over the paused buckets, then a poll
+
+
+def test_live_when_model_deactivated_and_promoted_then_running_daemon_follows(run):
+    _, _, seen = run
+    assert seen["after_deactivate"] and seen["after_promote"]
 
 
 def test_live_when_replay_ends_then_every_bucket_scored_and_heartbeats_written(run):
