@@ -155,13 +155,13 @@ def _day_run(d: Path, cfg) -> list[dict]:
     from tsdb.connect import connect
 
     src = _session(d, "day", 390, None, 6402)
-    r = _runner(d, src, "day.duckdb", cfg, pg=False)
+    r = _runner(d, src, "dayrun.duckdb", cfg, pg=False)
     t = time.perf_counter()
     r.start()
     r.wait(3 * 3600)
     wall = time.perf_counter() - t
     r.stop()
-    with connect(f"duckdb::path={d / 'day.duckdb'}") as s:
+    with connect(f"duckdb::path={d / 'dayrun.duckdb'}") as s:
         per = s.query("SELECT f.sym, f.n AS feats, s.n AS scores, "
                       "(epoch_ns(f.last) - epoch_ns(f.first)) // 100000000 + 1 AS grid "
                       "FROM (SELECT sym, count(*) n, min(ts) first, max(ts) last FROM features "
