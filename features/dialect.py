@@ -30,7 +30,7 @@ class Call:
     dialects or a q function name; ``args`` bind ``$1, $2, ...`` or the q arguments."""
 
     text: str
-    args: list[Any]
+    args: list[Any] | dict[str, Any]
 
 
 def _ts(ns: int):
@@ -47,7 +47,7 @@ def data_days_call(dialect: str, since_ns: int) -> Call:
 
 def build_state_call(dialect: str, open_ns: int, close_ns: int) -> Call:
     if dialect == "questdb":
-        return Call("features/build_state.sql", [int(open_ns), int(close_ns)])
+        return Call("features/build_state.sql", {"open": int(open_ns), "close": int(close_ns)})
     return Call(".ar.features.buildState", [_ts(open_ns), _ts(close_ns)])
 
 
@@ -124,6 +124,33 @@ def _ns_list(col: pa.ChunkedArray) -> list[int | None]:
     return col.to_pylist()
 
 
+def _append_rows(store, tbl: pa.Table, schema: pa.Schema, open_ns: int, t1: int,
+                 after: dict[str, int]) -> int:
+    """Rows of a market-state result after each symbol's last stored bucket -> features."""
+    tbl = to_schema(tbl, schema)
+    ts = tbl.column("ts").cast(pa.int64()).to_numpy()
+    keep = np.array([t > after.get(s, open_ns) and t <= t1
+                     for t, s in zip(ts, tbl.column("sym").to_pylist(), strict=True)], bool)
+    new = tbl.filter(pa.array(keep))
+    if new.num_rows:
+        store.ingest("features", new, session=None)
+    return new.num_rows
+
+
+def _insert_questdb(store, call: Call, open_ns: int, t1: int, after: dict[str, int]) -> int:
+    """QuestDB: the market state goes into ``features`` by INSERT ... SELECT on the server
+    (no rows over PG wire and back over ILP). Buckets at or before the earliest symbol's last
+    stored one are cut; a later symbol's stored buckets are rewritten with the same values
+    (``features`` dedups on (ts, sym)). Returns the rows added (a count before and after)."""
+    def stored() -> int:
+        t = store.query_file("features/count_features.sql", [int(open_ns), int(t1)])
+        return int(t.column(0)[0].as_py())
+
+    before = stored()
+    store.insert_query("features", call.text, call.args, after_ns=min(after.values()))
+    return stored() - before
+
+
 def build_server(store, config: FeatureConfig, *, since_ns: int | None, until_ns: int | None):
     """``features.build.build`` for a QuestDB or kdb+ store: returns (rows per day, queries)."""
     since = -(2**62) if since_ns is None else int(since_ns)
@@ -153,14 +180,12 @@ def build_server(store, config: FeatureConfig, *, since_ns: int | None, until_ns
         if t1 <= min(after.values()):
             continue
         ref = config.ref_sym if config.ref_sym is not None else min(syms)
-        tbl = run(store, market_state_call(store.dialect, config, t0=open_ns, t1=t1, ref_sym=ref))
+        call = market_state_call(store.dialect, config, t0=open_ns, t1=t1, ref_sym=ref)
         queries += 1
-        tbl = to_schema(tbl, schema)
-        ts = tbl.column("ts").cast(pa.int64()).to_numpy()
-        keep = np.array([t > after.get(s, open_ns) and t <= t1
-                         for t, s in zip(ts, tbl.column("sym").to_pylist(), strict=True)], bool)
-        new = tbl.filter(pa.array(keep))
-        if new.num_rows:
-            store.ingest("features", new, session=None)
-            per_day[day.isoformat()] = new.num_rows
+        if store.dialect == "questdb":
+            n = _insert_questdb(store, call, open_ns, t1, after)
+        else:
+            n = _append_rows(store, run(store, call), schema, open_ns, t1, after)
+        if n:
+            per_day[day.isoformat()] = n
     return per_day, queries

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pyarrow as pa
@@ -99,14 +100,17 @@ def encode_chunks(table: str, batch: pa.Table, max_bytes: int) -> list[Buffer]:
 def pg_placeholders(sql: str, args) -> tuple[str, list]:
     """``sql`` with QuestDB's ``$1, $2, ...`` turned into psycopg ``%s`` and the arguments in
     the order psycopg consumes them: ``("a = $2 AND b = $1 OR c = $2", [x, y])`` ->
-    ``("a = %s AND b = %s OR c = %s", [y, x, y])``.
+    ``("a = %s AND b = %s OR c = %s", [y, x, y])``. With a mapping, ``$name`` binds
+    ``args[name]`` the same way (the names DuckDB's query files use, so one runner passes one
+    dict to either dialect): ``("a = $t AND b = $t", {"t": 1})`` -> ``(.., [1, 1])``.
 
     Every literal ``%`` becomes ``%%`` (psycopg reads ``%`` everywhere). ``$n`` inside a
     single-quoted string, a double-quoted name or a ``--`` comment is left as it is. A ``$n``
     beyond ``len(args)`` raises ValueError. Integers (Python or numpy, not bool) come back as
     psycopg ``Int8`` so they travel as 64-bit (equal to the int they wrap).
     """
-    args = [bind_value(a) for a in args]
+    args = ({k: bind_value(v) for k, v in args.items()} if isinstance(args, Mapping)
+            else [bind_value(a) for a in args])
     out: list[str] = []
     ordered: list = []
     i, n = 0, len(sql)
@@ -127,20 +131,31 @@ def pg_placeholders(sql: str, args) -> tuple[str, list]:
             quote = c
         elif c == "-" and sql.startswith("--", i):
             quote = "--"
-        elif c == "$" and i + 1 < n and sql[i + 1].isdigit():
+        elif c == "$" and i + 1 < n and (sql[i + 1].isalnum() or sql[i + 1] == "_"):
             j = i + 1
-            while j < n and sql[j].isdigit():
+            while j < n and (sql[j].isalnum() or sql[j] == "_"):
                 j += 1
-            k = int(sql[i + 1:j])
-            if not 1 <= k <= len(args):
-                raise ValueError(f"${k} in the query but {len(args)} argument(s) given")
             out.append("%s")
-            ordered.append(args[k - 1])
+            ordered.append(_arg(sql[i + 1:j], args))
             i = j
             continue
         out.append(c)
         i += 1
     return "".join(out), ordered
+
+
+def _arg(token: str, args: list | dict):
+    """The argument a ``$token`` binds: ``$3`` from a list, ``$since`` from a mapping."""
+    if isinstance(args, dict):
+        if token not in args:
+            raise ValueError(f"${token} in the query but not among the arguments {sorted(args)}")
+        return args[token]
+    if not token.isdigit():
+        raise ValueError(f"${token} in the query: bind by name with a mapping")
+    k = int(token)
+    if not 1 <= k <= len(args):
+        raise ValueError(f"${k} in the query but {len(args)} argument(s) given")
+    return args[k - 1]
 
 
 def bind_value(v):

@@ -24,7 +24,6 @@ from __future__ import annotations
 import threading
 import time
 import warnings
-from collections.abc import Mapping
 
 import pyarrow as pa
 
@@ -173,12 +172,13 @@ class QuestDBStore(Store):
                 pause = min(pause * 2, 0.05)
 
     def query(self, sql: str, params: Params = None) -> pa.Table:
-        """Run QuestDB SQL; ``params`` bind its ``$1, $2, ...`` in order (a sequence)."""
-        if isinstance(params, Mapping):
-            raise QuestDBStoreError(StoreErrorCode.QUERY, "QuestDB queries bind $1, $2, ... from a "
-                                    f"sequence, not names {sorted(params)}")
+        """Run QuestDB SQL; ``params`` bind its ``$1, $2, ...`` in order (a sequence) or its
+        ``$name`` (a mapping, the names of the DuckDB twin)."""
         if params is not None:
-            sql, params = pg_placeholders(sql, params)
+            try:
+                sql, params = pg_placeholders(sql, params)
+            except ValueError as exc:
+                raise QuestDBStoreError(StoreErrorCode.QUERY, str(exc)) from None
         with self._lock:
             cur = self._cursor(sql, params, StoreErrorCode.QUERY)
             names = [d.name for d in cur.description] if cur.description else []
@@ -190,6 +190,24 @@ class QuestDBStore(Store):
             raise QuestDBStoreError(StoreErrorCode.QUERY, f"not supported on QuestDB: no "
                                     f"sql/questdb/{relpath} (this query exists for DuckDB only)")
         return super().query_file(relpath, params)
+
+    def insert_query(self, table: str, relpath: str, params: Params = None, *,
+                     after_ns: int | None = None) -> None:
+        """``INSERT INTO table`` the rows of the query file ``relpath`` (its columns named like
+        the table's, timestamps as LONG ns; extra columns dropped), on the server: no rows
+        cross the wire. ``after_ns`` keeps rows with ts > it. The server applies the rows
+        asynchronously; this store's next read waits for them."""
+        schema = self.table_schema(table)
+        cols = ", ".join(f"{f.name}::TIMESTAMP_NS AS {f.name}" if pa.types.is_timestamp(f.type)
+                         else f.name for f in schema)
+        body = self.sql_text(relpath).rstrip().rstrip(";")
+        where = "" if after_ns is None else f" WHERE ts > {int(after_ns)}"
+        sql = f"INSERT INTO {table} SELECT {cols} FROM (\n{body}\n){where}"
+        if params is not None:
+            sql, params = pg_placeholders(sql, params)
+        with self._lock:
+            self._cursor(sql, params, StoreErrorCode.WRITE)
+            self._unsettled.add(table)
 
     def latest_limits(self, since_ns: int | None = None) -> pa.Table:
         since = -UNBOUNDED_NS if since_ns is None else int(since_ns)

