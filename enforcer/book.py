@@ -77,9 +77,25 @@ class Book:
         p[i] -= released
         return released
 
-    def apply_fill(self, strategy: str, sym: str, side: str, qty: int) -> None:
+    def restore_open(self, order_id: int, rec: tuple[str, str, str, int], released: int) -> None:
+        """Undo `apply_cancel` (a rejected replacement leaves the replaced order open)."""
+        self.open_orders[order_id] = rec
+        p = self.pos.get((rec[0], rec[1]))
+        if p is not None:
+            p[1 if rec[2] == "B" else 2] += released
+
+    def apply_fill(self, strategy: str, sym: str, side: str, qty: int,
+                   order_id: int | None = None) -> None:
         """A fill moves qty from open to filled (open clipped at 0: fills of orders the
-        enforcer never saw still count in the position)."""
+        enforcer never saw still count in the position). With `order_id`, the order's own
+        open qty shrinks too (a later cancel releases only what is left)."""
+        rec = self.open_orders.get(order_id) if order_id is not None else None
+        if rec is not None:
+            left = rec[3] - qty
+            if left > 0:
+                self.open_orders[order_id] = (rec[0], rec[1], rec[2], left)
+            else:
+                del self.open_orders[order_id]
         p = self.pos.get((strategy, sym))
         if p is None:
             p = self.pos[(strategy, sym)] = [0, 0, 0]

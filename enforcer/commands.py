@@ -34,6 +34,28 @@ class NewOrder:
     qty: int
     price: float | None
     order_type: str = "LIMIT"
+    key: str | None = None  # the client's order key: one decision per key, ever
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplaceOrder:
+    """A cancel/replace of the open order keyed `orig_key` by a new order (`key`).
+
+    qty is the new total order qty (lots, filled part included); the replacement is
+    decided by the same rules as a new order for what it leaves open, with the replaced
+    order's open qty released first (restored if the replacement is rejected)."""
+
+    order_id: int
+    ts: int
+    trader: str
+    strategy: str
+    sym: str
+    side: str
+    qty: int
+    price: float | None
+    order_type: str
+    key: str
+    orig_key: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +68,7 @@ class CancelOrder:
     strategy: str
     sym: str
     orig_order_id: int
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,14 +77,17 @@ class OperatorCommand:
 
     halt/resume: one symbol (`sym`) or, with sym None, every symbol.
     kill/unkill: the global kill switch (sym ignored).
-    reset_breaker: the global circuit breaker (sym None) or a symbol latched HALTED by a
-    model row (sym given); a latch is also cleared by `resume` of that symbol.
+    reset_breaker: one strategy's circuit breaker (`strategy`), every breaker (sym and
+    strategy None), or a symbol latched HALTED by a model row (sym given); a latch is
+    also cleared by `resume` of that symbol.
+    `who` and `why` must say something (blank text is refused).
     """
 
     action: str
     who: str
     why: str
     sym: str | None = None
+    strategy: str | None = None  # reset_breaker: that strategy's breaker only
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,3 +100,15 @@ class Fill:
     side: str
     qty: int
     price: float
+    order_seq: int | None = None  # decision seq of the order filled (its venue id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderDone:
+    """The venue ended an order without (a full) fill: status '4' cancelled, 'C' expired.
+
+    Releases the order's open qty from the position it counted in."""
+
+    ts: int
+    order_seq: int
+    status: str = "4"

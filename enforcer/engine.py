@@ -27,26 +27,25 @@ from typing import Any, NamedTuple
 
 from enforcer import recovery
 from enforcer.book import Book
-from enforcer.commands import CancelOrder, Fill, NewOrder, OperatorCommand
+from enforcer.commands import CancelOrder, Fill, NewOrder, OperatorCommand, OrderDone, ReplaceOrder
 from enforcer.config import EnforcerConfig, StaticLimits
 from enforcer.controls import OperatorControls
 from enforcer.decision import Decision, ab_dynamic
-from enforcer.decision_log import _STR_JSON, DecisionLog
-from enforcer.decision_log import json_str as _js
+from enforcer.decision_log import DecisionLog
 from enforcer.feed import LimitsFeed, Listener
 from enforcer.limits import LimitsSnapshot
+from enforcer.orders import CANCELED, DONE, REPLACED, OrderEntry, OrderLedger
 from enforcer.reasons import Reason, mask_to_names
+from enforcer.record import DecisionRecord, fast_body, plain
 from enforcer.rules import B_BREAKER, B_HALTED, B_KILL, malformed_mask, order_mask
 from enforcer.throttle import COST
 
 Clock = Callable[[], int]  # returns UTC ns
 _B_INTERNAL = 1 << Reason.INTERNAL_ERROR
+_B_UNKNOWN_ORDER = 1 << Reason.UNKNOWN_ORDER
 
 
 _new_decision = tuple.__new__
-_float_repr = float.__repr__
-# a "D" record (see decision_log) for a well-formed order with plain-typed fields
-_D_TEMPLATE = '["D",%d,%d,%d,%s,%s,%s,%s,%d,%s,%s,%d,%d,%d,%s,%s,%s]'
 
 
 class RuleContext(NamedTuple):
@@ -79,6 +78,7 @@ class Enforcer:
         self._lock = threading.RLock()
         self._flush_lock = threading.Lock()
         self.book = Book(config.fat_finger_window, config.fat_finger_min_history)
+        self.orders = OrderLedger()
         self._rate = self.static.throttle_rate
         self._cap = self.static.throttle_burst * COST
         self._window = int(config.duplicate_window.total_seconds() * 1e9)
@@ -98,6 +98,7 @@ class Enforcer:
         # what the order path reads, published by the collaborators below
         self._flags = 0
         self._blocked: frozenset[str] = frozenset()
+        self._tripped: frozenset[str] = frozenset()
         self.controls = OperatorControls(
             lock=self._lock, append=self._append, alert=self._alert, clock=self.clock,
             publish=self._publish_flags, breaker_rejects_per_s=config.breaker_rejects_per_s)
@@ -108,7 +109,8 @@ class Enforcer:
         self._snap: LimitsSnapshot = self.feed.snapshot
         if config.decision_log_path is not None:
             self._apply_recovered(recovery.recover(
-                config.decision_log_path, self.book, rate=self._rate, cap=self._cap,
+                config.decision_log_path, self.book, self.orders, rate=self._rate,
+                cap=self._cap,
                 store=store, static_version=self.static.version))
             self._log = DecisionLog(config.decision_log_path, config.fsync)
             if self._seq == 0:
@@ -122,22 +124,49 @@ class Enforcer:
         self.controls.restore(rec.operator, rec.audit)
         self._pending.extend(rec.pending)
 
-    def _publish_flags(self, flags: int, blocked: frozenset[str]) -> None:
-        self._flags, self._blocked = flags, blocked
+    def _publish_flags(self, flags: int, blocked: frozenset[str],
+                       tripped: frozenset[str] = frozenset()) -> None:
+        self._flags, self._blocked, self._tripped = flags, blocked, tripped
 
     def _publish_snap(self, snap: LimitsSnapshot) -> None:
         self._snap = snap
 
     # ---- orders -------------------------------------------------------------------------
-    def submit(self, cmd: NewOrder | CancelOrder) -> Decision:
-        """Decide, append to the local log (per the fsync policy), queue for the table."""
+    def submit(self, cmd: NewOrder | ReplaceOrder | CancelOrder) -> Decision:
+        """Decide, append to the local log (per the fsync policy), queue for the table.
+
+        A command with a `key` already decided is not decided again: the recorded
+        decision comes back (same seq), nothing is logged or changed."""
         with self._lock:
             try:
-                if type(cmd) is CancelOrder:
+                key = cmd.key
+                if key is not None:
+                    e = self.orders.by_key.get(key)
+                    if e is not None:
+                        return e.decision
+                t = type(cmd)
+                if t is CancelOrder:
                     return self._cancel(cmd)
+                if t is ReplaceOrder:
+                    return self._replace(cmd)
                 return self._decide(cmd, record=True)
             except Exception as e:  # fail safe: reject, count, alert; never raise
                 return self._internal_error(cmd, e)
+
+    def submit_once(self, cmd: NewOrder | ReplaceOrder | CancelOrder) -> tuple[Decision, bool]:
+        """`submit`, and whether the decision is new (False: the key was decided before)."""
+        with self._lock:
+            seq = self._seq
+            d = self.submit(cmd)
+            return d, self._seq != seq
+
+    def order(self, key: str) -> OrderEntry | None:
+        """The ledger entry of a keyed order (None: never decided). Read-only use."""
+        return self.orders.by_key.get(key)
+
+    def order_by_seq(self, seq: int) -> OrderEntry | None:
+        """The ledger entry of the keyed order decided as record `seq` (its venue id)."""
+        return self.orders.by_seq.get(seq)
 
     def check(self, order: NewOrder) -> Decision:
         """Dry run: the verdict `submit` would give now; records and changes nothing."""
@@ -146,7 +175,28 @@ class Enforcer:
                 return self._decide(order, record=False)
             except Exception as e:
                 return self._internal_error(order, e, record=False)
-    def _decide(self, o: NewOrder, *, record: bool) -> Decision:
+    def _replace(self, r: ReplaceOrder) -> Decision:
+        orig = self.orders.by_key.get(r.orig_key)
+        book = self.book
+        rec = None if orig is None or orig.status in DONE else \
+            book.open_orders.get(orig.order_id)
+        o = NewOrder(order_id=r.order_id, ts=r.ts, trader=r.trader, strategy=r.strategy,
+                     sym=r.sym, side=r.side, order_type=r.order_type, key=r.key,
+                     price=r.price, qty=r.qty - orig.cum_qty if orig is not None and
+                     type(r.qty) is int else r.qty)
+        if rec is None:  # unknown, done, or not open here: nothing to replace
+            return self._decide(o, record=True, force=_B_UNKNOWN_ORDER)
+        released = book.apply_cancel(orig.order_id)
+        d = self._decide(o, record=True, replaces=orig.seq)
+        self.orders.carry(r.key, orig)
+        if d.verdict == "ACCEPT":
+            orig.status = REPLACED
+        else:
+            book.restore_open(orig.order_id, rec, released)
+        return d
+
+    def _decide(self, o: NewOrder, *, record: bool, force: int = 0,  # noqa: C901
+                replaces: int | None = None) -> Decision:
         snap = self._snap
         sym, strategy, qty, ts = o.sym, o.strategy, o.qty, o.ts
         dyn, st = snap.lookup(sym, strategy)
@@ -166,7 +216,9 @@ class Enforcer:
             dup_ts = book.dups.get(key)
             median = book.medians.get(o.trader, 0.0)
             mid = self._mids.get(sym)
-            flags = self._flags | (B_HALTED if sym in self._blocked else 0)
+            flags = self._flags | (B_HALTED if sym in self._blocked else 0) | force
+            if self._tripped and strategy in self._tripped:
+                flags |= B_BREAKER
             dmask = flags | order_mask(dyn, buy, qty, price, mid, ts, pos, bucket, dup_ts,
                                        median, self._rate, self._cap, self._window,
                                        self._need_ref)
@@ -182,7 +234,7 @@ class Enforcer:
             if mask == 0:
                 book.apply_accept(o.order_id, ts, strategy, sym, o.side, qty, price,
                                   self._rate, self._cap)
-            self._count(mask, ts)
+            self._count(mask, ts, strategy)
         else:
             seq = 0
         version = lim.version if lim is not None else self.static.version
@@ -193,25 +245,24 @@ class Enforcer:
             mode, "ACCEPT" if smask == 0 else "REJECT", "ACCEPT" if dmask == 0 else "REJECT",
             risk_state, mask_to_names(dmask), mask_to_names(smask), seq))
         if record:
-            trader, oid, log = o.trader, o.order_id, self._log
+            trader, oid, log, key = o.trader, o.order_id, self._log, o.key
             if log is None:
                 pass
-            elif not mal and type(oid) is int and type(ts) is int and type(trader) is str \
-                    and type(strategy) is str and type(sym) is str and type(version) is str:
-                # the common record, pre-formatted: same bytes as the JSON encoder's
-                js = _STR_JSON.get
-                log.append_body((_D_TEMPLATE % (
-                    seq, ts, oid, js(trader) or _js(trader), js(strategy) or _js(strategy),
-                    js(sym) or _js(sym), js(o.side) or _js(o.side), qty,
-                    "null" if price is None else _float_repr(price),
-                    js(o.order_type) or _js(o.order_type), mask, smask, dmask,
-                    js(version) or _js(version), js(mode) or _js(mode),
-                    js(risk_state) or _js(risk_state))).encode())
+            elif not mal and plain(trader, strategy, sym, version, key, oid, ts):
+                # the common record, pre-formatted: same bytes as DecisionRecord.encode
+                log.append_body(fast_body(seq, ts, oid, trader, strategy, sym, o.side, qty,
+                                          price, o.order_type, mask, smask, dmask, version,
+                                          mode, risk_state, key, replaces))
             else:
                 if mal:
                     qty, price = _j(qty), _j(price)
-                log.append(["D", seq, ts, oid, trader, strategy, sym, o.side, qty, price,
-                            _j(o.order_type), mask, smask, dmask, version, mode, risk_state])
+                log.append_body(DecisionRecord(
+                    seq, ts, oid, trader, strategy, sym, o.side, qty, price,
+                    _j(o.order_type), mask, smask, dmask, version, mode, risk_state,
+                    _j(key), replaces).encode())
+            if key is not None:
+                self.orders.add(OrderEntry(key, d, strategy, sym, o.side, qty, price,
+                                           o.order_type))
             self._queue(d, "NEW", o.trader, strategy, sym, o.side, qty, price)
         return d
 
@@ -235,7 +286,7 @@ class Enforcer:
                      static_verdict="ACCEPT", dynamic_verdict="ACCEPT",
                      risk_state=self._risk_state(c.sym, None), seq=seq)
         self._append(["X", seq, c.ts, c.order_id, c.trader, c.strategy, c.sym,
-                      c.orig_order_id, released, self.cfg.mode, d.risk_state])
+                      c.orig_order_id, released, self.cfg.mode, d.risk_state, c.key])
         self._queue(d, "CANCEL", c.trader, c.strategy, c.sym, None, None, None)
         return d
 
@@ -276,14 +327,14 @@ class Enforcer:
         if self.store is not None:
             self._pending.append((d, kind, trader, strategy, sym, side, qty, price))
 
-    def _count(self, mask: int, ts: int) -> None:
+    def _count(self, mask: int, ts: int, strategy: str = "") -> None:
         c = self.counters
         c["orders"] += 1
         if mask == 0:
             c["accepted"] += 1
             return
         c["rejected"] += 1
-        self.controls.note_reject(ts)
+        self.controls.note_reject(ts, strategy if type(strategy) is str else "")
 
     def _risk_state(self, sym: str, lim) -> str:
         f = self._flags
@@ -335,15 +386,32 @@ class Enforcer:
     def audit(self) -> deque[dict[str, Any]]:
         return self.controls.audit
 
-    def on_fill(self, fill: Fill) -> None:
-        """Apply an execution report to the (strategy, sym) position; logged."""
+    def on_fill(self, fill: Fill) -> OrderEntry | None:
+        """Apply an execution report to the (strategy, sym) position; logged. With
+        `order_seq`, the order's own open qty and ledger entry follow (returned)."""
         if fill.side not in ("B", "S") or type(fill.qty) is not int or fill.qty <= 0:
             raise ValueError(f"bad fill {fill!r}")
         with self._lock:
-            self.book.apply_fill(fill.strategy, fill.sym, fill.side, fill.qty)
+            e = None
+            if fill.order_seq is not None:
+                e = self.orders.fill(fill.order_seq, fill.qty, fill.price)
+            self.book.apply_fill(fill.strategy, fill.sym, fill.side, fill.qty,
+                                 e.order_id if e is not None else None)
             self.counters["fills"] += 1
             self._append(["F", fill.ts, fill.sym, fill.strategy, fill.side, fill.qty,
-                          _j(fill.price)])
+                          _j(fill.price), fill.order_seq])
+            return e
+
+    def on_done(self, done: OrderDone) -> OrderEntry | None:
+        """The venue cancelled or expired an order: release its open qty; logged. None (and
+        nothing logged) if the order is unknown or done already."""
+        with self._lock:
+            e = self.orders.done(done.order_seq, done.status or CANCELED)
+            if e is None:
+                return None
+            released = self.book.apply_cancel(e.order_id)
+            self._append(["V", done.ts, done.order_seq, e.status, released])
+            return e
 
     def on_quote(self, sym: str, bid: float | None, ask: float | None, ts: int) -> None:
         """Reference mid = (bid + ask) / 2; a one-sided or crossed book clears it."""

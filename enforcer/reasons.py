@@ -37,6 +37,8 @@ class Reason(IntEnum):
     DUPLICATE = 17
     # the engine itself failed on this order (bug or bad input it did not foresee): fail safe
     INTERNAL_ERROR = 18
+    # a cancel/replace of an order that is unknown, done or not open (nothing to replace)
+    UNKNOWN_ORDER = 19
 
 
 N_REASONS = len(Reason)

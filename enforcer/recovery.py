@@ -23,7 +23,8 @@ from enforcer.commands import OPERATOR_ACTIONS
 from enforcer.controls import OperatorState, apply_action, apply_trip
 from enforcer.decision import Decision
 from enforcer.decision_log import read_log
-from enforcer.reasons import mask_to_names
+from enforcer.orders import REPLACED, OrderEntry, OrderLedger
+from enforcer.record import DecisionRecord
 
 _SCHEMA = pa.schema([
     ("ts", pa.timestamp("ns")), ("order_id", pa.int64()), ("verdict", pa.string()),
@@ -100,9 +101,10 @@ class Recovered(NamedTuple):
     pending: tuple[tuple, ...]
 
 
-def recover(path: Path, book: Book, *, rate: int, cap: int, store: Any | None,  # noqa: C901
+def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: C901
+            cap: int, store: Any | None,
             static_version: str) -> Recovered:  # -- one branch per record kind
-    """Replay the log at `path` into `book` (fresh); see the module doc.
+    """Replay the log at `path` into `book` and `orders` (fresh); see the module doc.
 
     rate / cap: the throttle's (as the live path applies accepts); store: where decisions
     are flushed (None: nothing pending); static_version: limits version of a cancel row.
@@ -117,12 +119,22 @@ def recover(path: Path, book: Book, *, rate: int, cap: int, store: Any | None,  
         if kind == "H":
             log_id = rec[1]
         elif kind == "D":
-            (_, seq, ts, _oid, trader, strategy, sym, side, qty, price, _ot, mask,
-             _sm, _dm, _ver, _mode, _rs) = rec
+            r = DecisionRecord.decode(rec)
+            seq, trader, qty, mask = r.seq, r.trader, r.qty, r.mask
             if type(qty) is int and qty > 0 and trader:
                 book.note_qty(trader, qty)
+            orig = orders.by_seq.get(r.replaces) if r.replaces is not None else None
             if mask == 0:
-                book.apply_accept(_oid, ts, strategy, sym, side, qty, price, rate, cap)
+                if orig is not None:
+                    book.apply_cancel(orig.order_id)
+                    orig.status = REPLACED
+                book.apply_accept(r.order_id, r.ts, r.strategy, r.sym, r.side, qty, r.price,
+                                  rate, cap)
+            if r.key is not None:
+                orders.add(OrderEntry(r.key, r.decision(), r.strategy, r.sym, r.side, qty,
+                                      r.price, r.order_type))
+                if orig is not None:
+                    orders.carry(r.key, orig)
             counters["orders"] += 1
             counters["accepted" if mask == 0 else "rejected"] += 1
             decided.append(rec)
@@ -132,14 +144,21 @@ def recover(path: Path, book: Book, *, rate: int, cap: int, store: Any | None,  
             counters["cancels"] += 1
             decided.append(rec)
         elif kind == "F":
-            _, _ts, sym, strategy, side, qty, _px = rec
-            book.apply_fill(strategy, sym, side, qty)
+            _, _ts, sym, strategy, side, qty, px = rec[:7]
+            oseq = rec[7] if len(rec) > 7 else None
+            e = orders.fill(oseq, qty, px) if oseq is not None else None
+            book.apply_fill(strategy, sym, side, qty, e.order_id if e is not None else None)
             counters["fills"] += 1
+        elif kind == "V":
+            e = orders.done(rec[2], rec[3])
+            if e is not None:
+                book.apply_cancel(e.order_id)
         elif kind == "O":
+            strategy = rec[6] if len(rec) > 6 else None
             if rec[2] in OPERATOR_ACTIONS:
-                ops = apply_action(ops, rec[2], rec[5])
+                ops = apply_action(ops, rec[2], rec[5], strategy)
             audit.append({"ts": rec[1], "action": rec[2], "who": rec[3], "why": rec[4],
-                          "sym": rec[5]})
+                          "sym": rec[5], "strategy": strategy})
         elif kind == "T" and (rec[2] == "breaker" or (rec[2] == "latch" and rec[3])):
             ops = apply_trip(ops, rec[2], rec[3])
     if log_id == "none":
@@ -162,17 +181,11 @@ def _pending(decided: list[list[Any]], store: Any, log_id: str,
         if rec[1] <= max_seq:
             continue
         if rec[0] == "D":
-            (_, seq, ts, oid, trader, strategy, sym, side, qty, price, _ot, mask, smask,
-             dmask, ver, mode, rs) = rec
-            d = Decision(order_id=oid, ts=ts, verdict="ACCEPT" if mask == 0 else "REJECT",
-                         reasons=mask_to_names(mask), limits_version=ver, mode=mode,
-                         static_verdict="ACCEPT" if smask == 0 else "REJECT",
-                         dynamic_verdict="ACCEPT" if dmask == 0 else "REJECT",
-                         risk_state=rs, dynamic_reasons=mask_to_names(dmask),
-                         static_reasons=mask_to_names(smask), seq=seq)
-            out.append((d, "NEW", trader, strategy, sym, side, qty, price))
+            r = DecisionRecord.decode(rec)
+            out.append((r.decision(), "NEW", r.trader, r.strategy, r.sym, r.side, r.qty,
+                        r.price))
         else:
-            (_, seq, ts, oid, trader, strategy, sym, _orig, _rel, mode, rs) = rec
+            (_, seq, ts, oid, trader, strategy, sym, _orig, _rel, mode, rs) = rec[:11]
             d = Decision(order_id=oid, ts=ts, verdict="ACCEPT", reasons=(),
                          limits_version=static_version, mode=mode,
                          static_verdict="ACCEPT", dynamic_verdict="ACCEPT", risk_state=rs,

@@ -3,9 +3,9 @@
 import httpx
 import pytest
 
-from enforcer.fix_config import RestConfig
-from enforcer.rest_app import create_app
-from enforcer.rest_server import RestServer
+from enforcer.rest.app import create_app
+from enforcer.rest.config import RestConfig
+from enforcer.rest.server import RestServer
 from tests.unit.enforcer_fe.helpers import make_enforcer, quote_all
 
 TOKEN = "s3cret-token-for-tests"
@@ -150,3 +150,18 @@ def test_quote_when_authorised_then_collar_uses_new_mid(http):
     assert "PRICE_COLLAR" in http.post("/check", json=order()).json()["reasons"]
     r = http.post("/quote", json={"sym": "AAPL", "bid": 2.0, "ask": 1.0}, headers=AUTH)
     assert r.status_code == 422
+
+
+@pytest.mark.parametrize("body", [{"who": " ", "why": " "}, {"who": "alice", "why": "\t"},
+                                  {"who": "  ", "why": "fixed"}])
+def test_breaker_reset_when_who_or_why_blank_then_422_and_nothing_logged(http, enf, body):
+    r = http.post("/breaker/reset", json=body, headers=AUTH)
+    assert r.status_code == 422 and "blank" in r.json()["detail"]
+    assert enf.state()["operator_log"] == []
+
+
+def test_breaker_reset_when_strategy_given_then_only_that_breaker_reset(http, enf):
+    enf.controls.trip_breaker(1, "storm", "s1")
+    enf.controls.trip_breaker(2, "storm", "s2")
+    r = http.post("/breaker/reset", json={**WHO, "strategy": "s1"}, headers=AUTH)
+    assert r.status_code == 200 and enf.controls.state.tripped == {"s2"}

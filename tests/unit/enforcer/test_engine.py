@@ -98,6 +98,25 @@ def test_submit_when_rejects_exceed_breaker_then_trips_and_needs_operator(tmp_pa
     assert e.submit(order(10, T0 + 10)).verdict == "ACCEPT"
 
 
+def test_submit_when_one_strategy_storms_rejects_then_only_its_breaker_trips(tmp_path):
+    e, _ = _make(tmp_path, breaker_rejects_per_s=3)
+    for i in range(5):
+        e.submit(order(i, T0 + i, qty=5000, strategy="storm"))  # MAX_QTY
+    assert e.controls.state.tripped == {"storm"} and not e.breaker
+    assert e.submit(order(9, T0 + 9, strategy="storm")).reasons == ("CIRCUIT_BREAKER",)
+    assert e.submit(order(10, T0 + 10, strategy="calm")).verdict == "ACCEPT"
+    e.operator(OperatorCommand(action="reset_breaker", who="ops", why="checked",
+                               strategy="storm"))
+    assert e.submit(order(11, T0 + 11, strategy="storm")).verdict == "ACCEPT"
+
+
+@pytest.mark.parametrize(("who", "why"), [(" ", "x"), ("ops", "  "), ("\t", "\n")])
+def test_operator_when_who_or_why_blank_then_refused(tmp_path, who, why):
+    e, _ = _make(tmp_path)
+    with pytest.raises(ValueError):
+        e.operator(OperatorCommand(action="reset_breaker", who=who, why=why))
+
+
 def test_submit_when_shadow_mode_then_static_enforced_and_dynamic_logged(tmp_path, store):
     e, _ = _make(tmp_path, store, mode="shadow")
     publish(store, T0, max_order_qty=100)

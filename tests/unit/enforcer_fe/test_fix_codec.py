@@ -3,8 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from enforcer import fix_codec as C
-from enforcer.fix_parser import FixFramer, FixMsg
+from enforcer.fix import codec as C
+from enforcer.fix.parser import FixFramer, FixMsg
 
 values = st.one_of(
     st.integers(-10**12, 10**12),
@@ -20,7 +20,8 @@ values = st.one_of(
        st.sampled_from(["8", "D", "3", "A"]), st.integers(1, 10**9),
        st.integers(0, 4_000_000_000_000_000_000), st.booleans())
 def test_encode_when_any_body_then_equals_simplefix_and_parses_back(body, mt, seq, ts, dup):
-    kw = dict(sender="ADAPTRISK", target="OMS1", seq=seq, ts_ns=ts, poss_dup=dup)
+    kw = dict(sender="ADAPTRISK", target="OMS1", seq=seq, ts_ns=ts, poss_dup=dup,
+              orig_sending_time=b"20231114-22:13:20.123" if dup else None)
     fast = C.encode(mt, body, **kw)
     assert fast == C.encode_simplefix(mt, body, **kw)
     (msg,) = FixFramer(max_message_bytes=1 << 16).feed(fast)

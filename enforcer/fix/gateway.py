@@ -1,0 +1,376 @@
+"""FIX application layer: orders, cancels, replaces, status requests -> commands -> reports.
+
+The gateway turns 35=D into `NewOrder`, 35=G into `ReplaceOrder`, 35=F into `CancelOrder`,
+calls the one entry point `Enforcer.submit_once`, answers with an ExecutionReport (or an
+OrderCancelReject) and forwards accepted orders to the downstream venue (the built-in
+`ExchangeSim`) as FIX messages carrying tag 8011 (risk state). 35=H (OrderStatusRequest)
+is answered from the engine's order ledger, which the decision log rebuilds after a
+restart. Venue fills, cancels and expiries come back through `on_report`, become `Fill` /
+`OrderDone` commands (positions and open exposure follow) and ExecutionReports, sent
+through the order's session whether or not its counterparty is connected (stored and
+resent on its next logon).
+
+Exactly one decision per order: an order's key is (SenderCompID, ClOrdID); the engine
+decides a key once and hands back the recorded decision for any resend (PossDupFlag=Y,
+a reconnect, a restart). A repeated key is answered with the order's current state and
+the original decision (same verdict, reasons, limits version), never a new one.
+
+Wire -> command mapping:
+  order_id      ClOrdID (11) if it is a decimal < 2**63, else a stable 63-bit blake2b hash
+  key           SenderCompID + SOH + ClOrdID
+  trader        SenderSubID (50) if present, else the session's SenderCompID
+  strategy      Account (1) if present, else `FixConfig.default_strategy`
+  side          54=1 -> 'B'; 2, 5, 6 -> 'S'; anything else passed through (BAD_SIDE)
+  order_type    40=1 -> 'MARKET'; 2 -> 'LIMIT'; anything else passed through
+  qty, price    38, 44 as numbers; qty NaN/inf/fractional passed through (BAD_QTY), a
+                price NaN/inf passed through (BAD_PRICE); text that is not a number at all
+                is a session Reject 373=6 (no decision: there is no order to decide on)
+The venue knows an order by its decision seq (unique on the decision log), so two
+sessions may use the same ClOrdID.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+
+from enforcer.commands import CancelOrder, Fill, NewOrder, OrderDone, ReplaceOrder
+from enforcer.fix import codec as C
+from enforcer.fix.config import FixConfig
+from enforcer.fix.exchange_sim import ExchangeReport
+from enforcer.fix.parser import FixMsg
+from enforcer.fix.session import SessionState
+from enforcer.orders import DONE, OrderEntry
+
+_SIDES = {b"1": "B", b"2": "S", b"5": "S", b"6": "S"}
+_SIDE_WIRE = {"B": "1", "S": "2"}
+_TYPES = {b"1": "MARKET", b"2": "LIMIT"}
+_TYPE_WIRE = {"MARKET": "1", "LIMIT": "2"}
+_NEW_REQUIRED = (C.CL_ORD_ID, C.SYMBOL, C.SIDE, C.ORDER_QTY, C.ORD_TYPE)
+_RPL_REQUIRED = (C.CL_ORD_ID, C.ORIG_CL_ORD_ID, C.SYMBOL, C.SIDE, C.ORDER_QTY, C.ORD_TYPE)
+_CXL_REQUIRED = (C.CL_ORD_ID, C.ORIG_CL_ORD_ID, C.SYMBOL, C.SIDE)
+_OSR_REQUIRED = (C.CL_ORD_ID, C.SYMBOL, C.SIDE)
+SEP = "\x01"  # between SenderCompID and ClOrdID in an order key (never inside a value)
+
+
+def order_id_of(cl_ord_id: bytes) -> int:
+    """ClOrdID -> int64 order id: the number itself if decimal and < 2**63, else a hash."""
+    if cl_ord_id.isdigit() and len(cl_ord_id) <= 19 and int(cl_ord_id) < 1 << 63:
+        return int(cl_ord_id)
+    return int.from_bytes(hashlib.blake2b(cl_ord_id, digest_size=8).digest(), "big") >> 1
+
+
+def order_key(peer: str, cl_ord_id: bytes) -> str:
+    return peer + SEP + cl_ord_id.decode("latin-1")
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+def _number(raw: bytes | None, tag: int) -> float | None:
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise _BadNumber(tag) from None
+
+
+def _qty(x: float) -> int | float:
+    """Integral, finite, int64-safe quantities become int; anything else stays float."""
+    if math.isfinite(x) and x.is_integer() and abs(x) < 2.0**53:
+        return int(x)
+    return x
+
+
+class FixGateway:
+    """Application handler shared by every FIX session of one acceptor. Thread-safe.
+
+    enforcer: the engine. sessions(peer) -> SessionState: the session of a counterparty
+    (connected or not). venue: an object with `send(wire: bytes)` and
+    `on_quote(sym, bid, ask, ts)` (ExchangeSim) or None.
+    """
+
+    supported = frozenset((b"D", b"F", b"G", b"H"))
+
+    def __init__(self, enforcer, *, config: FixConfig, venue=None, clock=None,
+                 sessions=None) -> None:
+        self._enf = enforcer
+        self._cfg = config
+        self._venue = venue
+        self._clock = clock or time.time_ns
+        self._sessions = sessions
+        # venue cancel id -> (session, ClOrdID, OrigClOrdID) of a client cancel, or None
+        # for the cancel half of a replace (its report is not the client's business)
+        self._cancels: dict[int, tuple[SessionState, bytes, bytes] | None] = {}
+        self._lock = threading.Lock()
+        self._venue_seq = 0
+        self._exec_seq = self._clock()  # ExecIDs stay unique across restarts
+        self.risk_state = "Normal"
+        self.counters = {"orders": 0, "accepted": 0, "rejected": 0, "cancels": 0,
+                         "replaces": 0, "status_requests": 0, "resent_orders": 0,
+                         "fills": 0, "venue_done": 0}
+
+    # -- market data (fed by whoever owns quotes: tests, REST /quote, the CLI) ---------
+
+    def on_quote(self, sym: str, bid: float | None, ask: float | None, ts: int) -> None:
+        """Reference quote to both the engine and the venue (currency units, UTC ns)."""
+        self._enf.on_quote(sym, bid, ask, ts)
+        if self._venue is not None:
+            self._venue.on_quote(sym, bid, ask, ts)
+
+    # -- AppHandler ---------------------------------------------------------------------
+
+    def on_app(self, session: SessionState, msg: FixMsg) -> None:
+        mtype = msg.get(C.MSG_TYPE)
+        seq = int(msg.get(C.SEQ))
+        try:
+            if mtype == b"D":
+                self._new_order(session, msg, seq)
+            elif mtype == b"F":
+                self._cancel(session, msg, seq)
+            elif mtype == b"G":
+                self._replace(session, msg, seq)
+            else:
+                self._status(session, msg, seq)
+        except _BadNumber as e:
+            tag = e.args[0]
+            session.reject(seq, C.SRR_INCORRECT_DATA_FORMAT, f"tag {tag} is not a number",
+                           ref_tag=tag, ref_type=mtype)
+
+    def on_disconnect(self, session: SessionState) -> None:
+        """Orders stay live at the venue; their reports are stored for the next logon."""
+
+    # -- orders -------------------------------------------------------------------------
+
+    def _missing(self, session, msg, seq, required) -> bool:
+        tag = next((t for t in required if msg.get(t) is None), None)
+        if tag is not None:
+            session.reject(seq, C.SRR_REQUIRED_TAG_MISSING, f"required tag {tag} missing",
+                           ref_tag=tag, ref_type=msg.get(C.MSG_TYPE))
+        return tag is not None
+
+    def _fields(self, session: SessionState, msg: FixMsg):
+        qty = _qty(_number(msg.get(C.ORDER_QTY), C.ORDER_QTY))
+        price = _number(msg.get(C.PRICE), C.PRICE)
+        trader = (msg.get(50) or session.peer.encode()).decode("latin-1")
+        strategy = msg.get(C.ACCOUNT)
+        strategy = strategy.decode("latin-1") if strategy else self._cfg.default_strategy
+        sym = msg.get(C.SYMBOL).decode("latin-1")
+        side = _SIDES.get(msg.get(C.SIDE)) or msg.get(C.SIDE).decode("latin-1")
+        otype = _TYPES.get(msg.get(C.ORD_TYPE)) or msg.get(C.ORD_TYPE).decode("latin-1")
+        return qty, price, trader, strategy, sym, side, otype
+
+    def _new_order(self, session: SessionState, msg: FixMsg, seq: int) -> None:
+        if self._missing(session, msg, seq, _NEW_REQUIRED):
+            return
+        qty, price, trader, strategy, sym, side, otype = self._fields(session, msg)
+        cl = msg.get(C.CL_ORD_ID)
+        key = order_key(session.peer, cl)
+        cmd = NewOrder(order_id=order_id_of(cl), ts=self._clock(), trader=trader,
+                       strategy=strategy, sym=sym, side=side, qty=qty, price=price,
+                       order_type=otype, key=key)
+        d, fresh = self._enf.submit_once(cmd)
+        e = self._enf.order(key)
+        if not fresh:
+            self._answer_again(session, cl, e, d)
+            return
+        self.counters["orders"] += 1
+        self.risk_state = d.risk_state
+        if not d.accepted:
+            self.counters["rejected"] += 1
+            self._exec(session, cl, e, "8", text=",".join(d.reasons),
+                       extra=[(C.ORD_REJ_REASON, 99)], d=d)
+            return
+        self.counters["accepted"] += 1
+        self._exec(session, cl, e, "0", text=",".join(d.reasons) or None, d=d)
+        self._route_new(e, d.risk_state)
+
+    def _route_new(self, e: OrderEntry, risk_state: str) -> None:
+        if self._venue is not None:
+            self._to_venue("D", [(C.CL_ORD_ID, e.seq), (C.ACCOUNT, e.strategy),
+                                 (C.SYMBOL, e.sym), (C.SIDE, _SIDE_WIRE[e.side]),
+                                 (C.ORDER_QTY, e.qty - e.cum_qty),
+                                 (C.ORD_TYPE, _TYPE_WIRE[e.order_type]), (C.PRICE, e.price),
+                                 (C.RISK_STATE, risk_state)])
+
+    def _answer_again(self, session, cl: bytes, e: OrderEntry | None, d) -> None:
+        """A key decided before: its current state with the ORIGINAL decision."""
+        self.counters["resent_orders"] += 1
+        if e is None:  # a key the ledger does not hold (should not happen)
+            self._exec(session, cl, None, "8", text=",".join(d.reasons), d=d)
+            return
+        exec_type = e.status if e.status in ("0", "8") else "I"
+        self._exec(session, cl, e, exec_type,
+                   text="already decided: " + (",".join(d.reasons) or d.verdict), d=d,
+                   extra=[(C.ORD_REJ_REASON, 6)] if e.status == "8" else ())
+
+    def _replace(self, session: SessionState, msg: FixMsg, seq: int) -> None:
+        if self._missing(session, msg, seq, _RPL_REQUIRED):
+            return
+        qty, price, trader, strategy, sym, side, otype = self._fields(session, msg)
+        cl, orig_cl = msg.get(C.CL_ORD_ID), msg.get(C.ORIG_CL_ORD_ID)
+        key, orig_key = order_key(session.peer, cl), order_key(session.peer, orig_cl)
+        cmd = ReplaceOrder(order_id=order_id_of(cl), ts=self._clock(), trader=trader,
+                           strategy=strategy, sym=sym, side=side, qty=qty, price=price,
+                           order_type=otype, key=key, orig_key=orig_key)
+        d, fresh = self._enf.submit_once(cmd)
+        e = self._enf.order(key)
+        if not fresh:
+            self._answer_again(session, cl, e, d)
+            return
+        self.counters["replaces"] += 1
+        self.risk_state = d.risk_state
+        if not d.accepted:
+            self._cancel_reject(session, cl, orig_cl, ",".join(d.reasons), d.risk_state,
+                                response_to=2)
+            return
+        orig = self._enf.order(orig_key)
+        self._exec(session, cl, e, "5", extra=[(C.ORIG_CL_ORD_ID, orig_cl)], d=d)
+        if self._venue is not None and orig is not None:
+            with self._lock:
+                self._cancels[e.seq] = None
+            self._to_venue("F", [(C.CL_ORD_ID, e.seq), (C.ORIG_CL_ORD_ID, orig.seq),
+                                 (C.SYMBOL, sym), (C.SIDE, _SIDE_WIRE.get(orig.side, "1")),
+                                 (C.RISK_STATE, d.risk_state)])
+            self._route_new(e, d.risk_state)
+
+    def _cancel(self, session: SessionState, msg: FixMsg, seq: int) -> None:
+        if self._missing(session, msg, seq, _CXL_REQUIRED):
+            return
+        cl, orig_cl = msg.get(C.CL_ORD_ID), msg.get(C.ORIG_CL_ORD_ID)
+        orig = self._enf.order(order_key(session.peer, orig_cl))
+        strategy = msg.get(C.ACCOUNT)
+        strategy = strategy.decode("latin-1") if strategy else self._cfg.default_strategy
+        trader = (msg.get(50) or session.peer.encode()).decode("latin-1")
+        sym = msg.get(C.SYMBOL).decode("latin-1")
+        self.counters["cancels"] += 1
+        if orig is None or orig.status in DONE:
+            self._cancel_reject(session, cl, orig_cl, "unknown order or already done",
+                                self.risk_state)
+            return
+        d = self._enf.submit(CancelOrder(order_id=order_id_of(cl), ts=self._clock(),
+                                         trader=trader, strategy=strategy, sym=sym,
+                                         orig_order_id=orig.order_id))
+        self.risk_state = d.risk_state
+        if not d.accepted:
+            self._cancel_reject(session, cl, orig_cl, ",".join(d.reasons), d.risk_state)
+            return
+        if self._venue is None:  # nothing downstream: the cancel is final here
+            e = self._enf.on_done(OrderDone(ts=self._clock(), order_seq=orig.seq))
+            self._exec(session, cl, e, "4", extra=[(C.ORIG_CL_ORD_ID, orig_cl)])
+            return
+        with self._lock:
+            self._cancels[d.seq] = (session, cl, orig_cl)
+        self._to_venue("F", [(C.CL_ORD_ID, d.seq), (C.ORIG_CL_ORD_ID, orig.seq),
+                             (C.SYMBOL, sym), (C.SIDE, _SIDE_WIRE.get(orig.side, "1")),
+                             (C.RISK_STATE, d.risk_state)])
+
+    def _status(self, session: SessionState, msg: FixMsg, seq: int) -> None:
+        if self._missing(session, msg, seq, _OSR_REQUIRED):
+            return
+        self.counters["status_requests"] += 1
+        cl = msg.get(C.CL_ORD_ID)
+        e = self._enf.order(order_key(session.peer, cl))
+        if e is None:
+            session.send("8", [
+                (C.ORDER_ID, "NONE"), (C.CL_ORD_ID, cl), (C.EXEC_ID, self._exec_id()),
+                (C.EXEC_TYPE, "I"), (C.ORD_STATUS, "8"), (C.ORD_REJ_REASON, 5),
+                (C.SYMBOL, msg.get(C.SYMBOL)), (C.SIDE, msg.get(C.SIDE)), (C.LEAVES_QTY, 0),
+                (C.CUM_QTY, 0), (C.AVG_PX, 0.0), (C.TEXT, "unknown order")])
+            return
+        d = e.decision
+        self._exec(session, cl, e, "I", d=d, text=",".join(d.reasons) or None)
+
+    # -- venue reports (venue thread) ---------------------------------------------------
+
+    def on_report(self, rep: ExchangeReport) -> None:
+        """Venue report -> engine Fill / OrderDone + client ExecutionReport."""
+        now = self._clock()
+        if rep.cancel_id is not None:  # the answer to a cancel (or a replace's cancel)
+            with self._lock:
+                cxl = self._cancels.pop(rep.cancel_id, None)
+            if rep.exec_type == "4":
+                e = self._enf.on_done(OrderDone(ts=now, order_seq=rep.order_id))
+                if cxl is not None and e is not None:
+                    self._exec(cxl[0], cxl[1], e, "4", extra=[(C.ORIG_CL_ORD_ID, cxl[2])])
+            elif cxl is not None:
+                self._cancel_reject(cxl[0], cxl[1], cxl[2], rep.text, self.risk_state)
+            return
+        e = self._enf.order_by_seq(rep.order_id)
+        if e is None:
+            return
+        if rep.exec_type == "F":
+            self.counters["fills"] += 1
+            e = self._enf.on_fill(Fill(ts=now, sym=e.sym, strategy=e.strategy, side=e.side,
+                                       qty=rep.qty, price=rep.price, order_seq=e.seq))
+        elif rep.exec_type in ("4", "C"):
+            self.counters["venue_done"] += 1
+            e = self._enf.on_done(OrderDone(ts=now, order_seq=e.seq, status=rep.exec_type))
+        else:
+            return
+        if e is None:
+            return
+        peer, _, cl = e.key.partition(SEP)
+        session = self._sessions(peer) if self._sessions is not None else None
+        if session is not None:
+            self._exec(session, cl.encode("latin-1"), e, rep.exec_type, text=rep.text or None,
+                       last=(rep.qty, rep.price), extra=[(C.RISK_STATE, rep.risk_state)])
+
+    # -- encoding -----------------------------------------------------------------------
+
+    def _exec_id(self) -> int:
+        with self._lock:
+            self._exec_seq += 1
+            return self._exec_seq
+
+    def _exec(self, session, cl: bytes, e: OrderEntry | None, exec_type: str, *,
+              text=None, extra=(), d=None, last=(0, 0.0)) -> None:
+        """ExecutionReport for order `e` (its current state) about `exec_type`."""
+        if e is None:
+            status, qty, price, sym, side, cum, leaves, avg = "8", None, None, "", "", 0, 0, 0.0
+        else:
+            status, qty, price, sym, side = e.status, e.qty, e.price, e.sym, e.side
+            cum, leaves, avg = e.cum_qty, e.leaves, e.avg_px
+        if exec_type == "5":
+            status = "0" if status == "0" else status
+        tags = () if d is None or not session.custom_tags else (
+            (C.RISK_STATE, d.risk_state), (C.LIMITS_VERSION, d.limits_version),
+            (C.MODE, d.mode))
+        if not session.custom_tags:
+            extra = [f for f in extra if f[0] < 5000]
+        body = [(C.ORDER_ID, order_id_of(cl)), (C.CL_ORD_ID, cl),
+                (C.EXEC_ID, self._exec_id()), (C.EXEC_TYPE, exec_type), (C.ORD_STATUS, status),
+                (C.SYMBOL, sym), (C.SIDE, _SIDE_WIRE.get(side, side)),
+                (C.ORDER_QTY, _wire_num(qty)), (C.PRICE, _wire_num(price)),
+                (C.LAST_QTY, last[0] or None), (C.LAST_PX, last[1] or None),
+                (C.LEAVES_QTY, leaves), (C.CUM_QTY, cum), (C.AVG_PX, avg),
+                (C.TRANSACT_TIME, C.fix_time(self._clock())), (C.TEXT, text), *extra, *tags]
+        session.send("8", body)
+
+    def _cancel_reject(self, session, cl, orig_cl, text, risk_state, response_to=1) -> None:
+        session.send("9", [(C.ORDER_ID, order_id_of(orig_cl)), (C.CL_ORD_ID, cl),
+                           (C.ORIG_CL_ORD_ID, orig_cl), (C.ORD_STATUS, "8"),
+                           (C.CXL_REJ_RESPONSE_TO, response_to),
+                           (C.CXL_REJ_REASON, 1 if "unknown" in text.lower() else 99),
+                           (C.TEXT, text),
+                           (C.RISK_STATE, risk_state if session.custom_tags else None)])
+
+    def _to_venue(self, msg_type: str, body: list) -> None:
+        with self._lock:
+            self._venue_seq += 1
+            wire = C.encode(msg_type, body, sender=self._cfg.comp_id,
+                            target="EXSIM", seq=self._venue_seq, ts_ns=self._clock())
+            self._venue.send(wire)
+
+
+def _wire_num(x) -> str | None:
+    """Numbers as they go on the wire; NaN/inf are echoed as text so the client sees them."""
+    if x is None:
+        return None
+    if isinstance(x, float) and x.is_integer() and math.isfinite(x):
+        return repr(x)
+    return str(x)

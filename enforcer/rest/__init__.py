@@ -1,0 +1,1 @@
+"""REST front end: the FastAPI app (`app`) and its uvicorn server thread (`server`)."""
