@@ -163,3 +163,113 @@ def _table(store, table):
     if store.dialect == "duckdb":
         return store.query(f"SELECT * FROM {table}")
     return store.read_table(table)
+
+
+# -- command legs: each command on DuckDB and on the session's QuestDB server, same inputs,
+# -- the rows it wrote (or read) compared row by row: floats within FEATURE_TOL, the rest exact.
+# Two simulated 10-minute days x 2 symbols (a normal day, then a flash crash), features built
+# in DuckDB and copied to QuestDB (the features leg above covers the build itself), and a tiny
+# VAE fitted once on the first day.
+CMD_PLAN = [("normal", 41, 10, None, 0.02), ("flash_crash", 42, 10, 6.0, 0.02)]
+CMD_TABLES = ("trades", "quotes", "book", "orders", "labels_orders", "labels_events", "features")
+CMD_WALL = 1_800_000_000_000_000_000
+DAY_NS = 86_400_000_000_000
+
+
+@pytest.fixture(scope="module")
+def cmd_source(tmp_path_factory):
+    """(DuckDB file with the two days, registry root, fitted model id, second day's open)."""
+    from jaxmodels import evalstore, pipeline
+    from jaxmodels.data import market_rows
+    from jaxmodels.registry import Registry
+
+    root = tmp_path_factory.mktemp("cmd")
+    path = root / "src.duckdb"
+    with Store.from_conf(f"duckdb::path={path}") as s:
+        evalstore.build(s, CMD_PLAN, n_symbols=2, out=lambda *_: None)
+        rows = market_rows(s, _cmd_config().vae.inputs)
+    day2 = int(rows.ts.min()) + DAY_NS // 2
+    first = rows.take(rows.ts < day2)
+    mm, met = pipeline.fit_market(first, np.ones(len(first.ts), bool), _cmd_config().vae)
+    reg = Registry(str(root / "models"))
+    return path, reg, pipeline.save_market(reg, mm, met), day2
+
+
+def _cmd_config():
+    from jaxmodels.config import ModelsConfig
+
+    return ModelsConfig.from_dict({"vae": {
+        "epochs": 2, "hidden": 16, "latent": 4, "holdout_block": 600, "online_warm": 300,
+        "online_half_life": 3000.0, "tail_window": 3000, "tail_warm": 600, "tail_block": 600}})
+
+
+@pytest.fixture
+def cmd_pair(cmd_source, questdb_conf, tmp_path):
+    """(DuckDB store, QuestDB store) holding the same two days; the registry has no model
+    promoted."""
+    import shutil
+
+    path, reg, mid, day2 = cmd_source
+    if reg.promoted("vae") == mid:
+        reg.deactivate(mid)
+    shutil.copy(path, tmp_path / "d.duckdb")
+    with Store.from_conf(f"duckdb::path={tmp_path / 'd.duckdb'}") as d, \
+            Store.from_conf(questdb_conf) as q:
+        for t in canonical.tables():
+            q.query(f"TRUNCATE TABLE {t}")
+        for t in CMD_TABLES:
+            q.ingest(t, d.query(f"SELECT * FROM {t}"), session=None)
+        yield d, q
+
+
+def _same_rows(a: list[dict], b: list[dict]) -> list:
+    """Differences between two row lists in the same order (FEATURE_TOL on floats)."""
+    import math
+
+    def same(x, y):
+        if isinstance(x, float) and isinstance(y, float):
+            return (math.isnan(x) and math.isnan(y)) or math.isclose(
+                x, y, rel_tol=FEATURE_TOL["rel"], abs_tol=FEATURE_TOL["abs"])
+        return x == y
+
+    bad = [("rows", len(a), len(b))] if len(a) != len(b) else []
+    return bad + [(i, k, x[k], y.get(k)) for i, (x, y) in enumerate(zip(a, b))
+                  for k in x if k not in y or not same(x[k], y[k])][:5]
+
+
+def _stored(store, table: str, key: tuple[str, ...]) -> list[dict]:
+    rows = _table(store, table).to_pylist()
+    return sorted(rows, key=lambda r: tuple(r[k] for k in key))
+
+
+def _same_tables(d, q, *tables: tuple[str, tuple[str, ...]]) -> None:
+    for table, key in tables:
+        got, want = _stored(q, table, key), _stored(d, table, key)
+        assert want and _same_rows(want, got) == [], table
+
+
+@pytest.mark.questdb
+def test_models_publish_when_static_then_promoted_then_questdb_writes_duckdb_rows(
+        cmd_source, cmd_pair):
+    """`models publish`: static limits without a model, then the promoted VAE's scores, limits
+    and one heartbeat per (sym, bucket): the same rows on both stores."""
+    from jaxmodels import pipeline
+
+    _, reg, mid, day2 = cmd_source
+    d, q = cmd_pair
+    cfg = _cmd_config()
+    outs = []
+    for store in (d, q):
+        outs.append(pipeline.publish(store, reg, cfg, since=day2 - DAY_NS, until=day2,
+                                     wall=lambda: CMD_WALL))
+    reg.promote(mid)
+    try:
+        for store in (d, q):
+            outs.append(pipeline.publish(store, reg, cfg, since=day2, until=2**62,
+                                         wall=lambda: CMD_WALL + 1))
+    finally:
+        reg.deactivate(mid)
+    assert outs[0] == outs[1] and outs[2] == outs[3] and outs[2]["scores"] > 0
+    _same_tables(d, q, ("risk_limits", ("sym", "strategy", "ts", "model_version")),
+                 ("risk_scores", ("sym", "ts")), ("publisher_heartbeat", ("sym", "ts")))
+    assert _same_rows(d.latest_limits().to_pylist(), q.latest_limits().to_pylist()) == []
