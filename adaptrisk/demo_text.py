@@ -36,9 +36,17 @@ def format_crash(facts: dict, table: list[dict], lim: dict) -> str:
                      f"{lim['state'][i]:<9} {lim['reason'][i]}")
     if len(show) > 25:
         lines.append(f"   ... {len(show) - 25} more changes before the trough")
+    return "\n".join(lines + ["", format_headline(facts)])
+
+
+def format_headline(facts: dict) -> str:
+    """The closing lines of the crash report: alert and cut times, the trough, the seller's
+    200-lot order, calm blocks, fat-fingers and the seller's lots. ``facts`` is
+    ``report.crash_facts`` or the ``summary.json`` written from it (the README's demo block
+    is this text, rendered from a run's ``summary.json``)."""
+    onset, sq = facts["onset_ns"], facts["static_max_qty"]
     drop = (facts["trough_mid"] / facts["arrival_mid"] - 1) * 100 if facts["trough_mid"] else float("nan")
-    lines += [
-        "",
+    lines = [
         f"first High alert:        {rel(facts['first_high_alert_ns'], onset)} from the onset",
         f"first limit cut:         {rel(facts['first_cut_ns'], onset)}; tightest during the crash: "
         f"{facts['min_dynamic_qty_in_crash']:.0f} lots (static stays {sq})",

@@ -2,8 +2,10 @@
 
 ``python -m bench`` runs every ``bench/bench_*.py``; ``python -m bench store sim`` runs those.
 Each module exposes ``run() -> list[dict]`` with keys bench, metric, value, unit, goal, met,
-note. The README table between the BENCH markers is rebuilt from all result files, so a
-partial run keeps the other benchmarks' last figures (each row carries its own date).
+note; ``met`` is None for a row without a goal (read n/a). The README table between the
+BENCH markers is rebuilt from all result files, so a partial run keeps the other
+benchmarks' last figures (each row carries its own date); the demo block between the DEMO
+markers from ``results/demo/summary.json`` (``bench.readme``).
 """
 
 from __future__ import annotations
@@ -12,40 +14,30 @@ import datetime as dt
 import importlib
 import json
 import os
-import pathlib
-import platform
 import subprocess
 import sys
 
 os.environ.setdefault("PYKX_UNLICENSED", "true")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-HERE = pathlib.Path(__file__).resolve().parent
-RESULTS = HERE / "results"
-README = HERE.parent / "README.md"
-START, END = "<!-- BENCH:START -->", "<!-- BENCH:END -->"
+from bench import load, machine, readme  # noqa: E402
 
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+HERE = readme.HERE
+RESULTS = readme.RESULTS
 
 
 def run_one(name: str) -> int:
-    """Run one benchmark module in this process and write its result file."""
+    """Run one benchmark module in this process and write its result file. The machine
+    column carries the load average read before and after the run."""
+    before = load()
     rows = importlib.import_module(f"bench.bench_{name}").run()
-    stamp = {"date": dt.date.today().isoformat(), "machine": machine()}
+    after = load().removeprefix("load ")
+    stamp = {"date": dt.date.today().isoformat(), "machine": f"{machine()}, {before} -> {after}"}
     for r in rows:
         r.update(stamp)
-        print(f"  {r['metric']}: {r['value']:.4g} {r['unit']} (goal {r['goal']}: "
-              f"{_met(r['met'])}) {r.get('note', '')}", flush=True)
+        value = "-" if r["value"] is None else f"{r['value']:.4g}"
+        print(f"  {r['metric']}: {value} {r['unit']} (goal {r['goal']}: "
+              f"{readme.met_text(r['met'])}) {r.get('note', '')}", flush=True)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(rows, indent=1) + "\n")
     return 0
@@ -69,25 +61,8 @@ def main(argv: list[str]) -> int:
     return 1 if failed else 0
 
 
-def _met(met) -> str:
-    """yes / **no** for a goal; n/a for an informational row (met is None)."""
-    return "n/a" if met is None else ("yes" if met else "**no**")
-
-
 def write_readme() -> None:
-    rows = []
-    for f in sorted(RESULTS.glob("*.json")):
-        rows += json.loads(f.read_text())
-    lines = ["| benchmark | metric | median | goal | met | date | machine | note |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['bench']} | {r['metric']} | {r['value']:.4g} {r['unit']} | {r['goal']} | "
-                     f"{_met(r['met'])} | {r['date']} | {r['machine']} | {r.get('note', '')} |")
-    text = README.read_text()
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        README.write_text(f"{head}{START}\n" + "\n".join(lines) + f"\n{END}{tail}")
+    readme.write_readme()
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ def _speed(model_tm, mm) -> list[dict]:
     t = _median_time(lambda: predict_logit(xo, *args).block_until_ready(), 5)
     out.append(_row("tree_inference", "orders_per_s", n / t, "1/s", ">= 1e6", n / t >= 1e6,
                     f"{model_tm.n_trees} trees (padded {len(model_tm.feat)}), depth "
-                    f"{model_tm.feat.shape[1]}, batch 2^20, CPU shared by other jobs"))
+                    f"{model_tm.feat.shape[1]}, batch 2^20"))
     return out
 
 

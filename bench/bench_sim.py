@@ -73,7 +73,7 @@ def run() -> list[dict]:
          "note": f"simulate() end to end incl. OMS flow and Arrow tables, flash_crash, "
                  f"3 symbols x 390 min ({n:,} events), median of 3"},
         {**row, "metric": "simulate_wall_3sym_day", "value": wall, "unit": "s",
-         "goal": "", "met": True, "note": "same run as above"},
+         "goal": "", "met": None, "note": "same run as above"},
     ]
 
 
