@@ -1,0 +1,152 @@
+"""`adaptrisk live` on QuestDB as three processes (issue 13 part 3): ``--role intake`` replays
+a recorded crash session into the session's server, ``--role calibrator`` scores it with a
+promoted model and publishes limits and heartbeats, ``--role enforcer`` polls them. Checked
+against DuckDB: the calibrator's scores equal ``models publish`` on a DuckDB copy of the same
+session (the live scorer is bit-for-bit the batch chain), and the enforcer holds the model's
+limits for every symbol, judged to the session's last bucket."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+
+import httpx
+import numpy as np
+import pytest
+
+from tsdb import Store, canonical
+
+pytestmark = pytest.mark.questdb
+
+TOKEN = "qdb-live-token-1"
+ENV = {**os.environ, "PYKX_UNLICENSED": "true", "JAX_PLATFORMS": "cpu", "AR_QDB_TOKEN": TOKEN}
+READY = re.compile(r"live running fix=127\.0\.0\.1:(\S+) http=127\.0\.0\.1:(\S+) ")
+TRAIN = [("normal", 41, 10, None, 0.0)]
+SESSION = dict(scenario="flash_crash", n_symbols=2, minutes=2.0, seed=42, onset_minute=1.0,
+               fat_finger_rate=0.0, session_date=dt.date(2026, 6, 24))
+SPEED = 20.0
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """A promoted tiny VAE (trained on a normal day) and the crash session to replay."""
+    from jaxmodels import evalstore, pipeline
+    from jaxmodels.data import market_rows
+    from jaxmodels.registry import Registry
+    from sim import SimConfig, simulate
+    from tests.integration.test_conformance import _cmd_config
+
+    d = tmp_path_factory.mktemp("qlive")
+    cfg = _cmd_config()
+    with Store.from_conf(f"duckdb::path={d / 'train.duckdb'}") as s:
+        evalstore.build(s, TRAIN, n_symbols=2, out=lambda *_: None)
+        rows = market_rows(s, cfg.vae.inputs)
+    mm, met = pipeline.fit_market(rows, np.ones(len(rows.ts), bool), cfg.vae)
+    reg = Registry(str(d / "models"))
+    reg.promote(pipeline.save_market(reg, mm, met))
+    (d / "models.json").write_text(__import__("json").dumps(cfg.to_dict()))
+    tables = simulate(SimConfig(**SESSION)).tables()
+    with Store.from_conf(f"duckdb::path={d / 'session.duckdb'}") as s:
+        for name in ("trades", "quotes", "book"):
+            s.ingest(name, tables[name])
+    return d, reg
+
+
+def _start(args: list[str]) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "adaptrisk", "live", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+        if ready:
+            m = READY.search(proc.stdout.readline().decode())
+            if m:
+                return proc, m.group(2)
+        if proc.poll() is not None:
+            break
+    proc.kill()
+    raise AssertionError(f"live did not start: {proc.stderr.read()[-3000:]!r}")
+
+
+def _wait(pred, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_live_when_roles_run_as_separate_processes_on_questdb_then_duckdb_scores_and_limits_in_force(
+        world, questdb_conf, tmp_path):
+    from jaxmodels import pipeline
+    from jaxmodels.config import ModelsConfig
+
+    d, reg = world
+    with Store.from_conf(questdb_conf) as q:
+        for t in canonical.tables():
+            q.query(f"TRUNCATE TABLE {t}")
+    common = ["--db", questdb_conf, "--root", str(d / "models"), "--config",
+              str(d / "models.json"), "--token-env", "AR_QDB_TOKEN", "--pg-port", "-1",
+              "--fix-port", "0", "--http-port", "0"]
+    procs = []
+    try:
+        cal, _ = _start([*common, "--role", "calibrator"])
+        procs.append(cal)
+        enf, http = _start([*common, "--role", "enforcer", "--log", str(tmp_path / "d.log")])
+        procs.append(enf)
+        intake = subprocess.run([sys.executable, "-m", "adaptrisk", "live", *common, "--role",
+                                 "intake", "--feed", f"replay:{d / 'session.duckdb'}",
+                                 "--speed", str(SPEED), "--exit-at-end"],
+                                capture_output=True, text=True, env=ENV, timeout=300)
+        assert intake.returncode == 0, intake.stderr[-2000:]
+        with Store.from_conf(f"duckdb::path={d / 'session.duckdb'}") as s:
+            last = s.query("SELECT epoch_ns(max(ts)) AS t FROM quotes").to_pylist()[0]["t"]
+        end = last // 100_000_000 * 100_000_000  # the last closed bucket the replay judged
+
+        def in_force():
+            st = [httpx.get(f"http://127.0.0.1:{http}/limits/{s}", timeout=5).json()
+                  for s in ("SIM00", "SIM01")]
+            return st if all(x["source"] == "dynamic" and x["heartbeat_ts"] >= end
+                             for x in st) else None
+
+        states = _wait(in_force, 120, "the enforcer to hold the model's limits to the end")
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=60)
+    mid = reg.promoted("vae")
+    assert all(s["effective"]["version"].startswith(mid) for s in states)
+    # the same session in DuckDB, built and published in one batch: the same scores
+    with Store.from_conf(questdb_conf) as q, \
+            Store.from_conf(f"duckdb::path={tmp_path / 'twin.duckdb'}") as duck:
+        for t in ("trades", "quotes", "book"):
+            duck.ingest(t, q.read_table(t), session=None)
+        from features.build import build
+
+        build(duck)
+        pipeline.publish(duck, reg, ModelsConfig.from_dict(
+            __import__("json").loads((d / "models.json").read_text())),
+            since=0, until=end)
+        want = duck.query("SELECT epoch_ns(ts) AS ts, sym, anomaly_score, tier, model_version "
+                          "FROM risk_scores ORDER BY sym, ts").to_pylist()
+        got = q.query("SELECT ts::LONG AS ts, sym, anomaly_score, tier, model_version "
+                      f"FROM risk_scores WHERE ts <= {end} ORDER BY sym, ts").to_pylist()
+        lim_want = duck.query("SELECT epoch_ns(ts) AS ts, * EXCLUDE (ts) FROM risk_limits "
+                              "WHERE model_version <> 'static' ORDER BY sym, strategy, ts"
+                              ).to_pylist()
+        lim_got = [r | {"ts": r["ts"].value} for r in sorted(
+            (r for r in q.read_table("risk_limits").to_pylist()
+             if r["model_version"] != "static" and r["ts"].value <= end),
+            key=lambda r: (r["sym"], r["strategy"], r["ts"]))]
+    from tests.integration.test_conformance import _same_rows
+
+    assert len(want) > 1000 and _same_rows(want, got) == []
+    assert lim_want and _same_rows(lim_want, lim_got) == []
