@@ -273,3 +273,23 @@ def test_models_publish_when_static_then_promoted_then_questdb_writes_duckdb_row
     _same_tables(d, q, ("risk_limits", ("sym", "strategy", "ts", "model_version")),
                  ("risk_scores", ("sym", "ts")), ("publisher_heartbeat", ("sym", "ts")))
     assert _same_rows(d.latest_limits().to_pylist(), q.latest_limits().to_pylist()) == []
+
+
+@pytest.mark.questdb
+def test_models_drift_when_crash_day_against_normal_training_then_same_alerts_and_limits(
+        cmd_source, cmd_pair):
+    """`models drift`: the crash day against the model's normal training day; the same
+    drift_alerts rows and (when drifting) the same static limits on both stores."""
+    from jaxmodels import drift
+
+    _, reg, mid, day2 = cmd_source
+    d, q = cmd_pair
+    reg.promote(mid)
+    try:
+        outs = [drift.check(s, reg, _cmd_config(), since=day2) for s in (d, q)]
+    finally:
+        reg.deactivate(mid)
+    assert outs[0] == outs[1] and outs[0]["rows_written"] > 0
+    _same_tables(d, q, ("drift_alerts", ("kind", "name", "ts")))
+    if outs[0]["static_rows"]:
+        _same_tables(d, q, ("risk_limits", ("sym", "strategy", "ts")))
