@@ -248,31 +248,54 @@ def _same_tables(d, q, *tables: tuple[str, tuple[str, ...]]) -> None:
         assert want and _same_rows(want, got) == [], table
 
 
+def _publish_both(reg, mid: str, day2: int, *stores) -> list[dict]:
+    """`models publish` on each store: static limits for the first day (no model), then the
+    promoted VAE over the second; the registry is left with nothing promoted."""
+    from jaxmodels import pipeline
+
+    cfg = _cmd_config()
+    outs = [pipeline.publish(s, reg, cfg, since=day2 - DAY_NS, until=day2,
+                             wall=lambda: CMD_WALL) for s in stores]
+    reg.promote(mid)
+    try:
+        outs += [pipeline.publish(s, reg, cfg, since=day2, until=2**62,
+                                  wall=lambda: CMD_WALL + 1) for s in stores]
+    finally:
+        reg.deactivate(mid)
+    return outs
+
+
 @pytest.mark.questdb
 def test_models_publish_when_static_then_promoted_then_questdb_writes_duckdb_rows(
         cmd_source, cmd_pair):
     """`models publish`: static limits without a model, then the promoted VAE's scores, limits
     and one heartbeat per (sym, bucket): the same rows on both stores."""
-    from jaxmodels import pipeline
-
     _, reg, mid, day2 = cmd_source
     d, q = cmd_pair
-    cfg = _cmd_config()
-    outs = []
-    for store in (d, q):
-        outs.append(pipeline.publish(store, reg, cfg, since=day2 - DAY_NS, until=day2,
-                                     wall=lambda: CMD_WALL))
-    reg.promote(mid)
-    try:
-        for store in (d, q):
-            outs.append(pipeline.publish(store, reg, cfg, since=day2, until=2**62,
-                                         wall=lambda: CMD_WALL + 1))
-    finally:
-        reg.deactivate(mid)
+    outs = _publish_both(reg, mid, day2, d, q)
     assert outs[0] == outs[1] and outs[2] == outs[3] and outs[2]["scores"] > 0
     _same_tables(d, q, ("risk_limits", ("sym", "strategy", "ts", "model_version")),
                  ("risk_scores", ("sym", "ts")), ("publisher_heartbeat", ("sym", "ts")))
     assert _same_rows(d.latest_limits().to_pylist(), q.latest_limits().to_pylist()) == []
+
+
+@pytest.mark.questdb
+def test_enforcer_replay_when_limits_published_then_same_decisions_and_rerun_lands_once(
+        cmd_source, cmd_pair):
+    """`enforcer replay`: every order of both days through the batch path against the limits
+    and heartbeats published above; the same summary and decisions. On QuestDB a rerun
+    replaces its rows (dedup key (ts, order_id)) instead of adding them."""
+    from enforcer.config import EnforcerConfig
+    from enforcer.replay import replay
+
+    _, reg, mid, day2 = cmd_source
+    d, q = cmd_pair
+    _publish_both(reg, mid, day2, d, q)
+    outs = [replay(s, EnforcerConfig()) for s in (d, q)]
+    assert outs[0] == outs[1] and outs[0]["rejected"] > 0
+    _same_tables(d, q, ("decisions", ("ts", "order_id")))
+    n = q.count("decisions")
+    assert replay(q, EnforcerConfig()) == outs[1] and q.count("decisions") == n
 
 
 @pytest.mark.questdb
