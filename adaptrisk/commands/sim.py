@@ -1,11 +1,19 @@
-"""``adaptrisk sim``: simulate a session (market + OMS flow + labels) and ingest it."""
+"""``adaptrisk sim``: simulate a session (market + OMS flow + labels) and ingest it.
+
+A session day that already holds market data or orders is refused with one line (on every
+backend): quotes and book have no natural key, so a rerun would duplicate them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import time
 
 from adaptrisk.common import add_db_arg, format_table, open_store
+from adaptrisk.errors import UsageError
+
+NS_PER_DAY = 86_400_000_000_000
 
 # the simulator's scenario library (sim.SCENARIOS); listed here so --help needs no numba import
 SCENARIOS = ("normal", "volatile", "liquidity_withdrawal", "flash_crash")
@@ -20,6 +28,9 @@ def register(sub) -> None:
     p.add_argument("--symbols", type=int, default=3, help="number of symbols (default 3)")
     p.add_argument("--minutes", type=float, default=60.0, help="session length from the open (default 60)")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--date", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                   help="session date, a weekday (default the simulator's, 2026-06-22); "
+                   "a day that already holds data is refused")
     p.add_argument("--fat-finger-rate", type=float, default=None,
                    help="share of OMS orders made erroneous (default 1/2000)")
     add_db_arg(p)
@@ -30,12 +41,29 @@ def run(args: argparse.Namespace) -> int:
     from sim import SimConfig
 
     kw = {} if args.fat_finger_rate is None else {"fat_finger_rate": args.fat_finger_rate}
-    cfg = SimConfig(scenario=args.scenario, n_symbols=args.symbols, minutes=args.minutes,
-                    seed=args.seed, **kw)
+    if args.date is not None:
+        kw["session_date"] = args.date
+    try:
+        cfg = SimConfig(scenario=args.scenario, n_symbols=args.symbols, minutes=args.minutes,
+                        seed=args.seed, **kw)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     with open_store(args.db) as store:
+        refuse_taken_day(store, cfg.session_date)
         simulate_and_ingest(store, cfg)
         print(landed_summary(store))
     return 0
+
+
+def refuse_taken_day(store, day: dt.date) -> None:
+    """UsageError when ``store`` already holds trades, quotes, book or orders on ``day``
+    (UTC): a second session there would duplicate the quotes and book of the first."""
+    t0 = (day - dt.date(1970, 1, 1)).days * NS_PER_DAY
+    n = store.query_file("queries/day_rows.sql", {"t0": t0, "t1": t0 + NS_PER_DAY})
+    if n.column("n")[0].as_py():
+        raise UsageError(f"the store already holds market data or orders on {day}: a second "
+                         "simulated session there would duplicate them; use a fresh store or "
+                         "another --date")
 
 
 def simulate_and_ingest(store, cfg, *, out=print) -> dict[str, int]:

@@ -316,3 +316,34 @@ def test_models_drift_when_crash_day_against_normal_training_then_same_alerts_an
     _same_tables(d, q, ("drift_alerts", ("kind", "name", "ts")))
     if outs[0]["static_rows"]:
         _same_tables(d, q, ("risk_limits", ("sym", "strategy", "ts")))
+
+
+@pytest.mark.questdb
+def test_sim_when_run_then_rerun_on_both_stores_then_same_rows_and_rerun_refused(
+        questdb_conf, tmp_path, capsys):
+    """`adaptrisk sim`: the same session lands row for row on both stores (and the same
+    landed summary); a rerun on the same day is refused with one line, exit 2, nothing added."""
+    from adaptrisk.cli import main
+
+    duck = f"duckdb::path={tmp_path / 's.duckdb'}"
+    with Store.from_conf(questdb_conf) as q:
+        for t in canonical.tables():
+            q.query(f"TRUNCATE TABLE {t}")
+    args = ["sim", "--scenario", "flash_crash", "--symbols", "2", "--minutes", "2", "--seed", "5"]
+    for conf in (duck, questdb_conf):
+        assert main([*args, "--db", conf]) == 0
+    capsys.readouterr()
+    tables = (("trades", ("sym", "trade_id")), ("quotes", ("sym", "ts", "bid", "ask")),
+              ("book", ("sym", "ts")), ("orders", ("order_id",)),
+              ("labels_orders", ("order_id",)), ("labels_events", ("sym", "event")))
+    with Store.from_conf(duck) as d, Store.from_conf(questdb_conf) as q:
+        _same_tables(d, q, *tables)
+        assert _same_rows(d.query_file("queries/landed_summary.sql").to_pylist(),
+                          q.query_file("queries/landed_summary.sql").to_pylist()) == []
+        before = {t: q.count(t) for t, _ in tables}
+    for conf in (duck, questdb_conf):
+        assert main([*args, "--seed", "6", "--db", conf]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "already holds market data or orders on 2026-06-22" in err
+    with Store.from_conf(questdb_conf) as q:
+        assert {t: q.count(t) for t, _ in tables} == before
