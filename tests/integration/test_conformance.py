@@ -233,7 +233,7 @@ def _same_rows(a: list[dict], b: list[dict]) -> list:
         return x == y
 
     bad = [("rows", len(a), len(b))] if len(a) != len(b) else []
-    return bad + [(i, k, x[k], y.get(k)) for i, (x, y) in enumerate(zip(a, b))
+    return bad + [(i, k, x[k], y.get(k)) for i, (x, y) in enumerate(zip(a, b, strict=False))
                   for k in x if k not in y or not same(x[k], y[k])][:5]
 
 
