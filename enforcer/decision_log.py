@@ -29,6 +29,7 @@ import warnings
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from threading import get_ident as _get_ident
 from typing import Any
 
 from enforcer.errors import DecisionLogError, TornRecordWarning
@@ -146,21 +147,61 @@ class DecisionLog:
         self._lock = threading.Lock()  # appends (order path)
         self._sync_lock = threading.Lock()  # fsync / close; never taken by append
         self._dirty = False
+        self._holder = 0  # thread whose appends are gathered (see `hold`)
+        self._held: list[bytes] = []
 
     def append(self, rec: list[Any]) -> None:
         self.append_body(_body(rec).encode())
 
     def append_body(self, body: bytes) -> None:
-        """Append one record given as its JSON body (what `_body(rec).encode()` gives)."""
+        """Append one record given as its JSON body (what `_body(rec).encode()` gives).
+
+        From the thread that holds the log (`hold`), the record is gathered and written
+        by `flush`/`release`; from any other thread, what is gathered is written first
+        (the file keeps the order of the appends), then this record."""
         data = b"%08x %s\n" % (zlib.crc32(body), body)
         with self._lock:
-            n = os.write(self._fd, data)
-            while n < len(data):  # short write (disk full, signal): finish it or raise
-                n += os.write(self._fd, data[n:])
-            if self._always:
-                os.fsync(self._fd)
-            else:
-                self._dirty = True
+            if self._holder:
+                if self._holder == _get_ident():
+                    self._held.append(data)
+                    return
+                if self._held:
+                    data = b"".join(self._held) + data
+                    self._held.clear()
+            self._write(data)
+
+    def _write(self, data: bytes) -> None:
+        n = os.write(self._fd, data)
+        while n < len(data):  # short write (disk full, signal): finish it or raise
+            n += os.write(self._fd, data[n:])
+        if self._always:
+            os.fsync(self._fd)
+        else:
+            self._dirty = True
+
+    def hold(self) -> None:
+        """Gather this thread's appends until `release`: a front end deciding a batch of
+        orders read at once writes their records with one write(2) (and, with fsync
+        'always', one fsync) before it acknowledges any of them."""
+        with self._lock:
+            self._holder = _get_ident()
+
+    def flush(self) -> None:
+        """Write what is gathered now (any thread); the hold stays."""
+        with self._lock:
+            if self._held:
+                data = b"".join(self._held)
+                self._held.clear()
+                self._write(data)
+
+    def release(self) -> None:
+        """Write what is gathered and end the hold."""
+        with self._lock:
+            if self._held:
+                data = b"".join(self._held)
+                self._held.clear()
+                self._write(data)
+            self._holder = 0
 
     def sync(self) -> None:
         """fsync if anything was written since the last one (policy 'interval').

@@ -160,6 +160,23 @@ class Enforcer:
             d = self.submit(cmd)
             return d, self._seq != seq
 
+    def hold(self) -> None:
+        """Gather this thread's decision-log records until `release` (one write for a
+        batch). The caller must `release` (or `flush_held`) before acknowledging any of
+        the decisions: the decision is on disk before the acknowledgement."""
+        if self._log is not None:
+            self._log.hold()
+
+    def flush_held(self) -> None:
+        """Write the gathered records now (any thread); the hold stays."""
+        if self._log is not None:
+            self._log.flush()
+
+    def release(self) -> None:
+        """Write the gathered records and end the hold."""
+        if self._log is not None:
+            self._log.release()
+
     def order(self, key: str) -> OrderEntry | None:
         """The ledger entry of a keyed order (None: never decided). Read-only use."""
         return self.orders.by_key.get(key)

@@ -48,6 +48,7 @@ class FixAcceptor:
         self.config = config or FixConfig()
         self._clock = clock or time.time_ns
         self.venue: ExchangeSim | None = None
+        self._enforcer = enforcer
         self.gateway = FixGateway(enforcer, config=self.config, clock=self._clock,
                                   sessions=self.session_for)
         self._sessions: dict[str, SessionState] = {}
@@ -82,6 +83,7 @@ class FixAcceptor:
                     comp_id=cfg.comp_id, peer=peer, store=SessionStore(path), clock=self._clock,
                     begin_string=cfg.begin_string)
                 st.custom_tags = peer not in cfg.standard_only
+                st.durable = self._enforcer.flush_held
             return st
 
     @property

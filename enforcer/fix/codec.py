@@ -69,6 +69,7 @@ def encode(msg_type: str | bytes, body: Iterable[tuple[int, object]], *, sender:
            target: str, seq: int, ts_ns: int, begin_string: str = "FIX.4.4",
            poss_dup: bool = False, orig_sending_time: bytes | None = None) -> bytes:
     """One wire message: header, `body` pairs in order (None values skipped), trailer.
+    `body` may also be bytes already encoded (each field ending in SOH).
 
     Byte-for-byte what `encode_simplefix` (simplefix's encoder) produces, without its
     per-byte Python checksum loop (a unit test holds the two equal).
@@ -82,6 +83,9 @@ def encode(msg_type: str | bytes, body: Iterable[tuple[int, object]], *, sender:
         parts += (b"122=", orig_sending_time, b"\x01")
     add = parts.append
     tags = _TAG
+    if type(body) is bytes:
+        add(body)
+        body = ()
     for tag, value in body:
         if value is None:
             continue
@@ -99,6 +103,29 @@ def encode(msg_type: str | bytes, body: Iterable[tuple[int, object]], *, sender:
     payload = b"".join(parts)
     msg = b"8=%s\x019=%d\x01%s" % (begin_string.encode(), len(payload), payload)
     return msg + b"10=%03d\x01" % (sum(msg) % 256)
+
+
+def fields(body: Iterable[tuple[int, object]]) -> bytes:
+    """`body` pairs as wire bytes, each field SOH-ended (None values skipped), exactly as
+    `encode` writes them."""
+    out = []
+    add = out.append
+    tags = _TAG
+    for tag, value in body:
+        if value is None:
+            continue
+        t = type(value)
+        if t is str:
+            value = value.encode()
+        elif t is not bytes:
+            value = (repr(value) if t is float else str(value)).encode("ascii")
+        tb = tags.get(tag)
+        if tb is None:
+            tb = tags[tag] = str(tag).encode() + b"="
+        add(tb)
+        add(value)
+        add(b"\x01")
+    return b"".join(out)
 
 
 def encode_simplefix(msg_type: str | bytes, body: Iterable[tuple[int, object]], *,

@@ -32,6 +32,7 @@ sessions may use the same ClOrdID.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import threading
 import time
@@ -46,6 +47,7 @@ from enforcer.orders import DONE, OrderEntry
 
 _SIDES = {b"1": "B", b"2": "S", b"5": "S", b"6": "S"}
 _SIDE_WIRE = {"B": "1", "S": "2"}
+_SIDE_BYTES = {"B": b"1", "S": b"2"}
 _TYPES = {b"1": "MARKET", b"2": "LIMIT"}
 _TYPE_WIRE = {"MARKET": "1", "LIMIT": "2"}
 _NEW_REQUIRED = (C.CL_ORD_ID, C.SYMBOL, C.SIDE, C.ORDER_QTY, C.ORD_TYPE)
@@ -107,8 +109,9 @@ class FixGateway:
         # for the cancel half of a replace (its report is not the client's business)
         self._cancels: dict[int, tuple[SessionState, bytes, bytes] | None] = {}
         self._lock = threading.Lock()
+        self._batch = threading.local()  # .venue: wires for the venue, gathered per batch
         self._venue_seq = 0
-        self._exec_seq = self._clock()  # ExecIDs stay unique across restarts
+        self._exec_ids = itertools.count(self._clock())  # unique across restarts too
         self.risk_state = "Normal"
         self.counters = {"orders": 0, "accepted": 0, "rejected": 0, "cancels": 0,
                          "replaces": 0, "status_requests": 0, "resent_orders": 0,
@@ -140,6 +143,22 @@ class FixGateway:
             tag = e.args[0]
             session.reject(seq, C.SRR_INCORRECT_DATA_FORMAT, f"tag {tag} is not a number",
                            ref_tag=tag, ref_type=mtype)
+
+    def begin_batch(self) -> None:
+        """Messages read at once follow: gather decision records and venue messages."""
+        self._enf.hold()
+        self._batch.venue = []
+
+    def end_batch(self, session: SessionState) -> None:
+        """Decisions to disk, then the answers (one journal and one socket write), then
+        the accepted orders to the venue."""
+        venue, self._batch.venue = self._batch.venue, None
+        try:
+            self._enf.release()
+        finally:
+            session.release()
+            if venue:
+                self._venue.send(b"".join(venue))
 
     def on_disconnect(self, session: SessionState) -> None:
         """Orders stay live at the venue; their reports are stored for the next logon."""
@@ -323,9 +342,7 @@ class FixGateway:
     # -- encoding -----------------------------------------------------------------------
 
     def _exec_id(self) -> int:
-        with self._lock:
-            self._exec_seq += 1
-            return self._exec_seq
+        return next(self._exec_ids)  # atomic under the GIL
 
     def _exec(self, session, cl: bytes, e: OrderEntry | None, exec_type: str, *,
               text=None, extra=(), d=None, last=(0, 0.0)) -> None:
@@ -335,21 +352,24 @@ class FixGateway:
         else:
             status, qty, price, sym, side = e.status, e.qty, e.price, e.sym, e.side
             cum, leaves, avg = e.cum_qty, e.leaves, e.avg_px
-        if exec_type == "5":
-            status = "0" if status == "0" else status
-        tags = () if d is None or not session.custom_tags else (
-            (C.RISK_STATE, d.risk_state), (C.LIMITS_VERSION, d.limits_version),
-            (C.MODE, d.mode))
-        if not session.custom_tags:
+        custom = session.custom_tags
+        if not custom:
             extra = [f for f in extra if f[0] < 5000]
-        body = [(C.ORDER_ID, order_id_of(cl)), (C.CL_ORD_ID, cl),
-                (C.EXEC_ID, self._exec_id()), (C.EXEC_TYPE, exec_type), (C.ORD_STATUS, status),
-                (C.SYMBOL, sym), (C.SIDE, _SIDE_WIRE.get(side, side)),
-                (C.ORDER_QTY, _wire_num(qty)), (C.PRICE, _wire_num(price)),
-                (C.LAST_QTY, last[0] or None), (C.LAST_PX, last[1] or None),
-                (C.LEAVES_QTY, leaves), (C.CUM_QTY, cum), (C.AVG_PX, avg),
-                (C.TRANSACT_TIME, C.fix_time(self._clock())), (C.TEXT, text), *extra, *tags]
-        session.send("8", body)
+        oid = e.order_id if e is not None else order_id_of(cl)
+        # the fields every report has, pre-formatted (C.encode's byte-for-byte output for
+        # the same pairs); the optional ones through the generic path
+        head = b"37=%d\x0111=%s\x0117=%d\x01150=%s\x0139=%s\x0155=%s\x0154=%s\x01" % (
+            oid, cl, self._exec_id(), exec_type.encode(), status.encode(), sym.encode(),
+            _SIDE_BYTES.get(side) or str(side).encode())
+        opt = [(C.ORDER_QTY, _wire_num(qty)), (C.PRICE, _wire_num(price)),
+               (C.LAST_QTY, last[0] or None), (C.LAST_PX, last[1] or None)]
+        tail = b"151=%d\x0114=%d\x016=%s\x0160=%s\x01" % (
+            leaves, cum, repr(float(avg)).encode(), C.fix_time(self._clock()).encode())
+        more = [(C.TEXT, text), *extra]
+        if d is not None and custom:
+            more += [(C.RISK_STATE, d.risk_state), (C.LIMITS_VERSION, d.limits_version),
+                     (C.MODE, d.mode)]
+        session.send("8", head + C.fields(opt) + tail + C.fields(more))
 
     def _cancel_reject(self, session, cl, orig_cl, text, risk_state, response_to=1) -> None:
         session.send("9", [(C.ORDER_ID, order_id_of(orig_cl)), (C.CL_ORD_ID, cl),
@@ -360,11 +380,15 @@ class FixGateway:
                            (C.RISK_STATE, risk_state if session.custom_tags else None)])
 
     def _to_venue(self, msg_type: str, body: list) -> None:
+        held = getattr(self._batch, "venue", None)
         with self._lock:
             self._venue_seq += 1
             wire = C.encode(msg_type, body, sender=self._cfg.comp_id,
                             target="EXSIM", seq=self._venue_seq, ts_ns=self._clock())
-            self._venue.send(wire)
+            if held is None:
+                self._venue.send(wire)
+        if held is not None:
+            held.append(wire)
 
 
 def _wire_num(x) -> str | None:

@@ -31,6 +31,9 @@ import simplefix.errors
 SOH = b"\x01"
 _TRAILER = re.compile(rb"\x0110=")
 _SEQ = re.compile(rb"\x0134=(\d{1,18})\x01")
+# a whole frame of well-formed fields (tag: 1-9 ASCII digits, value: non-empty, no SOH)
+_WELL_FORMED = re.compile(rb"(?:[0-9]{1,9}=[^\x01]+\x01)+\Z")
+_FIELD = re.compile(rb"([0-9]+)=([^\x01]*)\x01")
 
 
 class FixMsg:
@@ -191,9 +194,12 @@ class FixFramer:
         if len(buf) < end:
             return None
         if body_end - body_start != body_len:
+            # consume up to the next BeginString if one starts inside (a frame that lost
+            # its SOHs must not swallow the good message after it), else the whole frame
+            nxt = buf.find(b"8=FIX", 1, end)
             return self._fail("BAD_BODY_LENGTH",
                               f"BodyLength says {body_len}, body is {body_end - body_start}",
-                              end if buf[end - 1] == 1 else body_end + 3)
+                              nxt if nxt > 0 else (end if buf[end - 1] == 1 else body_end + 3))
         digits = bytes(buf[body_end + 3:end - 1])
         if buf[end - 1] != 1 or not digits.isdigit():
             return self._fail("BAD_CHECKSUM", "CheckSum (10) is not three digits", body_end + 3)
@@ -205,6 +211,8 @@ class FixFramer:
 
     @staticmethod
     def _decode(frame: bytes) -> FixMsg | ParseError:
+        if _WELL_FORMED.match(frame):  # the common case: two regex passes in C
+            return FixMsg(tuple([(int(t), v) for t, v in _FIELD.findall(frame)]), frame)
         pairs = []
         for field in frame[:-1].split(SOH):
             tag, eq, val = field.partition(b"=")

@@ -55,6 +55,10 @@ class AppHandler(Protocol):
 
     def on_app(self, session: SessionState, msg: FixMsg) -> None: ...
 
+    def begin_batch(self) -> None: ...
+
+    def end_batch(self, session: SessionState) -> None: ...
+
     def on_disconnect(self, session: SessionState) -> None: ...
 
 
@@ -76,6 +80,9 @@ class SessionState:
         self._on_lost: Callable[[], None] | None = None
         self._in_mark = 0  # inbound seq processed by the reader thread, not yet stored
         self._in_owner = 0
+        self._holder = 0  # thread whose messages are gathered (see `hold`)
+        self._held: list[bytes] = []
+        self.durable: Callable[[], None] = _nothing  # writes decisions gathered elsewhere
         self.last_out = 0
         self.counters = {"sent": 0, "stored_while_down": 0, "resent": 0, "gap_filled": 0,
                          "rejects": 0}
@@ -108,10 +115,30 @@ class SessionState:
             with self._lock:
                 seq, self._in_mark = self._in_mark, 0
                 if seq:
-                    self.store.record_in(seq)
+                    self.store.record_in(seq, defer=self._holder == _get_ident())
 
-    def send(self, msg_type: str, body: list[tuple[int, object]]) -> None:
+    def hold(self) -> None:
+        """Gather this thread's messages (journal records and wire bytes) until `release`:
+        a batch of answers goes out with one journal write and one socket write."""
+        self._holder = _get_ident()
+
+    def release(self) -> None:
+        """Write what is gathered (decisions first, via `durable`) and end the hold."""
+        with self._lock:
+            self._flush_held()
+            self._holder = 0
+
+    def _flush_held(self) -> None:
+        self.durable()  # the decisions these messages acknowledge, on disk first
+        self.store.flush()
+        if self._held:
+            wire = b"".join(self._held)
+            self._held.clear()
+            self._put(wire)
+
+    def send(self, msg_type: str, body: list[tuple[int, object]] | bytes) -> None:
         """Encode with the next MsgSeqNum, store, and write if a connection is attached.
+        `body`: (tag, value) pairs, or the body already encoded (each field SOH-ended).
         Thread-safe."""
         with self._lock:
             store = self.store
@@ -119,12 +146,19 @@ class SessionState:
             now = self._clock()
             wire = C.encode(msg_type, body, sender=self.comp_id, target=self.peer, seq=seq,
                             ts_ns=now, begin_string=self._begin)
+            me = _get_ident()
             in_seq = 0
-            if self._in_mark and self._in_owner == _get_ident():
+            if self._in_mark and self._in_owner == me:
                 in_seq, self._in_mark = self._in_mark, 0
-            store.record_out(seq, wire, in_seq)
             self.last_out = now
             self.counters["sent"] += 1
+            if self._holder == me:
+                store.record_out(seq, wire, in_seq, defer=True)
+                self._held.append(wire)
+                return
+            if self._held:  # another thread's batch is gathered: it goes first
+                self._flush_held()
+            store.record_out(seq, wire, in_seq)
             self._put(wire)
 
     def _put(self, wire: bytes) -> None:
@@ -151,6 +185,7 @@ class SessionState:
         """Answer a ResendRequest(begin, end): application messages again with
         PossDupFlag=Y and OrigSendingTime, runs of session messages as one GapFill."""
         with self._lock:
+            self._flush_held()
             items = self.store.stored(begin, end)
             if not items:  # nothing sent in that range: fill up to our next
                 items = [(max(1, min(begin, self.store.next_out)), None)]
@@ -182,6 +217,10 @@ class SessionState:
                         sender=self.comp_id, target=self.peer, seq=seq, ts_ns=now,
                         begin_string=self._begin, poss_dup=True,
                         orig_sending_time=C.fix_time(now).encode())
+
+
+def _nothing() -> None:
+    pass
 
 
 def _split(wire: bytes) -> tuple[bytes, bytes, list[tuple[int, bytes]]] | None:
@@ -276,16 +315,30 @@ class FixSession:
     # -- inbound ---------------------------------------------------------------------
 
     def on_bytes(self, data: bytes) -> bool:
-        """Feed received bytes. Returns False when the connection must be closed."""
+        """Feed received bytes. Returns False when the connection must be closed.
+
+        Several messages read at once are handled as a batch: their decisions are written
+        to the decision log with one write, then their answers with one journal write and
+        one socket write (`AppHandler.begin_batch` / `end_batch`)."""
         self._last_in = self._clock()
         self._test_req_sent_at = 0
-        for item in self._framer.feed(data):
-            if self.state == "CLOSED":
-                break
-            if isinstance(item, ParseError):
-                self._on_parse_error(item)
-            else:
-                self._on_message(item)
+        items = self._framer.feed(data)
+        st = self.st
+        batch = st is not None and len(items) > 1
+        if batch:
+            self._app.begin_batch()
+            st.hold()
+        try:
+            for item in items:
+                if self.state == "CLOSED":
+                    break
+                if isinstance(item, ParseError):
+                    self._on_parse_error(item)
+                else:
+                    self._on_message(item)
+        finally:
+            if batch:
+                self._app.end_batch(st)
         return self.state != "CLOSED"
 
     def on_timer(self) -> bool:

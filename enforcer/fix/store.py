@@ -52,6 +52,7 @@ class SessionStore:
         self._lock = threading.Lock()
         self._fd = -1
         self._mem: list[bytes] = []  # without a path: messages kept in memory
+        self._pending: list[bytes] = []  # deferred records (`defer=True`), not yet written
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._load()
@@ -109,34 +110,52 @@ class SessionStore:
 
     # -- writing ------------------------------------------------------------------------
 
-    def _write(self, data: bytes) -> int:
-        """Append; returns the file offset the data starts at."""
+    def _write(self, data: bytes, defer: bool = False) -> int:
+        """Append (deferred: gathered until `flush` or the next plain write); returns the
+        file offset the data starts at."""
         at = self._size
+        self._size += len(data)
+        if defer:
+            self._pending.append(data)
+            return at
+        if self._pending:
+            data = b"".join(self._pending) + data
+            self._pending.clear()
         if self._fd >= 0:
             n = os.write(self._fd, data)
             while n < len(data):
                 n += os.write(self._fd, data[n:])
             if self._fsync:
                 os.fsync(self._fd)
-        self._size += len(data)
         return at
 
-    def record_out(self, seq: int, wire: bytes, in_seq: int = 0) -> None:
-        """Store outbound message `seq` (and, in the same write, inbound `in_seq` done)."""
+    def flush(self) -> None:
+        """Write the deferred records."""
+        with self._lock:
+            if self._pending:
+                data = b"".join(self._pending)
+                self._pending.clear()
+                self._size -= len(data)
+                self._write(data)
+
+    def record_out(self, seq: int, wire: bytes, in_seq: int = 0, defer: bool = False) -> None:
+        """Store outbound message `seq` (and, in the same write, inbound `in_seq` done).
+        defer: gather it; it is written by `flush` or with the next plain record, and the
+        message must not go on the wire before."""
         with self._lock:
             head = b"I %d\n" % in_seq if in_seq else b""
             rec = b"%sO %d %d\n" % (head, seq, len(wire))
-            at = self._write(rec + wire + b"\n")
+            at = self._write(rec + wire + b"\n", defer)
             if in_seq:
                 self.next_in = max(self.next_in, in_seq + 1)
             if self._fd < 0:
                 self._mem.append(wire)
             self._index(seq, at + len(rec), len(wire))
 
-    def record_in(self, seq: int) -> None:
+    def record_in(self, seq: int, defer: bool = False) -> None:
         """Inbound message `seq` is processed."""
         with self._lock:
-            self._write(b"I %d\n" % seq)
+            self._write(b"I %d\n" % seq, defer)
             self.next_in = max(self.next_in, seq + 1)
 
     def set_next_in(self, seq: int) -> None:
@@ -151,6 +170,7 @@ class SessionStore:
                 os.ftruncate(self._fd, 0)
             self._size = 0
             self._mem = []
+            self._pending.clear()
             self._write(b"R %d %d\n" % (next_in, next_out))
             self.next_in, self.next_out = next_in, next_out
             self._first, self._offsets, self._lens = next_out, [], []
@@ -160,6 +180,7 @@ class SessionStore:
     def stored(self, begin: int, end: int) -> list[tuple[int, bytes | None]]:
         """Outbound messages with begin <= seq <= end (end 0: up to the last), as
         (seq, wire); wire None for a seq not in the store (sent before a reset)."""
+        self.flush()
         with self._lock:
             last = self.next_out - 1
             end = last if end == 0 or end > last else end
@@ -175,6 +196,7 @@ class SessionStore:
             return out
 
     def close(self) -> None:
+        self.flush()
         with self._lock:
             if self._fd >= 0:
                 os.close(self._fd)
