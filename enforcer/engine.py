@@ -323,9 +323,19 @@ class Enforcer:
             try:
                 seq = self._next_seq()
                 d = d._replace(seq=seq)
-                self._append(["D", seq, ts, oid, "", "", "", "", None, None, "", _B_INTERNAL,
-                              _B_INTERNAL, _B_INTERNAL, d.limits_version, self.cfg.mode,
-                              d.risk_state])
+                key = getattr(cmd, "key", None)
+                key = key if type(key) is str else None
+                if self._log is not None:
+                    self._log.append_body(DecisionRecord(
+                        seq, ts, oid, "", "", "", "", None, None, "", _B_INTERNAL,
+                        _B_INTERNAL, _B_INTERNAL, d.limits_version, self.cfg.mode,
+                        d.risk_state, key).encode())
+                if key is not None:  # a resend gets this reject back, not a new decision
+                    g = getattr
+                    self.orders.add(OrderEntry(key, d, g(cmd, "strategy", None),
+                                               g(cmd, "sym", None), g(cmd, "side", None),
+                                               g(cmd, "qty", None), g(cmd, "price", None),
+                                               g(cmd, "order_type", None)))
                 self._queue(d, "NEW", None, None, None, None, None, None)
             except Exception as e2:  # the log itself failed: nothing more we can do here
                 self._alert("decision_log_error", repr(e2))

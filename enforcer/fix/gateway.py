@@ -359,7 +359,8 @@ class FixGateway:
         # the fields every report has, pre-formatted (C.encode's byte-for-byte output for
         # the same pairs); the optional ones through the generic path
         head = b"37=%d\x0111=%s\x0117=%d\x01150=%s\x0139=%s\x0155=%s\x0154=%s\x01" % (
-            oid, cl, self._exec_id(), exec_type.encode(), status.encode(), sym.encode(),
+            oid, cl, self._exec_id(), exec_type.encode(), status.encode(),
+            (sym if type(sym) is str and sym else "?").encode(),
             _SIDE_BYTES.get(side) or str(side).encode())
         opt = [(C.ORDER_QTY, _wire_num(qty)), (C.PRICE, _wire_num(price)),
                (C.LAST_QTY, last[0] or None), (C.LAST_PX, last[1] or None)]

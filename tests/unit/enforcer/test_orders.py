@@ -91,3 +91,14 @@ def test_replace_when_delta_breaches_position_then_rejected_and_original_stays(t
     assert e2.book.pos == e.book.pos and e2.book.open_orders == e.book.open_orders
     assert [e2.order(k).status for k in ("k0", "k1", "k2", "k3", "k4", "k5")] == \
         ["0", "0", "5", "0", "8", "8"]
+
+
+def test_submit_when_engine_fails_on_a_keyed_order_then_resend_gets_the_same_reject(tmp_path):
+    e = _make(tmp_path)
+    bad = NewOrder(order_id=1, ts=T0, trader="t1", strategy="s1", sym=["not", "hashable"],
+                   side="B", qty=1, price=100.0, key="k1")
+    d, fresh = e.submit_once(bad)
+    assert (d.reasons, fresh) == (("INTERNAL_ERROR",), True)
+    assert e.submit_once(bad) == (d, False)
+    e._log.close()
+    assert _make(tmp_path).submit_once(_new(1, "k1")) == (d, False)
