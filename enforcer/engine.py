@@ -140,11 +140,16 @@ class Enforcer:
         with self._lock:
             try:
                 key = cmd.key
-                if key is not None:
-                    e = self.orders.by_key.get(key)
-                    if e is not None:
-                        return e.decision
                 t = type(cmd)
+                if key is not None:
+                    if t is CancelOrder:
+                        d = self.orders.cancels.get(key)
+                        if d is not None:
+                            return d
+                    else:
+                        e = self.orders.by_key.get(key)
+                        if e is not None:
+                            return e.decision
                 if t is CancelOrder:
                     return self._cancel(cmd)
                 if t is ReplaceOrder:
@@ -180,6 +185,10 @@ class Enforcer:
     def order(self, key: str) -> OrderEntry | None:
         """The ledger entry of a keyed order (None: never decided). Read-only use."""
         return self.orders.by_key.get(key)
+
+    def cancel_decided(self, key: str) -> bool:
+        """Whether the cancel request keyed `key` was decided already."""
+        return key in self.orders.cancels
 
     def order_by_seq(self, seq: int) -> OrderEntry | None:
         """The ledger entry of the keyed order decided as record `seq` (its venue id)."""
@@ -304,6 +313,8 @@ class Enforcer:
                      risk_state=self._risk_state(c.sym, None), seq=seq)
         self._append(["X", seq, c.ts, c.order_id, c.trader, c.strategy, c.sym,
                       c.orig_order_id, released, self.cfg.mode, d.risk_state, c.key])
+        if c.key is not None:
+            self.orders.cancels[c.key] = d
         self._queue(d, "CANCEL", c.trader, c.strategy, c.sym, None, None, None)
         return d
 

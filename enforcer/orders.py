@@ -48,11 +48,12 @@ class OrderEntry:
 class OrderLedger:
     """by_key: key -> OrderEntry; by_seq: decision seq (venue id) -> OrderEntry."""
 
-    __slots__ = ("by_key", "by_seq")
+    __slots__ = ("by_key", "by_seq", "cancels")
 
     def __init__(self) -> None:
         self.by_key: dict[str, OrderEntry] = {}
         self.by_seq: dict[int, OrderEntry] = {}
+        self.cancels: dict[str, Decision] = {}  # cancel request key -> its decision
 
     def add(self, e: OrderEntry) -> None:
         self.by_key[e.key] = e

@@ -143,6 +143,8 @@ def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: 
             book.apply_cancel(rec[7])
             counters["cancels"] += 1
             decided.append(rec)
+            if len(rec) > 11 and rec[11] is not None:
+                orders.cancels[rec[11]] = _cancel_decision(rec, static_version)
         elif kind == "F":
             _, _ts, sym, strategy, side, qty, px = rec[:7]
             oseq = rec[7] if len(rec) > 7 else None
@@ -168,6 +170,14 @@ def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: 
     return Recovered(log_id, seq, book, counters, ops, tuple(audit), pending)
 
 
+def _cancel_decision(rec: list[Any], static_version: str) -> Decision:
+    """The Decision of an "X" record (cancels always pass)."""
+    (_, seq, ts, oid, _trader, _strategy, _sym, _orig, _rel, mode, rs) = rec[:11]
+    return Decision(order_id=oid, ts=ts, verdict="ACCEPT", reasons=(),
+                    limits_version=static_version, mode=mode, static_verdict="ACCEPT",
+                    dynamic_verdict="ACCEPT", risk_state=rs, seq=seq)
+
+
 def _pending(decided: list[list[Any]], store: Any, log_id: str,
              static_version: str) -> tuple[tuple, ...]:
     """The decided records whose seq is above the table's highest seq of this log."""
@@ -185,10 +195,6 @@ def _pending(decided: list[list[Any]], store: Any, log_id: str,
             out.append((r.decision(), "NEW", r.trader, r.strategy, r.sym, r.side, r.qty,
                         r.price))
         else:
-            (_, seq, ts, oid, trader, strategy, sym, _orig, _rel, mode, rs) = rec[:11]
-            d = Decision(order_id=oid, ts=ts, verdict="ACCEPT", reasons=(),
-                         limits_version=static_version, mode=mode,
-                         static_verdict="ACCEPT", dynamic_verdict="ACCEPT", risk_state=rs,
-                         seq=seq)
-            out.append((d, "CANCEL", trader, strategy, sym, None, None, None))
+            out.append((_cancel_decision(rec, static_version), "CANCEL", rec[4], rec[5],
+                        rec[6], None, None, None))
     return tuple(out)

@@ -267,13 +267,21 @@ class FixGateway:
         trader = (msg.get(50) or session.peer.encode()).decode("latin-1")
         sym = msg.get(C.SYMBOL).decode("latin-1")
         self.counters["cancels"] += 1
+        key = order_key(session.peer, cl)
+        if orig is not None and self._enf.cancel_decided(key):  # a resend of this cancel
+            if orig.status == "4":
+                self._exec(session, cl, orig, "4", extra=[(C.ORIG_CL_ORD_ID, orig_cl)])
+            elif orig.status in DONE:
+                self._cancel_reject(session, cl, orig_cl, "order already done",
+                                    self.risk_state)
+            return  # still pending at the venue: its answer will come
         if orig is None or orig.status in DONE:
             self._cancel_reject(session, cl, orig_cl, "unknown order or already done",
                                 self.risk_state)
             return
         d = self._enf.submit(CancelOrder(order_id=order_id_of(cl), ts=self._clock(),
                                          trader=trader, strategy=strategy, sym=sym,
-                                         orig_order_id=orig.order_id))
+                                         orig_order_id=orig.order_id, key=key))
         self.risk_state = d.risk_state
         if not d.accepted:
             self._cancel_reject(session, cl, orig_cl, ",".join(d.reasons), d.risk_state)

@@ -351,3 +351,16 @@ def test_new_order_when_price_not_a_number_then_reject_6(acc):
     rej = c.expect(b"3")
     assert (rej.get(C.SESSION_REJECT_REASON), rej.get(C.REF_TAG)) == (b"6", b"44")
     c.close()
+
+
+def test_cancel_when_resent_possdup_then_not_decided_again(acc, tmp_path):
+    c = _connect(acc)
+    _order(c, 1)
+    cxl = [(C.CL_ORD_ID, 2), (C.ORIG_CL_ORD_ID, 1), (C.SYMBOL, "AAPL"), (C.SIDE, "1")]
+    c.send("F", cxl)
+    assert c.expect(b"8").get(C.EXEC_TYPE) == b"4"
+    c.send("F", cxl, poss_dup=True)
+    again = c.expect(b"8")
+    assert (again.get(C.EXEC_TYPE), again.get(C.ORIG_CL_ORD_ID)) == (b"4", b"1")
+    assert len([r for r in read_log(tmp_path / "d.log") if r[0] == "X"]) == 1
+    c.close()
