@@ -72,7 +72,10 @@ def order_features_call(dialect: str, config: FeatureConfig, *, since_ns: int,
     session open in UTC: the one of ``until_ns``'s day (of ``since_ns``'s when until is
     unbounded), so a range across a DST change needs one call per side of it."""
     if dialect == "questdb":
-        return Call("features/order_features.sql", [int(since_ns), int(until_ns)])
+        from features.orders import order_params
+
+        return Call("features/order_features.sql",
+                    order_params(config, since_ns=since_ns, until_ns=until_ns))
     import pykx as kx
 
     ref = until_ns if until_ns < 2**62 else max(since_ns, 0)
@@ -91,9 +94,15 @@ def open_utc_ns(config: FeatureConfig, day: dt.date) -> int:
 
 
 def run(store, call: Call) -> pa.Table:
-    """Send ``call`` to ``store`` (a QuestDB or kdb+ store)."""
+    """Send ``call`` to ``store`` (a QuestDB or kdb+ store). The QuestDB order features come
+    back with ``ts`` as a ns timestamp, like DuckDB's (the query sends LONG ns: PG wire
+    carries microseconds)."""
     if store.dialect == "questdb":
-        return store.query_file(call.text, call.args)
+        t = store.query_file(call.text, call.args)
+        if call.text == "features/order_features.sql":
+            i = t.column_names.index("ts")
+            t = t.set_column(i, "ts", t.column(i).cast(pa.int64()).cast(pa.timestamp("ns")))
+        return t
     return store.query(call.text, call.args)
 
 

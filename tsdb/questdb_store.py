@@ -42,6 +42,7 @@ from tsdb.store import SQL_ROOT, Params, Store
 
 _KEYS = {"addr", "pg", "user", "password", "dbname", "timeout_ms", "max_buf_size"}
 MAX_BUF_SIZE = 100 * 1024 * 1024  # the questdb client's default max_buf_size
+BOOL_COLUMNS = "-- boolean columns:"  # a query file's INT 0/1/NULL columns read as booleans
 SETTLE_TIMEOUT_S = 120.0  # longest wait for the server to apply this store's own writes
 
 
@@ -186,10 +187,21 @@ class QuestDBStore(Store):
         return pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
 
     def query_file(self, relpath: str, params: Params = None) -> pa.Table:
+        """Run ``sql/questdb/<relpath>``. QuestDB has no NULL boolean: a file that returns a
+        nullable boolean sends it as INT 0/1/NULL and names it on a line
+        ``-- boolean columns: a, b``; those come back as booleans with NULLs."""
         if not (SQL_ROOT / "questdb" / relpath).is_file():
             raise QuestDBStoreError(StoreErrorCode.QUERY, f"not supported on QuestDB: no "
                                     f"sql/questdb/{relpath} (this query exists for DuckDB only)")
-        return super().query_file(relpath, params)
+        text = self.sql_text(relpath)
+        t = self.query(text, params)
+        for line in text.splitlines():
+            if line.startswith(BOOL_COLUMNS):
+                for name in (n.strip() for n in line[len(BOOL_COLUMNS):].split(",")):
+                    i = t.column_names.index(name)
+                    vals = [None if v is None else bool(v) for v in t.column(i).to_pylist()]
+                    t = t.set_column(i, name, pa.array(vals, pa.bool_()))
+        return t
 
     def insert_query(self, table: str, relpath: str, params: Params = None, *,
                      after_ns: int | None = None) -> None:

@@ -347,3 +347,30 @@ def test_sim_when_run_then_rerun_on_both_stores_then_same_rows_and_rerun_refused
         assert err.count("\n") == 1 and "already holds market data or orders on 2026-06-22" in err
     with Store.from_conf(questdb_conf) as q:
         assert {t: q.count(t) for t, _ in tables} == before
+
+
+@pytest.mark.questdb
+def test_models_train_when_same_store_then_same_order_rows_and_same_models(
+        cmd_source, cmd_pair, tmp_path):
+    """`models train`: the layer-1 inputs (features.order_features, models/order_history: the
+    traders' exact median / MAD histories, the as-of market state and risk score) equal
+    DuckDB's row by row, and both layers trained on each store come out the same."""
+    from jaxmodels import pipeline
+    from jaxmodels.data import order_rows
+    from jaxmodels.registry import Registry
+
+    _, reg, mid, day2 = cmd_source
+    d, q = cmd_pair
+    _publish_both(reg, mid, day2, d, q)  # risk_scores for the orders' as-of score
+    want, got = (order_rows(s).to_pylist() for s in (d, q))
+    assert len(want) > 1000 and _same_rows(want, got) == []
+    cfg = _cmd_config()
+    ids = [pipeline.train_and_register(s, Registry(str(tmp_path / s.dialect)), cfg,
+                                       since=-(2**62), until=2**62) for s in (d, q)]
+    assert "gbdt" in ids[0] and ids[0]["vae_metrics"] == ids[1]["vae_metrics"]
+    assert ids[0].get("gbdt_metrics") == ids[1].get("gbdt_metrics")
+    for kind in ("vae", "gbdt"):
+        if kind in ids[0]:
+            a, b = (Registry(str(tmp_path / s.dialect)).load(i[kind])[0]
+                    for s, i in zip((d, q), ids, strict=True))
+            assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a), kind

@@ -199,11 +199,16 @@ def test_market_state_call_when_questdb_then_file_and_args_in_psycopg_order():
     assert "$" not in sql.split("WITH", 1)[1]
 
 
-def test_order_features_call_when_questdb_then_since_until_bound_in_order():
-    call = order_features_call("questdb", FeatureConfig(), since_ns=5, until_ns=9)
+def test_order_features_call_when_questdb_then_duckdb_names_bound_by_name():
+    from features.orders import order_params
+
+    cfg = FeatureConfig()
+    call = order_features_call("questdb", cfg, since_ns=5, until_ns=9)
+    assert call.args == order_params(cfg, since_ns=5, until_ns=9)
     sql, args = pg_placeholders(_sql(call.text), call.args)
-    assert call.args == [5, 9] and args == [9, 5, 9, 5]
-    assert "FROM features WHERE ts >= %s - 1200000000000 AND ts <= %s" in sql
+    assert [int(a) for a in args[:2]] == [9, cfg.trader_history]
+    assert all(type(a).__name__ == "Int8" for a in args if isinstance(a, int))  # 64-bit binds
+    assert "WHERE ts >= dateadd('m', -20, %s::TIMESTAMP_NS) AND ts <= %s" in sql
 
 
 def test_build_calls_when_questdb_then_days_and_state_files_with_long_ns():
