@@ -105,6 +105,56 @@ def cool_down(ts: np.ndarray, tier: np.ndarray, hold_s: float) -> np.ndarray:
     return np.where(held, np.maximum(t, hi), t).astype(np.int8)
 
 
+RECOVERY_KEYS = ("spread_bps", "depth", "rv_1m")
+
+
+def market_keys(m: dict[str, np.ndarray]) -> np.ndarray:
+    """float64[n, 3]: spread_bps, the thinner top-5 depth (lots) and rv_1m of inputs ``m``."""
+    depth = np.fmin(np.asarray(m["depth5_bid"], float), np.asarray(m["depth5_ask"], float))
+    return np.stack([np.asarray(m["spread_bps"], float), depth,
+                     np.asarray(m["rv_1m"], float)], axis=-1)
+
+
+def recovered(now: np.ndarray, ref: np.ndarray, ratio: float) -> np.ndarray:
+    """bool[...]: the market ``now`` (float64[..., 3], ``market_keys``) is back near ``ref``
+    (its values at the last NORMAL bucket): the spread at most ``ratio`` x, the thinner
+    top-5 side at least 1 / ``ratio`` x and the 1-minute realized vol at most ``ratio`` x
+    the reference. A missing value (NaN, here or in the reference) holds nothing up."""
+    with np.errstate(invalid="ignore"):
+        bad = ((now[..., 0] > ratio * ref[..., 0]) | (now[..., 1] * ratio < ref[..., 1])
+               | (now[..., 2] > ratio * ref[..., 2]))
+    return ~bad
+
+
+def recovery_hold(ts: np.ndarray, tier: np.ndarray, limit_tier: np.ndarray,
+                  m: dict[str, np.ndarray], cfg: CalibConfig) -> np.ndarray:
+    """Tier used for limits, int8[n] (one symbol, time order): after a HIGH_ALERT or
+    CRITICAL bucket of the score ``tier``, ``limit_tier`` stays at least HIGH_ALERT until a
+    bucket below HIGH_ALERT whose market has recovered (``recovered`` against the market of
+    the last NORMAL bucket before it), at most ``recover_max_s`` after the last alert
+    bucket (0 turns the hold off).
+
+    Hysteresis tied to the market, not to the score: a score standardised against its own
+    recent past calms down while a crash is still running (the tier fell back to NORMAL at
+    +7.5 s in a crash whose price kept falling until +21.6 s); a wide spread, a thin book
+    or a high realized vol keep the limits tight until they are back."""
+    t = np.asarray(tier, np.int8)
+    out = np.asarray(limit_tier, np.int8)
+    if cfg.recover_max_s <= 0 or len(t) == 0:
+        return out
+    ts = np.asarray(ts, np.int64)
+    now = market_keys(m)
+    idx = np.maximum.accumulate(np.where(t == 0, np.arange(len(t)), -1))
+    ref = np.where((idx >= 0)[:, None], now[np.maximum(idx, 0)], np.nan)
+    hi = TIERS.index("HIGH_ALERT")
+    none = np.iinfo(np.int64).min
+    alert = np.maximum.accumulate(np.where(t >= hi, ts, none))
+    rec = np.maximum.accumulate(np.where((t < hi) & recovered(now, ref, cfg.recover_ratio),
+                                         ts, none))
+    hold = (alert > none) & (alert > rec) & (ts - alert <= int(cfg.recover_max_s * 1e9))
+    return np.where(hold, np.maximum(out, hi), out).astype(np.int8)
+
+
 def hold_tight(lim: dict[str, np.ndarray], loosen_after: int) -> dict[str, np.ndarray]:
     """Tighten at once, loosen only after ``loosen_after`` buckets; latch HALTED."""
     out = {}
@@ -147,8 +197,8 @@ def calibrate_symbol(ts: np.ndarray, sym: str, market: dict[str, np.ndarray],
                      last: dict | None = None) -> pa.Table:
     """All change rows of one symbol over its buckets, for every configured strategy."""
     caps = caps_for(cfg, sym)
-    lim = hold_tight(dynamic_limits(market, cool_down(ts, tier, cfg.alert_hold_s), caps, cfg),
-                     loosen_after)
+    used = recovery_hold(ts, tier, cool_down(ts, tier, cfg.alert_hold_s), market, cfg)
+    lim = hold_tight(dynamic_limits(market, used, caps, cfg), loosen_after)
     if last is not None and last.get("state") == "HALTED":
         lim["state"] = np.full(len(ts), 2, np.int8)  # the breaker holds until an operator
     parts = [change_rows(ts, sym, lim, tier, score, strategy=s, model_version=model_version,

@@ -114,6 +114,8 @@ class VAEConfig(_Conf):
     tail_warm: int = 600  # buckets of history before it applies (0 tail_window = off)
     tail_block: int = 600  # buckets between refreshes of the trailing quantile
     tail_gate: float = 1.5  # own-tail ratio from which the symbol's own tail fit is used too
+    tail_max_stretch: float = 8.0  # per-symbol thresholds never above training x this
+    tail_skip_open_s: float = 300.0  # a session's first seconds never enter a tail window
     score_batch: int = 4096  # rows per scoring call
     score_block: int = 16  # rows per block inside a call (0: one matmul, see raw_scores)
     seed: int = 0
@@ -131,6 +133,9 @@ class VAEConfig(_Conf):
         _check(n, "holdout_fraction", self.holdout_fraction,
                0 < self.holdout_fraction < 1, "in (0, 1)")
         _check(n, "tail_window", self.tail_window, self.tail_window >= 0, ">= 0")
+        _check(n, "tail_max_stretch", self.tail_max_stretch, self.tail_max_stretch >= 1, ">= 1")
+        _check(n, "tail_skip_open_s", self.tail_skip_open_s, self.tail_skip_open_s >= 0,
+               ">= 0")
         for k in ("hidden", "latent", "batch_size", "epochs", "max_steps", "score_batch",
                   "persist_buckets", "tail_warm", "tail_block"):
             _check(n, k, getattr(self, k), getattr(self, k) >= 1, ">= 1")
@@ -200,6 +205,10 @@ class CalibConfig(_Conf):
     ``band_sigmas``: price band >= band_sigmas x 1-minute move (rv_1m x sqrt(60 s)) + spread.
     ``alert_hold_s``: after a CRITICAL bucket, limits stay at least at the
     HIGH_ALERT level for this many seconds (0 turns the cool-down off).
+    ``recover_ratio`` / ``recover_max_s``: after a HIGH_ALERT or CRITICAL bucket the limits
+    stay at least at the HIGH_ALERT level until the spread, the thinner top-5 depth and the
+    1-minute vol are back within ``recover_ratio`` of their values at the last NORMAL bucket
+    (``calibrate.recovery_hold``), for at most ``recover_max_s`` after the last alert.
     ``halt_move_bps``: a CRITICAL tier with |10 s return| beyond this trips the breaker
     (HALTED, latched until an operator resets it).
     """
@@ -215,6 +224,8 @@ class CalibConfig(_Conf):
     min_fat_finger: float = 2.0
     halt_move_bps: float = 300.0
     alert_hold_s: float = 120.0  # cool-down: limits stay at HIGH_ALERT level this long after CRITICAL
+    recover_ratio: float = 1.5  # market recovered: spread, vol <= x ref, depth >= ref / x
+    recover_max_s: float = 600.0  # longest market-tied hold after an alert (0: off)
     reducing_tier: str = "CRITICAL"
     rel_change: float = 0.2
     strategies: tuple[str, ...] = ("*",)
@@ -226,6 +237,7 @@ class CalibConfig(_Conf):
         for k in ("qty_mult", "position_mult", "band_mult", "fat_finger_mult"):
             v = getattr(self, k)
             _check(n, k, v, len(v) == 4 and all(0 <= x <= 1 for x in v), "4 values in [0, 1]")
+        _check(n, "recover_ratio", self.recover_ratio, self.recover_ratio >= 1, ">= 1")
         _check(n, "reducing_tier", self.reducing_tier, self.reducing_tier in TIERS, str(TIERS))
 
 

@@ -61,6 +61,7 @@ class ChainState(NamedTuple):
     smooth: ls.EWMAState
     held: ls.TrailState
     clock: ls.ClockState
+    recovery: ls.RecoveryState
     lim: ls.TrailState
     state: ls.TrailState
     halted: np.ndarray
@@ -164,13 +165,17 @@ class LiveScorer:
         smooth, sm = ls.ewma_update(st.smooth, pan.spread(raw), n,
                                     alpha_from_half_life(cfg.ewma_half_life))
         held_st, held = ls.trail_update(st.held, sm, n, cfg.persist_buckets, "min")
-        self._tail, thr = ls.tail_update(self._tail, slots, held, n, self._thr, cfg,
+        ref = np.where(since >= cfg.tail_skip_open_s * 1e9, held, np.nan)
+        self._tail, thr = ls.tail_update(self._tail, slots, ref, n, self._thr, cfg,
                                          self._tail_on)
         tier = (held[..., None] > thr).sum(axis=-1).astype(np.int8)
         tier = np.where(since < cfg.open_warmup_s * 1e9, np.minimum(tier, 1), tier)
         tier = tier.astype(np.int8)
         clock, cool = ls.cool_update(clock, ts, tier, n, self.calib.alert_hold_s)
-        st = st._replace(online=online, smooth=smooth, held=held_st, clock=clock)
+        now = pan.spread(calibrate.market_keys(rows.ctx), np.nan)
+        recovery, cool = ls.recovery_update(st.recovery, ts, tier, cool, now, n, self.calib)
+        st = st._replace(online=online, smooth=smooth, held=held_st, clock=clock,
+                         recovery=recovery)
         st, vals, state, changed = self._calibrate(st, rows, pan, cool)
         ls.put(self._s, slots, st)
         return (pan.gather(sm), pan.gather(tier), pan.gather(vals), pan.gather(state),
@@ -235,6 +240,7 @@ class LiveScorer:
         f = len(self.mm.inputs)
         return ChainState(ls.online_init(p, f), ls.ewma_init(p),
                           ls.trail_init(p, cfg.persist_buckets, np.inf), ls.clock_init(p),
+                          ls.recovery_init(p),
                           ls.trail_init(p, self.loosen_after, np.inf, (len(calibrate.FIELDS),)),
                           ls.trail_init(p, self.loosen_after, 0, (), np.int8),
                           np.zeros(p, bool), np.zeros((p, 6)), np.zeros(p, bool),

@@ -20,7 +20,8 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
 from scipy.signal import lfilter
 
-from jaxmodels.config import TIERS, VAEConfig
+from jaxmodels.calibrate import recovered
+from jaxmodels.config import TIERS, CalibConfig, VAEConfig
 from jaxmodels.prep import EWMAState
 from jaxmodels.vae import tail_thresholds
 
@@ -193,8 +194,9 @@ def tail_init(p: int, thresholds: np.ndarray, config: VAEConfig) -> TailState:
 def tail_update(state: TailState, slots: np.ndarray, held: np.ndarray, n: np.ndarray,
                 thresholds: np.ndarray, config: VAEConfig,
                 on: bool) -> tuple[TailState, np.ndarray]:
-    """Thresholds float64[P, K, 3] of the held-score panel ``held`` [P, K] for the symbols
-    in ``slots`` int[P]; returns the whole state (ring updated in place)."""
+    """Thresholds float64[P, K, 3] of the held-score panel ``held`` [P, K] (NaN where a row
+    may not enter a tail window) for the symbols in ``slots`` int[P]; returns the whole
+    state (ring updated in place)."""
     w, warm, block = config.tail_window, config.tail_warm, config.tail_block
     seen = state.seen[slots]
     out = np.broadcast_to(state.thr[slots][:, None], held.shape + (3,)).copy()
@@ -258,3 +260,47 @@ def cool_update(state: ClockState, ts: np.ndarray, tier: np.ndarray, n: np.ndarr
     held = (last > NONE_TS) & (ts - last <= int(hold_s * 1e9))
     out = np.where(held, np.maximum(t, hi), t).astype(np.int8)
     return state._replace(crit=Panel(None, None, n, None).last(last, state.crit)), out
+
+
+# -- market-tied hysteresis (twin of calibrate.recovery_hold) --------------------------------
+class RecoveryState(NamedTuple):
+    """Per symbol: ``ref`` float64[P, 3] the market (``calibrate.market_keys``) at the last
+    NORMAL bucket (NaN: none yet), ``alert`` newest HIGH_ALERT+ bucket end, ``rec`` newest
+    recovered bucket end below HIGH_ALERT (int64[P], ``NONE_TS`` for none)."""
+
+    ref: np.ndarray
+    alert: np.ndarray
+    rec: np.ndarray
+
+
+def recovery_init(p: int) -> RecoveryState:
+    return RecoveryState(np.full((p, 3), np.nan), np.full(p, NONE_TS, np.int64),
+                         np.full(p, NONE_TS, np.int64))
+
+
+def recovery_update(state: RecoveryState, ts: np.ndarray, tier: np.ndarray,
+                    limit_tier: np.ndarray, now: np.ndarray, n: np.ndarray,
+                    cfg: CalibConfig) -> tuple[RecoveryState, np.ndarray]:
+    """Tier used for limits int8[P, K] of the score tiers ``tier`` [P, K], the cool-down
+    tiers ``limit_tier`` [P, K] and the market panel ``now`` float64[P, K, 3]."""
+    out = np.asarray(limit_tier, np.int8)
+    if cfg.recover_max_s <= 0 or out.shape[1] == 0:
+        return state, out
+    t = np.asarray(tier, np.int8)
+    p, k = t.shape
+    cat = np.concatenate([state.ref[:, None], now], axis=1)
+    mark = np.concatenate([np.zeros((p, 1), np.int64),
+                           np.where(t == 0, np.arange(1, k + 1), -1)], axis=1)
+    idx = np.maximum.accumulate(mark, axis=1)[:, 1:]
+    ref = cat[np.arange(p)[:, None], idx]
+    hi = TIERS.index("HIGH_ALERT")
+    alert = np.maximum.accumulate(np.concatenate(
+        [state.alert[:, None], np.where(t >= hi, ts, NONE_TS)], axis=1), axis=1)[:, 1:]
+    good = (t < hi) & recovered(now, ref, cfg.recover_ratio)
+    rec = np.maximum.accumulate(np.concatenate(
+        [state.rec[:, None], np.where(good, ts, NONE_TS)], axis=1), axis=1)[:, 1:]
+    hold = (alert > NONE_TS) & (alert > rec) & (ts - alert <= int(cfg.recover_max_s * 1e9))
+    pan = Panel(None, None, n, None)
+    new = RecoveryState(pan.last(ref, state.ref), pan.last(alert, state.alert),
+                        pan.last(rec, state.rec))
+    return new, np.where(hold, np.maximum(out, hi), out).astype(np.int8)

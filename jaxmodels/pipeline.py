@@ -64,10 +64,12 @@ class MarketModel:
 
     def score(self, rows: MarketRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(raw float64[n], smoothed float64[n], tier int8[n]) for rows sorted by (sym, ts)."""
+        cfg = self.anomaly.config
         raw = self.anomaly.raw_scores(self.standardise(rows))
         sm = self.anomaly.smooth(raw, rows.code)
-        tier = self.anomaly.tiers(sm, rows.code)
-        warm = since_session_start(rows) < self.anomaly.config.open_warmup_s * 1e9
+        since = since_session_start(rows)
+        tier = self.anomaly.tiers(sm, rows.code, since >= cfg.tail_skip_open_s * 1e9)
+        warm = since < cfg.open_warmup_s * 1e9
         return raw, sm, np.where(warm, np.minimum(tier, 1), tier).astype(np.int8)
 
 

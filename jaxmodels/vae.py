@@ -198,21 +198,24 @@ class AnomalyModel:
         symbol (rows sorted by symbol then time), float64[n]."""
         return held_score(smoothed, groups, self.config.persist_buckets)
 
-    def tiers(self, smoothed: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    def tiers(self, smoothed: np.ndarray, groups: np.ndarray | None = None,
+              calibratable: np.ndarray | None = None) -> np.ndarray:
         """Tier index int8[n]: 0 NORMAL .. 3 CRITICAL, of the held score (``groups`` None:
-        one series)."""
+        one series; ``calibratable`` bool[n]: rows whose held score may enter a symbol's
+        tail window, default all)."""
         g = np.zeros(len(smoothed), np.int32) if groups is None else groups
         h = self.held(smoothed, g)
-        thr = self.symbol_thresholds(h, g)
+        thr = self.symbol_thresholds(h, g, calibratable)
         return (h[:, None] > thr).sum(axis=1).astype(np.int8)
 
-    def symbol_thresholds(self, held: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    def symbol_thresholds(self, held: np.ndarray, groups: np.ndarray,
+                          calibratable: np.ndarray | None = None) -> np.ndarray:
         """Per-row tier thresholds float64[n, 3] of held scores (see ``symbol_thresholds``)."""
-        return symbol_thresholds(held, groups, self.thresholds, self.config)
+        return symbol_thresholds(held, groups, self.thresholds, self.config, calibratable)
 
 
 def symbol_thresholds(held: np.ndarray, groups: np.ndarray, thresholds: np.ndarray,
-                      config: VAEConfig) -> np.ndarray:
+                      config: VAEConfig, calibratable: np.ndarray | None = None) -> np.ndarray:
     """Tier thresholds per row, float64[n, 3], calibrated to each symbol's own score tail
     (rows sorted by symbol, time): the larger of
 
@@ -226,7 +229,13 @@ def symbol_thresholds(held: np.ndarray, groups: np.ndarray, thresholds: np.ndarr
     both from the symbol's past ``tail_window`` rows only, refreshed every ``tail_block``
     rows (the peaks-over-threshold fit on one trailing hour is noisy, so it is used only
     out of the training regime); the training thresholds before ``tail_warm`` rows of history or with
-    ``tail_window`` 0. Never below the training thresholds.
+    ``tail_window`` 0. Never below the training thresholds, never above them times
+    ``tail_max_stretch`` (a bounded stretch: a symbol can not calibrate its alerts away).
+
+    Rows with ``calibratable`` False (the first ``tail_skip_open_s`` of a session, where
+    the windowed features and the online standardiser are still warming up and score
+    10-20x the ELEVATED level) never enter a tail window: they count as missing, so a
+    window made only of them leaves the training thresholds in force.
 
     The thresholds are tail levels of the training instruments' score distribution. An
     instrument the model never saw (a real stock scored by a model trained on simulated
@@ -240,12 +249,19 @@ def symbol_thresholds(held: np.ndarray, groups: np.ndarray, thresholds: np.ndarr
     window, warm, block = config.tail_window, config.tail_warm, config.tail_block
     if not tail_on(thr, config) or len(held) == 0:
         return out
+    ref = calibration_ref(held, calibratable)
     cut = np.flatnonzero(groups[1:] != groups[:-1]) + 1
     for lo, hi in zip(np.r_[0, cut], np.r_[cut, len(held)], strict=True):
         for a in range(lo + warm, hi, block):
-            out[a:min(a + block, hi)] = tail_thresholds(held[max(a - window, lo):a], thr,
+            out[a:min(a + block, hi)] = tail_thresholds(ref[max(a - window, lo):a], thr,
                                                         config)
     return out
+
+
+def calibration_ref(held: np.ndarray, calibratable: np.ndarray | None) -> np.ndarray:
+    """Held scores as a tail window sees them: NaN (missing) where not ``calibratable``."""
+    held = np.asarray(held, np.float64)
+    return held if calibratable is None else np.where(calibratable, held, np.nan)
 
 
 def tail_on(thresholds: np.ndarray, config: VAEConfig) -> bool:
@@ -262,12 +278,13 @@ def tail_thresholds(ref: np.ndarray, thresholds: np.ndarray, config: VAEConfig) 
     ref = ref[np.isfinite(ref)]
     if len(ref) < config.tail_warm:
         return thr
+    cap = thr * config.tail_max_stretch
     r = max(1.0, float(np.quantile(ref, config.tier_quantiles[0])) / float(thr[0]))
-    new = thr * r
+    new = thr * min(r, config.tail_max_stretch)
     if r >= config.tail_gate:  # out of the training regime: its own tail shape too
         own = episode_thresholds(ref, np.zeros(len(ref), np.int32), config)
         new = np.maximum(new, np.where(np.isfinite(own), own, thr))
-    return new
+    return np.minimum(new, cap)
 
 
 def held_score(x: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
@@ -323,6 +340,57 @@ def episode_thresholds(held: np.ndarray, groups: np.ndarray, config: VAEConfig,
     return np.maximum.accumulate(thr + np.arange(3) * 1e-9)
 
 
+def block_maxima(held: np.ndarray, groups: np.ndarray, block: int) -> np.ndarray:
+    """Maximum of every full ``block``-row block of each group (rows sorted by group, time),
+    float64[m]; a group's last partial block is left out (blocks must be alike)."""
+    out = []
+    cut = np.flatnonzero(groups[1:] != groups[:-1]) + 1
+    for a, b in zip(np.r_[0, cut], np.r_[cut, len(held)], strict=True):
+        k = (b - a) // block
+        if k:
+            out.append(np.asarray(held[a:a + k * block], np.float64).reshape(k, block).max(1))
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def conformal_high(held: np.ndarray, groups: np.ndarray, config: VAEConfig,
+                   bucket_s: float = 0.1) -> tuple[float, int, int]:
+    """The split-conformal HIGH_ALERT level of held-out normal held scores.
+
+    The rows are cut into blocks of ``episode_merge_s`` (1 min); M_1..M_n are the block
+    maxima. For a new block of a normal session exchangeable with them (same market, same
+    instrument, a time of day the hold-out covers), P(M_new > M_(k)) <= (n + 1 - k) / (n + 1)
+    (Vovk et al. 2005; ties only help). Alert episodes are merged within ``episode_merge_s``,
+    so a block starts at most one episode, and the expected false HIGH_ALERT episodes per
+    6.5 h session are at most B (n + 1 - k) / (n + 1), B = 23,400 s / ``episode_merge_s``.
+    Returns (M_(k), k, n) with k the smallest rank for which that bound is at most
+    ``episodes_per_day[0]`` (k = n, the largest maximum, when n is too small for that:
+    the bound is then B / (n + 1)); (inf, 0, 0) with no full block."""
+    block = max(int(round(config.episode_merge_s / bucket_s)), 1)
+    m = np.sort(block_maxima(held, groups, block))
+    n = len(m)
+    if n == 0:
+        return float("inf"), 0, 0
+    per_day = 23_400.0 / (block * bucket_s)
+    alpha = config.episodes_per_day[0] / per_day
+    k = min(int(np.ceil((n + 1) * (1.0 - alpha))), n)
+    return float(m[k - 1]), k, n
+
+
+def false_high_bound(held: np.ndarray, groups: np.ndarray, high: float, config: VAEConfig,
+                     bucket_s: float = 0.1) -> float | None:
+    """The certified bound on expected false HIGH_ALERT episodes per symbol and 6.5 h session
+    of the level ``high``: B (#{M_i > high} + 1) / (n + 1) over the block maxima of
+    ``conformal_high`` (``high`` >= M_(k) for k = #{M_i <= high}). Holds for any threshold
+    at least ``high`` too (the per-symbol stretch only raises thresholds). None with no
+    full block."""
+    block = max(int(round(config.episode_merge_s / bucket_s)), 1)
+    m = block_maxima(held, groups, block)
+    if len(m) == 0:
+        return None
+    per_day = 23_400.0 / (block * bucket_s)
+    return float(per_day * (int((m > high).sum()) + 1) / (len(m) + 1))
+
+
 _SCORERS: dict[tuple, Callable] = {}
 _BLOCKED: dict[tuple, Callable] = {}
 
@@ -361,10 +429,19 @@ def fit(x: np.ndarray, groups: np.ndarray, config: VAEConfig) -> tuple[AnomalyMo
                          thresholds=np.full(3, np.inf))
     raw = model.raw_scores(x[hold])
     sm = model.smooth(raw, groups[hold])
-    thr = episode_thresholds(model.held(sm, groups[hold]), groups[hold], config)
+    hh = model.held(sm, groups[hold])
+    thr = episode_thresholds(hh, groups[hold], config)
+    # HIGH_ALERT at least the conformal level: a stated bound on false HIGH episodes
+    level, k, n_blocks = conformal_high(hh, groups[hold], config)
+    if np.isfinite(level) and level > thr[1]:
+        thr[1] = level
+        thr[2] = max(thr[2], level + 1e-9)
     model = dataclasses.replace(model, thresholds=thr)
+    bound = false_high_bound(hh, groups[hold], float(thr[1]), config)
     metrics = {"train_rows": int((~hold).sum()), "holdout_rows": int(hold.sum()),
                "final_loss": history[-1]["loss"], "history": history,
                "thresholds": dict(zip(TIERS[1:], map(float, thr), strict=True)),
-               "holdout_score_median": float(np.median(sm)) if len(sm) else None}
+               "holdout_score_median": float(np.median(sm)) if len(sm) else None,
+               "conformal": {"blocks": n_blocks, "rank": k, "level": level,
+                             "false_high_bound_per_day": bound}}
     return model, metrics

@@ -20,8 +20,10 @@ T0 = 1_700_000_000_000_000_000
 VCFG = VAEConfig(inputs=tuple(f"x{i}" for i in range(F)), hidden=16, latent=3,
                  online_half_life=50.0, online_warm=40, persist_buckets=3, tail_window=300,
                  tail_warm=60, tail_block=50, tail_gate=1.3, open_warmup_s=2.0,
+                 tail_skip_open_s=10.0, tail_max_stretch=6.0,
                  ewma_half_life=3.0, score_batch=64, score_block=16)
 CALIB = CalibConfig(alert_hold_s=5.0, halt_move_bps=150.0, strategies=("*", "mm"),
+                    recover_ratio=1.2, recover_max_s=8.0,
                     caps=StaticCaps(max_order_qty=5000, max_notional=500_000.0))
 LOOSEN = 20
 

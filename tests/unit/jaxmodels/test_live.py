@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jaxmodels import calibrate, vae
+from jaxmodels import calibrate, pipeline, vae
 from jaxmodels.errors import ModelError
 from jaxmodels.live import LiveScorer
 from tests.unit.jaxmodels.livemarket import (
@@ -51,6 +51,18 @@ def _stepped(mm, rows, parts: list[np.ndarray], **kw):
     return sc, sm, tier, pa.concat_tables(lims), pa.concat_tables(scores)
 
 
+def _recovery_hold_changes(rows, tier) -> int:
+    """Rows whose limit tier the market-tied hysteresis raises, over all symbols."""
+    n = 0
+    for c in range(len(rows.syms)):
+        m = rows.code == c
+        ts, t = rows.ts[m], tier[m]
+        cool = calibrate.cool_down(ts, t, CALIB.alert_hold_s)
+        ctx = {k: v[m] for k, v in rows.ctx.items()}
+        n += int((calibrate.recovery_hold(ts, t, cool, ctx, CALIB) != cool).sum())
+    return n
+
+
 def test_market_when_built_then_it_exercises_every_stateful_branch():
     rows, mm, sm, tier, lim = _case()
     cfg = mm.anomaly.config
@@ -60,6 +72,16 @@ def test_market_when_built_then_it_exercises_every_stateful_branch():
                                    dataclasses.replace(cfg, tail_gate=1e9))
     assert (thr > mm.anomaly.thresholds).any()  # trailing tail stretches some thresholds
     assert (thr != no_own).any()  # and the own-tail fit is used on the heavy-tailed symbol
+    unbounded = vae.symbol_thresholds(held, rows.code, mm.anomaly.thresholds,
+                                      dataclasses.replace(cfg, tail_max_stretch=1e9))
+    assert (thr != unbounded).any()  # the bounded stretch binds
+    assert (thr <= mm.anomaly.thresholds * cfg.tail_max_stretch).all()
+    since = pipeline.since_session_start(rows)
+    skip = since < cfg.tail_skip_open_s * 1e9
+    assert skip.sum() > 2 * 100 and (~skip).sum() > 0  # warm-up rows at both session starts
+    assert (mm.anomaly.symbol_thresholds(held, rows.code, ~skip) != thr).any()
+    hold = _recovery_hold_changes(rows, tier)
+    assert hold > 0  # the market-tied hysteresis keeps some limit tiers up
     assert set(tier.tolist()) == {0, 1, 2, 3}
     states = set(lim.column("state").to_pylist())
     assert states == {"ACTIVE", "REDUCING", "HALTED"}
