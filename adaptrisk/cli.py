@@ -16,7 +16,7 @@ os.environ.setdefault("PYKX_UNLICENSED", "true")
 os.environ.setdefault("PYKX_SUPPRESS_WARNINGS", "true")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-COMMANDS = ("demo", "sim", "ingest", "sql", "features", "models", "enforcer", "live")
+COMMANDS = ("demo", "sim", "ingest", "sql", "features", "models", "enforcer", "live", "evaluate")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,7 +14,8 @@ from typing import Any
 
 from sim.errors import MSG_BAD_VALUE, MSG_UNKNOWN_FIELDS, SimConfigError
 
-SCENARIOS: tuple[str, ...] = ("normal", "volatile", "liquidity_withdrawal", "flash_crash")
+SCENARIOS: tuple[str, ...] = ("normal", "volatile", "liquidity_withdrawal", "flash_crash",
+                               "liquidity_vacuum", "grind", "news_jump")
 SESSION_MINUTES = 390.0  # 09:30-16:00 New York
 
 
@@ -70,6 +71,9 @@ class SimConfig:
     u_tau_minutes: float = 20.0
     # --- OMS flow of the firm ---
     oms_orders_per_min: float = 15.0  # per symbol, midday baseline
+    oms_size_median: float | None = None  # rescale the traders' size laws to this median
+    oms_clip_share: float = 0.0  # share of orders from an algo sending identical clips
+    oms_block_share: float = 0.0  # share of orders that are blocks (20x the trader median)
     burn_in_s: float = 120.0  # book warm-up before the open (not recorded)
 
     def __post_init__(self) -> None:  # noqa: C901 - a flat list of checks
@@ -100,6 +104,11 @@ class SimConfig:
                     raise _bad(f.name, v, "must be a finite number")
         if not 0.0 < self.minutes <= SESSION_MINUTES:
             raise _bad("minutes", self.minutes, "must be in (0, 390]")
+        if self.oms_size_median is not None and not 1.0 <= self.oms_size_median <= 10_000:
+            raise _bad("oms_size_median", self.oms_size_median, "must be in [1, 10000] lots")
+        for name in ("oms_clip_share", "oms_block_share"):
+            if not 0.0 <= getattr(self, name) <= 0.5:
+                raise _bad(name, getattr(self, name), "must be in [0, 0.5]")
         if not 0.0 <= self.fat_finger_rate <= 0.5:
             raise _bad("fat_finger_rate", self.fat_finger_rate, "must be in [0, 0.5]")
         if self.onset_minute is not None and not 0.0 <= self.onset_minute < self.minutes:
@@ -160,6 +169,8 @@ class SimConfig:
             out["symbols"] = list(self.symbols)
         if self.onset_minute is None:
             del out["onset_minute"]
+        if self.oms_size_median is None:
+            del out["oms_size_median"]
         return out
 
     @classmethod

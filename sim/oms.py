@@ -33,6 +33,8 @@ TRADER_NAMES: tuple[str, ...] = tuple(t[0] for t in TRADERS) + (SELLER_TRADER,)
 STRATEGY_OF: tuple[str, ...] = tuple(t[1] for t in TRADERS) + (SELLER_STRATEGY,)
 SELLER_IDX = len(TRADERS)
 MAX_VALID_QTY = 400  # ordinary orders are clipped here (a 500-lot static cap never bites)
+POPULATION_MEDIAN = 15.0  # lots: about the median order of the default population above
+CLIP_TRADER = 6  # T_EXEC1 sends the clip algo's orders
 
 ERROR_KINDS: tuple[str, ...] = (
     "", "qty_x10", "qty_x100", "qty_x1000", "price_decimal", "price_through_book",
@@ -87,8 +89,20 @@ def generate_orders(
     trader = rng.choice(len(TRADERS), size=n, p=w / w.sum())
     med, sig, p_mkt, p_cross, off = (np.array([t[i] for t in TRADERS])[trader] for i in range(2, 7))
     side = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
-    qty = np.clip(np.rint(med * np.exp(sig * rng.standard_normal(n))), 1, MAX_VALID_QTY)
+    cap = MAX_VALID_QTY
+    if cfg.oms_size_median is not None:  # another population: every size law rescaled
+        med = med * (cfg.oms_size_median / POPULATION_MEDIAN)
+        cap = max(MAX_VALID_QTY, int(8 * cfg.oms_size_median))
+    qty = np.clip(np.rint(med * np.exp(sig * rng.standard_normal(n))), 1, cap)
     qty = qty.astype(np.int64)
+    if cfg.oms_clip_share > 0:  # an algo slicing one parent into identical clips
+        clip = rng.random(n) < cfg.oms_clip_share
+        trader = np.where(clip, CLIP_TRADER, trader)
+        qty = np.where(clip, max(int(np.rint(np.median(med))), 1), qty)
+        side = np.where(clip, np.int8(-1 if rng.random() < 0.5 else 1), side).astype(np.int8)
+    if cfg.oms_block_share > 0:  # block traders: rare orders 20x their trader's median
+        blk = rng.random(n) < cfg.oms_block_share
+        qty = np.where(blk, np.clip(np.rint(20 * med), 1, 40 * cap), qty).astype(np.int64)
     market = rng.random(n) < p_mkt
     q_ts, q_bid, q_ask = quotes[0], quotes[1], quotes[2]
     k = np.searchsorted(q_ts, ts, side="right") - 1

@@ -84,7 +84,64 @@ def build_scenario(cfg: SimConfig, rng: np.random.Generator, p0_ticks: int) -> S
         detail = {"limit_mult": 0.45, "cancel_mult": 3.0, "place_mult": 3.0}
         return Scenario(reg, *_empty_ext(),
                         [("liquidity_withdrawal", _ns(on), _ns(stop), json.dumps(detail))])
+    if cfg.scenario == "liquidity_vacuum":
+        return _vacuum(cfg, rng, reg, on, end_s, p0_ticks / 4000.0)
+    if cfg.scenario == "grind":
+        return _grind(cfg, reg, on, end_s)
+    if cfg.scenario == "news_jump":
+        return _news_jump(cfg, rng, reg, on, end_s)
     return _flash_crash(cfg, rng, reg, on, end_s, p0_ticks / 4000.0)
+
+
+VACUUM_LEAD_S = 6.0  # depth withdrawn and spread widened this long before the price moves
+GRIND_P_BUY = 0.38  # takers lean to selling through a slow grind
+JUMP_QTY = (600, 1200)  # lots of the news-like sweep (drawn uniformly)
+JUMP_BUSY_S = 20.0  # activity x4 this long after the jump, then the book refills
+
+
+def _vacuum(cfg: SimConfig, rng: np.random.Generator, reg: Regime, on: float, end_s: float,
+            scale: float) -> Scenario:
+    """Liquidity leads: for ``VACUUM_LEAD_S`` providers withdraw (limit inflow x0.25,
+    cancel hazard x8, quotes >= 3 ticks from the far touch) with balanced takers, then a
+    flash crash (its seller and phases, placements 0.75x as deep: a smaller drop)."""
+    n = reg.activity.shape[0]
+    lead = _window(n, on, min(end_s, on + VACUUM_LEAD_S))
+    for arr, m in ((reg.limit_bid, 0.25), (reg.limit_ask, 0.25), (reg.cancel_bid, 8.0),
+                   (reg.cancel_ask, 8.0)):
+        arr[lead] *= m
+    reg.dmin_bid[lead] = 3
+    reg.dmin_ask[lead] = 3
+    crash = _flash_crash(cfg, rng, reg, min(on + VACUUM_LEAD_S, end_s), end_s, 0.75 * scale)
+    stop = min(end_s, on + VACUUM_LEAD_S + RECOVERY_END_S)
+    detail = {"lead_s": VACUUM_LEAD_S, "limit_mult": 0.25, "cancel_mult": 8.0, "dmin": 3}
+    events = [("liquidity_vacuum", _ns(on), _ns(stop), json.dumps(detail))]
+    events += [e for e in crash.events if e[0] != "flash_crash"]
+    return crash._replace(events=events)
+
+
+def _grind(cfg: SimConfig, reg: Regime, on: float, end_s: float) -> Scenario:
+    """A slow grind down over ``stress_minutes``: takers lean to selling, activity x1.5."""
+    stop = min(end_s, on + cfg.stress_minutes * 60.0)
+    w = _window(reg.activity.shape[0], on, stop)
+    reg.activity[w] *= 1.5
+    reg.p_buy[w] = GRIND_P_BUY
+    detail = {"p_buy": GRIND_P_BUY, "activity_mult": 1.5}
+    return Scenario(reg, *_empty_ext(), [("grind", _ns(on), _ns(stop), json.dumps(detail))])
+
+
+def _news_jump(cfg: SimConfig, rng: np.random.Generator, reg: Regime, on: float,
+               end_s: float) -> Scenario:
+    """A news-like jump that recovers: one market order of ``JUMP_QTY`` lots sweeps the
+    book (direction drawn), activity x4 for ``JUMP_BUSY_S``; providers then refill."""
+    w = _window(reg.activity.shape[0], on, min(end_s, on + JUMP_BUSY_S))
+    reg.activity[w] *= 4.0
+    qty = int(rng.integers(JUMP_QTY[0], JUMP_QTY[1] + 1))
+    side = 1 if rng.random() < 0.5 else -1
+    ext_ns = np.array([_ns(on)], np.int64)
+    stop = min(end_s, on + 120.0)
+    detail = {"qty": qty, "side": side, "busy_s": JUMP_BUSY_S}
+    return Scenario(reg, ext_ns, np.array([side], np.int8), np.array([qty], np.int64),
+                    [("news_jump", _ns(on), _ns(stop), json.dumps(detail))])
 
 
 def _flash_crash(

@@ -112,7 +112,8 @@ def simulate(cfg: SimConfig) -> SimResult:
         trades.append((*tr, code))
         quotes.append((*qu, np.full(qu[0].shape[0], i, np.int64)))
         snaps.append((*sn, np.full(sn[0].shape[0], i, np.int64)))
-        seller = (scen.ext_ns, scen.ext_qty) if stress and scen.ext_ns.shape[0] else None
+        seller = ((scen.ext_ns, scen.ext_qty) if stress and scen.ext_ns.shape[0]
+                  and cfg.scenario != "news_jump" else None)  # the sweep is not the firm's
         fl = generate_orders(cfg, oms_rngs[i], end_ns, qu, seller)
         flows.append((*fl, np.full(fl.ts_ns.shape[0], i, np.int64)))
     tick = cfg.tick_size

@@ -1,0 +1,357 @@
+"""Scenario-grid evaluation (issue 11): the promoted market model's alerts and limits on
+simulated sessions it never saw, static against adaptive, one Dask task per scenario and
+seed.
+
+A grid file (TOML or JSON) lists the training plan and the scenarios::
+
+    train = [["normal", 101, 60, 0.01], ...]      # (scenario, seed, minutes, fat_finger_rate)
+    [[scenarios]]
+    name = "crash_10min"
+    kind = "stress"                                # stress: alert delay; calm: false alerts
+    sim = {scenario = "flash_crash", minutes = 30, onset_minute = 10, n_symbols = 2}
+
+``sim`` is any ``sim.SimConfig`` fields but ``seed``. Training seeds may not be evaluated.
+Per (scenario, seed) the stress symbol's first High alert after the onset is compared with
+the static rule (rv_1m above the 99.95 % quantile of its training-normal values), with the
+time the price first moved 0.5 % from the onset mid and the first limit cut; on every
+symbol and normal row the false High alert episodes per 6.5 h symbol-day, and the valid
+orders the limits would block (static: the enforcer's static rule set).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pathlib
+import tempfile
+import tomllib
+
+import numpy as np
+
+NS = 1_000_000_000
+DAY_S = 23_400.0
+MERGE_NS = 60 * NS
+MOVE_BPS = 50.0  # "the price moves": |mid / onset mid - 1| beyond this
+ALERT_GOAL_S = 2.0
+STRESS_EVENTS = ("flash_crash", "liquidity_vacuum", "grind", "news_jump",
+                 "liquidity_withdrawal", "high_volatility")
+STATIC_RV_Q = 0.9995
+HIGH = 2
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GridScenario:
+    """One scenario of the grid: ``kind`` "stress" (alert delay) or "calm" (false alerts)."""
+
+    name: str
+    kind: str
+    sim: dict
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("stress", "calm"):
+            raise ValueError(f"scenario {self.name}: kind must be stress or calm")
+        if "seed" in self.sim:
+            raise ValueError(f"scenario {self.name}: seeds come from --seeds, not the grid")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Grid:
+    """Training plan rows (scenario, seed, minutes, fat_finger_rate) and the scenarios."""
+
+    train: tuple[tuple, ...]
+    scenarios: tuple[GridScenario, ...]
+    train_symbols: int = 3
+
+    @property
+    def train_seeds(self) -> set[int]:
+        return {int(t[1]) for t in self.train}
+
+    @classmethod
+    def load(cls, path: str | pathlib.Path) -> Grid:
+        p = pathlib.Path(path)
+        doc = json.loads(p.read_text()) if p.suffix == ".json" else tomllib.loads(p.read_text())
+        unknown = set(doc) - {"train", "scenarios", "train_symbols"}
+        if unknown:
+            raise ValueError(f"grid {p}: unknown keys {sorted(unknown)}")
+        from adaptrisk.demo import TRAIN_PLAN
+
+        train = tuple(tuple(t) for t in doc.get("train", [(s, seed, m, f)
+                                                           for s, seed, m, _, f in TRAIN_PLAN]))
+        scen = tuple(GridScenario(**s) for s in doc["scenarios"])
+        return cls(train=train, scenarios=scen, train_symbols=int(doc.get("train_symbols", 3)))
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"1-3,7"`` -> [1, 2, 3, 7]."""
+    out: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        if "-" in part:
+            a, b = part.split("-", 1)
+            out += list(range(int(a), int(b) + 1))
+        elif part:
+            out.append(int(part))
+    return out
+
+
+# -- training ------------------------------------------------------------------------------------
+def train(grid: Grid, workdir: str, cfg=None):
+    """(market model, static rv_1m threshold, training metrics) on the grid's training plan
+    (onsets at 55 % of each day, as the demo's)."""
+    from jaxmodels import evalstore, pipeline
+    from jaxmodels.config import ModelsConfig
+    from jaxmodels.data import events, market_rows
+    from tsdb import Store
+
+    cfg = cfg or ModelsConfig()
+    plan = [(s, int(seed), float(m), None if s == "normal" else 0.55 * float(m), float(f))
+            for s, seed, m, f in grid.train]
+    path = pathlib.Path(workdir) / "train.duckdb"
+    with Store.from_conf(f"duckdb::path={path}") as st:
+        evalstore.build(st, plan, n_symbols=grid.train_symbols, out=lambda *_: None)
+        rows = market_rows(st, cfg.vae.inputs)
+        evs = events(st)
+    normal = pipeline.normal_mask(rows, evs)
+    mm, metrics = pipeline.fit_market(rows, normal, cfg.vae)
+    rv = rows.ctx["rv_1m"][normal]
+    return mm, float(np.nanquantile(rv, STATIC_RV_Q)), metrics
+
+
+# -- one task --------------------------------------------------------------------------------------
+def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None) -> dict:
+    """Simulate ``scen`` with ``seed``, build its features in a scratch DuckDB, score it with
+    ``mm`` and measure (what one Dask task runs)."""
+    from features.build import build as build_features
+    from jaxmodels import pipeline
+    from jaxmodels.config import CalibConfig
+    from jaxmodels.data import events, market_rows, order_rows
+    from sim import SimConfig, simulate
+    from tsdb import Store
+
+    calib = calib or CalibConfig()
+    scfg = SimConfig.from_dict({**scen.sim, "seed": int(seed)})
+    tables = simulate(scfg).tables()
+    with tempfile.TemporaryDirectory() as d, \
+            Store.from_conf(f"duckdb::path={pathlib.Path(d) / 's.duckdb'}") as st:
+        for name, t in tables.items():
+            st.ingest(name, t)
+        build_features(st)
+        rows = market_rows(st, mm.inputs)
+        evs = events(st)
+        orders = order_rows(st)
+    _, sm, tier = mm.score(rows)
+    lim = pipeline.limits_for(rows, sm, tier, calib, "eval")
+    # a calm scenario (an orderly-volatile day included) is normal throughout
+    normal = (np.ones(len(rows.ts), bool) if scen.kind == "calm"
+              else pipeline.normal_mask(rows, evs))
+    out = {"scenario": scen.name, "kind": scen.kind, "seed": int(seed),
+           "minutes": scfg.minutes, "symbols": scfg.n_symbols}
+    out |= false_alerts(rows, tier >= HIGH, rows.ctx["rv_1m"] > static_rv, normal)
+    out |= blocked_calm(orders, lim, evs, calib)
+    if scen.kind == "stress":
+        stress = scfg.symbol_names[scfg.stress_symbol]
+        ev = [e for e in evs if e["sym"] == stress and e["event"] in STRESS_EVENTS]
+        if ev:
+            out |= stress_timing(rows, tier, rows.ctx["rv_1m"] > static_rv, lim, ev[0])
+    out["thresholds"] = [float(t) for t in mm.anomaly.thresholds]
+    return out
+
+
+def false_alerts(rows, adaptive: np.ndarray, static: np.ndarray, normal: np.ndarray) -> dict:
+    """High-alert episodes (merged within 60 s) that start on a normal row, per symbol and
+    6.5 h symbol-day of normal rows, adaptive and static."""
+    from jaxmodels import evaluate as ev
+
+    counts = {"adaptive": 0, "static": 0}
+    for c in range(len(rows.syms)):
+        m = rows.code == c
+        t, nm = rows.ts[m], normal[m]
+        for k, a in (("adaptive", adaptive[m]), ("static", static[m])):
+            counts[k] += sum(1 for a0, _ in ev.episodes(t, a, MERGE_NS)
+                             if nm[np.searchsorted(t, a0)])
+    days = float(normal.sum()) * 0.1 / DAY_S
+    return {"normal_symbol_days": days,
+            "false_high": counts,
+            "false_high_per_symbol_day": {k: v / days if days else None
+                                          for k, v in counts.items()}}
+
+
+def stress_timing(rows, tier, static_alert, lim, ev: dict) -> dict:
+    """Seconds from the onset of ``ev`` to the first High alert (adaptive and static), to
+    the first CRITICAL, to the price's first 0.5 % move and its trough within the event, to
+    the first limit cut, and whether a limit loosened again before the trough."""
+    code = rows.syms.index(ev["sym"])
+    m = rows.code == code
+    t, px = rows.ts[m], rows.ctx["mid"][m]
+    on, end = int(ev["start_ns"]), int(ev["end_ns"])
+    w = (t >= on) & (t <= end)
+
+    def first(mask):
+        hit = np.flatnonzero(mask & w)
+        return float((t[hit[0]] - on) / NS) if len(hit) else None
+
+    i0 = max(int(np.searchsorted(t, on)) - 1, 0)
+    p0 = px[i0]
+    with np.errstate(invalid="ignore"):
+        moved = np.abs(px / p0 - 1.0) * 1e4 > MOVE_BPS
+    trough = None
+    if np.isfinite(px[w]).any():
+        trough = float((t[w][np.nanargmin(px[w])] - on) / NS)
+    out = {"event": ev["event"], "onset_s": float((on - rows.ts[m][0]) / NS),
+           "high_delay_s": {"adaptive": first(tier[m] >= HIGH),
+                            "static": first(static_alert[m])},
+           "critical_delay_s": first(tier[m] >= 3), "move_s": first(moved),
+           "trough_s": trough}
+    cut, loosened = _limit_path(lim, ev["sym"], on, end, trough)
+    out["limit_cut_s"], out["loosened_before_trough_s"] = cut, loosened
+    d, mv = out["high_delay_s"]["adaptive"], out["move_s"]
+    out["goal_met"] = d is not None and (d <= ALERT_GOAL_S or (mv is not None and d < mv))
+    return out
+
+
+def _limit_path(lim, sym: str, on: int, end: int, trough: float | None):
+    """(first max_order_qty cut after ``on``, first loosening after that cut and before the
+    trough), seconds after the onset; None for none."""
+    import pyarrow.compute as pc
+
+    rows = lim.filter(pc.and_(pc.equal(lim.column("sym"), sym),
+                              pc.equal(lim.column("strategy"), "*")))
+    ts = rows.column("ts").cast("int64").to_numpy()
+    q = rows.column("max_order_qty").to_numpy().astype(float)
+    before = q[ts < on]
+    ref = before[-1] if len(before) else np.inf
+    after = np.flatnonzero((ts >= on) & (ts <= end))
+    cut = next((i for i in after if q[i] < ref), None)
+    if cut is None:
+        return None, None
+    stop = on + (trough if trough is not None else (end - on) / NS) * NS
+    loose = next((i for i in after if i > cut and ts[i] <= stop and q[i] > q[i - 1]), None)
+    return (float((ts[cut] - on) / NS),
+            None if loose is None else float((ts[loose] - on) / NS))
+
+
+def blocked_calm(orders, lim, evs: list[dict], calib) -> dict:
+    """Valid orders the adaptive limits (and the static caps) would deny outside stress
+    windows (with 5 minutes of margin)."""
+    from jaxmodels import evaluate as ev
+    from jaxmodels.calibrate import caps_for
+
+    if orders.num_rows == 0:
+        return {"valid_calm_orders": 0, "blocked_calm": {"adaptive": 0, "static": 0}}
+    cols = ev.order_columns(orders)
+    caps = caps_for(calib, str(cols["sym"][0]))
+    calm = ~ev.in_windows(cols["ts"], cols["sym"], evs, STRESS_EVENTS + ("aggressive_seller",),
+                          before_ns=60 * NS, after_ns=300 * NS)
+    valid = calm & (cols["kind"] == "") & (cols["trader"] != "T_SELLER")
+    dyn = ev.blocked(cols, ev.limits_in_force(cols, lim, caps))
+    sta = ev.blocked(cols, ev.limits_in_force(cols, None, caps))
+    return {"valid_calm_orders": int(valid.sum()),
+            "blocked_calm": {"adaptive": int((dyn & valid).sum()),
+                             "static": int((sta & valid).sum())}}
+
+
+# -- the grid ----------------------------------------------------------------------------------
+def run(grid: Grid, seeds: list[int], *, dask: str | None = None, out=print,
+        workdir: str | None = None) -> dict:
+    """Train on the grid's plan, then one Dask task per (scenario, seed): on the cluster at
+    ``dask`` (an address), an in-process one for ``"inproc"``, else a LocalCluster. Returns
+    the JSON report: per-case results and per-scenario summaries."""
+    bad = sorted(set(seeds) & grid.train_seeds)
+    if bad:
+        raise ValueError(f"seeds {bad} are training seeds: evaluation must be out of sample")
+    if not seeds:
+        raise ValueError("no seeds to evaluate")
+    from dask.distributed import Client, LocalCluster
+
+    with tempfile.TemporaryDirectory(dir=workdir) as d:
+        out(f"[evaluate] training on {len(grid.train)} days "
+            f"(seeds {sorted(grid.train_seeds)})")
+        mm, static_rv, metrics = train(grid, d)
+    if dask and dask != "inproc":
+        client, cluster = Client(dask), None
+    else:
+        cluster = (LocalCluster(processes=False, n_workers=1, threads_per_worker=2)
+                   if dask == "inproc" else LocalCluster(n_workers=2, threads_per_worker=1))
+        client = Client(cluster)
+    try:
+        jobs = [(s, seed) for s in grid.scenarios for seed in seeds]
+        out(f"[evaluate] {len(jobs)} tasks ({len(grid.scenarios)} scenarios x "
+            f"{len(seeds)} seeds) on {client.dashboard_link or 'dask'}")
+        mm_f = client.scatter(mm, broadcast=True)
+        futs = [client.submit(run_case, mm_f, static_rv, s, seed, pure=False)
+                for s, seed in jobs]
+        cases = client.gather(futs)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return {"train_seeds": sorted(grid.train_seeds), "seeds": seeds,
+            "static_rv_1m": static_rv, "conformal": metrics.get("conformal"),
+            "thresholds": [float(t) for t in mm.anomaly.thresholds],
+            "cases": cases, "summary": summarise(cases)}
+
+
+def summarise(cases: list[dict]) -> dict:
+    """Per scenario: the metrics over its seeds, static and adaptive."""
+    out: dict[str, dict] = {}
+    for name in dict.fromkeys(c["scenario"] for c in cases):
+        cs = [c for c in cases if c["scenario"] == name]
+        days = sum(c["normal_symbol_days"] for c in cs)
+        row = {"kind": cs[0]["kind"], "seeds": [c["seed"] for c in cs],
+               "normal_symbol_days": days}
+        for k in ("adaptive", "static"):
+            n = sum(c["false_high"][k] for c in cs)
+            row[f"false_high_per_symbol_day_{k}"] = n / days if days else None
+            row[f"blocked_calm_{k}"] = sum(c["blocked_calm"][k] for c in cs)
+        row["valid_calm_orders"] = sum(c["valid_calm_orders"] for c in cs)
+        if cs[0]["kind"] == "stress":
+            for k in ("adaptive", "static"):
+                d = [c.get("high_delay_s", {}).get(k) for c in cs]
+                row[f"high_delay_s_{k}"] = d
+                row[f"missed_{k}"] = sum(x is None for x in d)
+            for k in ("move_s", "trough_s", "critical_delay_s", "limit_cut_s",
+                      "loosened_before_trough_s"):
+                row[k] = [c.get(k) for c in cs]
+            row["goal_met"] = sum(bool(c.get("goal_met")) for c in cs)
+        out[name] = row
+    return out
+
+
+def format_report(rep: dict) -> str:
+    """One table per scenario: metric, static, adaptive."""
+    lines = [f"training seeds {rep['train_seeds']}; evaluated seeds {rep['seeds']}; "
+             f"thresholds {', '.join(f'{t:.3g}' for t in rep['thresholds'])}"]
+    conf = rep.get("conformal") or {}
+    if conf.get("false_high_bound_per_day") is not None:
+        lines.append(f"stated bound: <= {conf['false_high_bound_per_day']:.2f} false High "
+                     f"episodes per symbol-day (conformal, {conf['blocks']} held-out minutes)")
+
+    def fmt(v):
+        if v is None:
+            return "-"
+        if isinstance(v, list):
+            return " ".join(fmt(x) for x in v)
+        return f"{v:.2f}" if isinstance(v, float) else str(v)
+
+    for name, r in rep["summary"].items():
+        lines += ["", f"== {name} ({r['kind']}; seeds {fmt(r['seeds'])}; "
+                  f"{r['normal_symbol_days']:.2f} normal symbol-days)",
+                  f"{'metric':<34}{'static':>22}{'adaptive':>22}"]
+        rows = [("false High / symbol-day", r["false_high_per_symbol_day_static"],
+                 r["false_high_per_symbol_day_adaptive"]),
+                (f"valid calm orders blocked (of {r['valid_calm_orders']})",
+                 r["blocked_calm_static"], r["blocked_calm_adaptive"])]
+        if r["kind"] == "stress":
+            rows += [("first High alert after onset, s", r["high_delay_s_static"],
+                      r["high_delay_s_adaptive"]),
+                     ("missed", r["missed_static"], r["missed_adaptive"]),
+                     ("first CRITICAL, s", None, r["critical_delay_s"]),
+                     ("price moved 0.5 %, s", r["move_s"], r["move_s"]),
+                     ("trough, s", r["trough_s"], r["trough_s"]),
+                     ("first limit cut, s", None, r["limit_cut_s"]),
+                     ("limit loosened before trough, s", None, r["loosened_before_trough_s"]),
+                     ("goal met (<= 2 s or before move)", None,
+                      f"{r['goal_met']}/{len(r['seeds'])}")]
+        for label, s, a in rows:
+            lines.append(f"{label:<34}{fmt(s):>22}{fmt(a):>22}")
+    return "\n".join(lines)
