@@ -43,7 +43,10 @@ from tsdb.store import SQL_ROOT, Params, Store
 _KEYS = {"addr", "pg", "user", "password", "dbname", "timeout_ms", "max_buf_size"}
 MAX_BUF_SIZE = 100 * 1024 * 1024  # the questdb client's default max_buf_size
 BOOL_COLUMNS = "-- boolean columns:"  # a query file's INT 0/1/NULL columns read as booleans
-SETTLE_TIMEOUT_S = 120.0  # longest wait for the server to apply this store's own writes
+SETTLE_TIMEOUT_S = 120.0
+# PG type OIDs QuestDB answers with -> Arrow types (others are inferred from the values)
+PG_TYPES = {16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(),
+            700: pa.float32(), 701: pa.float64(), 25: pa.string(), 1043: pa.string()}  # longest wait for the server to apply this store's own writes
 
 
 def ilp_conf(params: dict[str, str]) -> str:
@@ -182,9 +185,11 @@ class QuestDBStore(Store):
                 raise QuestDBStoreError(StoreErrorCode.QUERY, str(exc)) from None
         with self._lock:
             cur = self._cursor(sql, params, StoreErrorCode.QUERY)
-            names = [d.name for d in cur.description] if cur.description else []
+            desc = [(d.name, d.type_code) for d in cur.description] if cur.description else []
             rows = cur.fetchall() if cur.description else []
-        return pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
+        # typed by the column's PG type, so an empty or all-NULL column is not Arrow's null
+        return pa.table({n: pa.array([r[i] for r in rows], PG_TYPES.get(oid))
+                         for i, (n, oid) in enumerate(desc)})
 
     def query_file(self, relpath: str, params: Params = None) -> pa.Table:
         """Run ``sql/questdb/<relpath>``. QuestDB has no NULL boolean: a file that returns a

@@ -374,3 +374,35 @@ def test_models_train_when_same_store_then_same_order_rows_and_same_models(
             a, b = (Registry(str(tmp_path / s.dialect)).load(i[kind])[0]
                     for s, i in zip((d, q), ids, strict=True))
             assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a), kind
+
+
+def _drop(d: dict, *keys: str) -> dict:
+    return {k: v for k, v in d.items() if k not in keys}
+
+
+@pytest.mark.questdb
+def test_retrain_and_backtest_when_same_store_then_same_verdicts_and_report(
+        cmd_source, cmd_pair, tmp_path):
+    """`retrain` (incumbent: the model fitted on day 1, promoted; newest fold: day 2) decides
+    the same with the same quality figures on both stores, and `backtest` (2 folds) writes
+    the same report."""
+    import shutil
+
+    from jaxmodels import walkforward
+    from jaxmodels.registry import Registry
+    from jaxmodels.retrain import retrain
+
+    _, reg, mid, _ = cmd_source
+    d, q = cmd_pair
+    cfg = _cmd_config()
+    outs = []
+    for s in (d, q):
+        root = tmp_path / s.dialect
+        shutil.copytree(reg.root, root)
+        r = Registry(str(root))
+        r.promote(mid)
+        outs.append(retrain(s, r, cfg, folds=2))
+    assert outs[0]["incumbent_id"] == mid and outs[0]["newest_fold_rows"] > 0
+    assert _drop(outs[0], "new") == _drop(outs[1], "new")
+    reports = [walkforward.run(s, cfg, folds=2) for s in (d, q)]
+    assert reports[0] == reports[1]
