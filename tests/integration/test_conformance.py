@@ -406,3 +406,27 @@ def test_retrain_and_backtest_when_same_store_then_same_verdicts_and_report(
     assert _drop(outs[0], "new") == _drop(outs[1], "new")
     reports = [walkforward.run(s, cfg, folds=2) for s in (d, q)]
     assert reports[0] == reports[1]
+
+
+@pytest.mark.questdb
+def test_report_queries_when_published_and_replayed_then_same_rows(cmd_source, cmd_pair):
+    """The report's queries (report/*.sql: the market window with scores, the limits series,
+    the decisions with their orders, labels and touch, events, spans) after publish and
+    replay: the same rows on both stores."""
+    from enforcer.config import EnforcerConfig
+    from enforcer.replay import replay
+
+    _, reg, mid, day2 = cmd_source
+    d, q = cmd_pair
+    _publish_both(reg, mid, day2, d, q)
+    for s in (d, q):
+        replay(s, EnforcerConfig())
+    sym = "SIM00"
+    span = d.query_file("report/session_span.sql", {"sym": sym}).to_pylist()[0]
+    calls = [("report/decisions.sql", {"mode": "replay"}), ("report/events.sql", None),
+             ("report/session_span.sql", {"sym": sym}), ("report/symbol_rows.sql", {"sym": sym}),
+             ("report/limits_series.sql", {"sym": sym, "t1": span["last_ns"]}),
+             ("report/market_window.sql", {"sym": sym, "t0": day2, "t1": span["last_ns"]})]
+    for rel, params in calls:
+        want, got = (s.query_file(rel, params).to_pylist() for s in (d, q))
+        assert want and _same_rows(want, got) == [], rel
