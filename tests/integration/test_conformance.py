@@ -430,3 +430,35 @@ def test_report_queries_when_published_and_replayed_then_same_rows(cmd_source, c
     for rel, params in calls:
         want, got = (s.query_file(rel, params).to_pylist() for s in (d, q))
         assert want and _same_rows(want, got) == [], rel
+
+
+@pytest.mark.questdb
+def test_demo_symbol_when_same_store_then_same_facts_and_report_text(
+        cmd_pair, questdb_conf, tmp_path, capsys):
+    """`adaptrisk demo --symbol` (features build, the VAE trained on the first half, the day
+    scored, the report): the same summary.json and report text from both stores (progress
+    lines aside: they carry timings), and the same scores and limits written."""
+    import json
+
+    from adaptrisk.cli import main
+
+    d, q = cmd_pair
+    confs = (f"duckdb::path={tmp_path / 'd.duckdb'}", questdb_conf)
+    d.close()  # the CLI opens the file itself
+    facts, texts = [], []
+    for i, conf in enumerate(confs):
+        assert main(["demo", "--db", conf, "--symbol", "SIM00", "--reports",
+                     str(tmp_path / "rep"), "--run-id", str(i)]) == 0
+        out = capsys.readouterr().out.replace(conf, "DB")
+        texts.append([ln for ln in out.splitlines() if not ln.startswith("[")])
+        facts.append(json.loads((tmp_path / "rep" / str(i) / "summary.json").read_text()))
+    assert facts[0] == facts[1] and texts[0] == texts[1]
+    def rows(store, table, key):  # a model id is its training time, then its content hash
+        return [r | {"model_version": r["model_version"].rsplit("-", 1)[-1]}
+                for r in _stored(store, table, key)]
+
+    with Store.from_conf(confs[0]) as d2:
+        for table, key in (("risk_scores", ("sym", "ts")),
+                           ("risk_limits", ("sym", "strategy", "ts", "model_version"))):
+            want = rows(d2, table, key)
+            assert want and _same_rows(want, rows(q, table, key)) == [], table
