@@ -157,6 +157,9 @@ def _insert_questdb(store, call: Call, open_ns: int, t1: int, after: dict[str, i
 
     before = stored()
     store.insert_query("features", call.text, call.args, after_ns=min(after.values()))
+    # the running terms a single-bucket step reads back (r, ret_1s, ref_ret_1s), as DuckDB
+    # stores them; the same query again, its other columns dropped
+    store.insert_query("features_state", call.text, call.args, after_ns=min(after.values()))
     return stored() - before
 
 

@@ -462,3 +462,25 @@ def test_demo_symbol_when_same_store_then_same_facts_and_report_text(
                            ("risk_limits", ("sym", "strategy", "ts", "model_version"))):
             want = rows(d2, table, key)
             assert want and _same_rows(want, rows(q, table, key)) == [], table
+
+
+@pytest.mark.questdb
+def test_features_build_when_same_market_then_same_features_state(questdb_conf, tmp_path):
+    """`features build` writes the running terms (features_state: r, ret_1s, ref_ret_1s per
+    bucket) on QuestDB as on DuckDB, and a second build adds none."""
+    from features.build import build
+    from features.synthetic import synth_day
+
+    day = synth_day(syms=["AAA", "BBB"], start_ns=OPEN_NS, seconds=20, quotes_per_s=20,
+                    trades_per_s=5, seed=3)
+    with Store.from_conf(f"duckdb::path={tmp_path / 'f.duckdb'}") as d, \
+            Store.from_conf(questdb_conf) as q:
+        for t in canonical.tables():
+            q.query(f"TRUNCATE TABLE {t}")
+        for s in (d, q):
+            for name, tbl in day.items():
+                s.ingest(name, tbl)
+            build(s)
+        _same_tables(d, q, ("features_state", ("ts", "sym")))
+        n = q.count("features_state")
+        assert build(q).rows == 0 and q.count("features_state") == n
