@@ -63,12 +63,18 @@ class ExchangeSim:
     """In-process venue with its own matching thread.
 
     on_report: called on the simulator thread for every `ExchangeReport`.
+    on_batch(begin): called around each batch of queued work the thread takes at once
+        (True before, False after), so the receiver can gather its writes.
     """
 
+    BATCH = 256  # queued items taken at once, at most
+
     def __init__(self, *, on_report: Callable[[ExchangeReport], None],
-                 config: ExchangeSimConfig | None = None) -> None:
+                 config: ExchangeSimConfig | None = None,
+                 on_batch: Callable[[bool], None] | None = None) -> None:
         self.config = config or ExchangeSimConfig()
         self._on_report = on_report
+        self._on_batch = on_batch
         self._q: queue.SimpleQueue = queue.SimpleQueue()
         self._quotes: dict[str, tuple[float, float]] = {}
         self._book: dict[str, dict[int, _Resting]] = {}
@@ -112,20 +118,36 @@ class ExchangeSim:
     # -- matching thread ----------------------------------------------------------------
 
     def _run(self) -> None:
+        q = self._q
         while True:
-            kind, item = self._q.get()
+            items = [q.get()]
             try:
-                if kind == "stop":
-                    return
-                if kind == "sync":
-                    item.set()
-                elif kind == "quote":
-                    self._quote(*item)
-                else:
-                    for msg in self._framer.feed(item):
-                        self._message(msg)
-            except Exception:  # noqa: BLE001 — a venue bug must not kill the venue thread
-                self.errors += 1
+                while len(items) < self.BATCH:
+                    items.append(q.get_nowait())
+            except queue.Empty:
+                pass
+            if self._on_batch is not None:
+                self._on_batch(True)
+            try:
+                for kind, item in items:
+                    if kind == "stop":
+                        return
+                    self._one(kind, item)
+            finally:
+                if self._on_batch is not None:
+                    self._on_batch(False)
+
+    def _one(self, kind: str, item) -> None:
+        try:
+            if kind == "sync":
+                item.set()
+            elif kind == "quote":
+                self._quote(*item)
+            else:
+                for msg in self._framer.feed(item):
+                    self._message(msg)
+        except Exception:  # noqa: BLE001 — a venue bug must not kill the venue thread
+            self.errors += 1
 
     def _report(self, **kw) -> None:
         try:

@@ -160,6 +160,32 @@ class FixGateway:
             if venue:
                 self._venue.send(b"".join(venue))
 
+    def venue_batch(self, begin: bool) -> None:
+        """Around a batch of venue reports (venue thread): fill records gathered and
+        written once, then each session's reports with one journal and one socket write."""
+        if begin:
+            self._enf.hold()
+            self._batch.sessions = {}
+            return
+        held, self._batch.sessions = self._batch.sessions, None
+        try:
+            self._enf.release()
+        finally:
+            for st in held.values():
+                st.release()
+
+    def _session_for_report(self, peer: str) -> SessionState | None:
+        session = self._sessions(peer) if self._sessions is not None else None
+        return self._held(session) if session is not None else None
+
+    def _held(self, session: SessionState) -> SessionState:
+        """In a venue batch, the session's messages are gathered until its end."""
+        held = getattr(self._batch, "sessions", None)
+        if held is not None and session.peer not in held:
+            session.hold()
+            held[session.peer] = session
+        return session
+
     def on_disconnect(self, session: SessionState) -> None:
         """Orders stay live at the venue; their reports are stored for the next logon."""
 
@@ -320,6 +346,8 @@ class FixGateway:
         if rep.cancel_id is not None:  # the answer to a cancel (or a replace's cancel)
             with self._lock:
                 cxl = self._cancels.pop(rep.cancel_id, None)
+            if cxl is not None:
+                self._held(cxl[0])
             if rep.exec_type == "4":
                 e = self._enf.on_done(OrderDone(ts=now, order_seq=rep.order_id))
                 if cxl is not None and e is not None:
@@ -342,7 +370,7 @@ class FixGateway:
         if e is None:
             return
         peer, _, cl = e.key.partition(SEP)
-        session = self._sessions(peer) if self._sessions is not None else None
+        session = self._session_for_report(peer)
         if session is not None:
             self._exec(session, cl.encode("latin-1"), e, rep.exec_type, text=rep.text or None,
                        last=(rep.qty, rep.price), extra=[(C.RISK_STATE, rep.risk_state)])

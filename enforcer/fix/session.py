@@ -158,6 +158,8 @@ class SessionState:
                 return
             if self._held:  # another thread's batch is gathered: it goes first
                 self._flush_held()
+            else:
+                self.durable()  # decisions gathered by any thread: on disk before this
             store.record_out(seq, wire, in_seq)
             self._put(wire)
 
