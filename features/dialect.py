@@ -146,6 +146,18 @@ def _append_rows(store, tbl: pa.Table, schema: pa.Schema, open_ns: int, t1: int,
     return new.num_rows
 
 
+def _step_ok_questdb(config: FeatureConfig, state: pa.Table, open_ns: int,
+                     after: dict[str, int], t1: int) -> bool:
+    """One new bucket for every symbol, each stored through the one before and back a full
+    minute (``features.build._step_ok``): then ``market_step.sql`` gives the bucket from the
+    events in it and the stored rows, instead of the day from the open."""
+    from features.build import _step_ok
+
+    rows = [{"last_stored": r["last_stored"], "first_stored": r.get("first_stored")}
+            for r in state.to_pylist()]
+    return _step_ok(config, rows, open_ns, min(after.values()), t1)
+
+
 def _insert_questdb(store, call: Call, open_ns: int, t1: int, after: dict[str, int]) -> int:
     """QuestDB: the market state goes into ``features`` by INSERT ... SELECT on the server
     (no rows over PG wire and back over ILP). Buckets at or before the earliest symbol's last
@@ -193,6 +205,11 @@ def build_server(store, config: FeatureConfig, *, since_ns: int | None, until_ns
             continue
         ref = config.ref_sym if config.ref_sym is not None else min(syms)
         call = market_state_call(store.dialect, config, t0=open_ns, t1=t1, ref_sym=ref)
+        if store.dialect == "questdb" and _step_ok_questdb(config, state, open_ns, after, t1):
+            from features.build import step_params
+
+            call = Call("features/market_step.sql",
+                        step_params(config, t1=t1, open_ns=open_ns, ref_sym=ref))
         queries += 1
         if store.dialect == "questdb":
             n = _insert_questdb(store, call, open_ns, t1, after)

@@ -484,3 +484,33 @@ def test_features_build_when_same_market_then_same_features_state(questdb_conf, 
         _same_tables(d, q, ("features_state", ("ts", "sym")))
         n = q.count("features_state")
         assert build(q).rows == 0 and q.count("features_state") == n
+
+
+@pytest.mark.questdb
+def test_features_build_when_stepped_bucket_by_bucket_then_questdb_steps_equal_duckdb_rows(
+        questdb_conf, tmp_path):
+    """The live path of `features build` on QuestDB: after the first 65 s, each build one
+    bucket later runs market_step.sql (one bucket from its events and the stored rows, not
+    the day from the open); features and features_state equal DuckDB's one-shot build."""
+    from features.build import build
+    from features.synthetic import synth_day
+
+    day = synth_day(syms=["AAA", "BBB"], start_ns=OPEN_NS, seconds=70, quotes_per_s=20,
+                    trades_per_s=5, seed=4)
+    w = 100_000_000
+    with Store.from_conf(f"duckdb::path={tmp_path / 'f.duckdb'}") as d, \
+            Store.from_conf(questdb_conf) as q:
+        for t in canonical.tables():
+            q.query(f"TRUNCATE TABLE {t}")
+        for s in (d, q):
+            for name, tbl in day.items():
+                s.ingest(name, tbl)
+        build(d, until_ns=OPEN_NS + 68 * 10**9)
+        build(q, until_ns=OPEN_NS + 65 * 10**9)
+        sent = []
+        insert = q.insert_query
+        q.insert_query = lambda table, rel, *a, **k: (sent.append(rel), insert(table, rel, *a, **k))[1]
+        for t1 in range(OPEN_NS + 65 * 10**9 + w, OPEN_NS + 68 * 10**9 + 1, w):
+            assert build(q, until_ns=t1).rows == 2
+        assert set(sent) == {"features/market_step.sql"} and len(sent) == 2 * 30
+        _same_tables(d, q, ("features", ("ts", "sym")), ("features_state", ("ts", "sym")))

@@ -1,4 +1,5 @@
--- Per symbol, for one session: the last event time and the last stored bucket (QuestDB).
+-- Per symbol, for one session: the last event time and the first and last stored buckets
+-- (QuestDB twin of sql/duckdb/features/build_state.sql).
 -- Usage: store.query_file("features/build_state.sql", {"open": NS, "close": NS}) (LONG UTC
 -- ns, the names of the DuckDB twin); times come back as LONG ns.
 WITH ev AS (
@@ -11,8 +12,9 @@ WITH ev AS (
     )
 ),
 st AS (
-    SELECT sym, max(ts::LONG) AS last_stored FROM features WHERE ts > $open AND ts <= $close
+    SELECT sym, max(ts::LONG) AS last_stored, min(ts::LONG) AS first_stored FROM features
+    WHERE ts > $open AND ts <= $close
 )
-SELECT ev.sym, ev.last_event, st.last_stored
+SELECT ev.sym, ev.last_event, st.last_stored, st.first_stored
 FROM ev LEFT JOIN st ON st.sym = ev.sym
 ORDER BY ev.sym;
