@@ -124,3 +124,19 @@ def test_read_when_row_counts_differ_then_clear_error():
     with pytest.raises(ValueError, match="orderbook has 2 rows but the message file has 1"):
         read_lobster(b"34200.1,1,1,100,5000000,1\n", b"1,1,1,1\n1,1,1,1\n",
                      symbol="X", date=dt.date(2012, 6, 21))
+
+
+def test_readme_when_goog_day_described_then_figures_are_the_imports(goog_store):
+    """The README's "GOOG's day: N messages, N executions, prices A-B, N book snapshots"
+    is what the import of the sample file gives."""
+    import pathlib
+    import re
+
+    store, summary = goog_store
+    text = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    m = re.search(r"GOOG's day: ([\d,]+)\s+messages, ([\d,]+) executions, prices "
+                  r"([\d.]+)-([\d.]+), ([\d,]+) book snapshots", text)
+    assert m, "README no longer describes GOOG's day"
+    n = [int(m[i].replace(",", "")) for i in (1, 2, 5)]
+    assert n == [summary.messages, summary.trades, store.count("book")]
+    assert (float(m[3]), float(m[4])) == (round(summary.price_min, 2), round(summary.price_max, 2))
