@@ -350,6 +350,7 @@ def test_sim_when_run_then_rerun_on_both_stores_then_same_rows_and_rerun_refused
 
 
 @pytest.mark.questdb
+@pytest.mark.slow
 def test_models_train_when_same_store_then_same_order_rows_and_same_models(
         cmd_source, cmd_pair, tmp_path):
     """`models train`: the layer-1 inputs (features.order_features, models/order_history: the
@@ -381,6 +382,7 @@ def _drop(d: dict, *keys: str) -> dict:
 
 
 @pytest.mark.questdb
+@pytest.mark.slow
 def test_retrain_and_backtest_when_same_store_then_same_verdicts_and_report(
         cmd_source, cmd_pair, tmp_path):
     """`retrain` (incumbent: the model fitted on day 1, promoted; newest fold: day 2) decides
@@ -433,6 +435,7 @@ def test_report_queries_when_published_and_replayed_then_same_rows(cmd_source, c
 
 
 @pytest.mark.questdb
+@pytest.mark.slow
 def test_demo_symbol_when_same_store_then_same_facts_and_report_text(
         cmd_pair, questdb_conf, tmp_path, capsys):
     """`adaptrisk demo --symbol` (features build, the VAE trained on the first half, the day

@@ -21,7 +21,7 @@ import pytest
 
 from tsdb import Store, canonical
 
-pytestmark = pytest.mark.questdb
+pytestmark = [pytest.mark.questdb, pytest.mark.slow]
 
 TOKEN = "qdb-live-token-1"
 ENV = {**os.environ, "PYKX_UNLICENSED": "true", "JAX_PLATFORMS": "cpu", "AR_QDB_TOKEN": TOKEN}
