@@ -34,7 +34,15 @@ from enforcer.decision import Decision, ab_dynamic
 from enforcer.decision_log import DecisionLog
 from enforcer.feed import LimitsFeed, Listener
 from enforcer.limits import LimitsSnapshot
-from enforcer.orders import CANCELED, DONE, REPLACED, OrderEntry, OrderLedger
+from enforcer.orders import (
+    CANCELED,
+    DONE,
+    NEW,
+    PARTIAL,
+    REPLACED,
+    OrderEntry,
+    OrderLedger,
+)
 from enforcer.reasons import Reason, mask_to_names
 from enforcer.record import DecisionRecord, fast_body, plain
 from enforcer.rules import B_BREAKER, B_HALTED, B_KILL, malformed_mask, order_mask
@@ -185,6 +193,12 @@ class Enforcer:
     def order(self, key: str) -> OrderEntry | None:
         """The ledger entry of a keyed order (None: never decided). Read-only use."""
         return self.orders.by_key.get(key)
+
+    def open_orders(self) -> list[OrderEntry]:
+        """Keyed orders accepted and not done (new or partly filled), oldest first."""
+        with self._lock:
+            return [e for e in self.orders.by_seq.values()
+                    if e.status in (NEW, PARTIAL) and e.decision.verdict == "ACCEPT"]
 
     def cancel_decided(self, key: str) -> bool:
         """Whether the cancel request keyed `key` was decided already."""

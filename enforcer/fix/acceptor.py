@@ -123,6 +123,10 @@ class FixAcceptor:
         self.port = sock.getsockname()[1]
         if self.venue is not None:
             self.venue.start()
+            # the built-in venue keeps its book in memory: after a restart, the orders the
+            # ledger (rebuilt from the decision log) still holds open go back to it, so
+            # they can fill, be cancelled or expire (and release their exposure)
+            self.gateway.reroute_open()
         t = threading.Thread(target=self._accept_loop, name="fix-accept", daemon=True)
         t.start()
         self._threads.add(t)

@@ -234,6 +234,18 @@ class FixGateway:
         self._exec(session, cl, e, "0", text=",".join(d.reasons) or None, d=d)
         self._route_new(e, d.risk_state)
 
+    def reroute_open(self) -> int:
+        """Send every open accepted order of the ledger to the venue again (start-up with
+        a venue that lost its book: the built-in simulator after a restart). Returns how
+        many."""
+        if self._venue is None:
+            return 0
+        n = 0
+        for e in self._enf.open_orders():
+            self._route_new(e, e.decision.risk_state)
+            n += 1
+        return n
+
     def _route_new(self, e: OrderEntry, risk_state: str) -> None:
         if self._venue is not None:
             self._to_venue("D", [(C.CL_ORD_ID, e.seq), (C.ACCOUNT, e.strategy),

@@ -364,3 +364,26 @@ def test_cancel_when_resent_possdup_then_not_decided_again(acc, tmp_path):
     assert (again.get(C.EXEC_TYPE), again.get(C.ORIG_CL_ORD_ID)) == (b"4", b"1")
     assert len([r for r in read_log(tmp_path / "d.log") if r[0] == "X"]) == 1
     c.close()
+
+
+def test_restart_when_order_was_resting_then_back_at_the_venue_and_fills(tmp_path):
+    enf = make_enforcer(tmp_path, decision_log_path=tmp_path / "d.log")
+    acc = _acceptor(enf)
+    c = _connect(acc)
+    assert _order(c, "R-1", qty=4, price=100.0).get(C.EXEC_TYPE) == b"0"  # rests
+    seq = c.seq
+    c.close()
+    acc.stop()
+    enf.stop()
+    enf2 = make_enforcer(tmp_path, decision_log_path=tmp_path / "d.log")
+    acc2 = _acceptor(enf2)  # quotes 99/101: still resting
+    try:
+        c2 = _connect(acc2, seq=seq)
+        acc2.gateway.on_quote("AAPL", 98.0, 99.5, time.time_ns())
+        fill = c2.expect(b"8")
+        assert (fill.get(C.EXEC_TYPE), fill.get(C.CL_ORD_ID), fill.get(C.CUM_QTY)) == \
+            (b"F", b"R-1", b"4")
+        assert enf2.book.pos[("default", "AAPL")] == [4, 0, 0]
+        c2.close()
+    finally:
+        acc2.stop()
