@@ -202,8 +202,9 @@ def stress_timing(rows, tier, static_alert, lim, ev: dict) -> dict:
                             "static": first(static_alert[m])},
            "critical_delay_s": first(tier[m] >= 3), "move_s": first(moved),
            "trough_s": trough}
-    cut, loosened = _limit_path(lim, ev["sym"], on, end, trough)
+    cut, loosened, qty = _limit_path(lim, ev["sym"], on, end, trough)
     out["limit_cut_s"], out["loosened_before_trough_s"] = cut, loosened
+    out["max_order_qty_before_trough"] = qty  # (tightest, loosest after the first cut)
     d, mv = out["high_delay_s"]["adaptive"], out["move_s"]
     out["goal_met"] = d is not None and (d <= ALERT_GOAL_S or (mv is not None and d < mv))
     return out
@@ -211,7 +212,8 @@ def stress_timing(rows, tier, static_alert, lim, ev: dict) -> dict:
 
 def _limit_path(lim, sym: str, on: int, end: int, trough: float | None):
     """(first max_order_qty cut after ``on``, first loosening after that cut and before the
-    trough), seconds after the onset; None for none."""
+    trough), seconds after the onset (None for none), and the (tightest, loosest)
+    max_order_qty in force from the cut to the trough (None without a cut)."""
     import pyarrow.compute as pc
 
     rows = lim.filter(pc.and_(pc.equal(lim.column("sym"), sym),
@@ -223,11 +225,13 @@ def _limit_path(lim, sym: str, on: int, end: int, trough: float | None):
     after = np.flatnonzero((ts >= on) & (ts <= end))
     cut = next((i for i in after if q[i] < ref), None)
     if cut is None:
-        return None, None
+        return None, None, None
     stop = on + (trough if trough is not None else (end - on) / NS) * NS
     loose = next((i for i in after if i > cut and ts[i] <= stop and q[i] > q[i - 1]), None)
+    span = [i for i in after if i >= cut and ts[i] <= stop]
     return (float((ts[cut] - on) / NS),
-            None if loose is None else float((ts[loose] - on) / NS))
+            None if loose is None else float((ts[loose] - on) / NS),
+            (float(q[span].min()), float(q[span].max())))
 
 
 def blocked_calm(orders, lim, evs: list[dict], calib) -> dict:
@@ -310,7 +314,7 @@ def summarise(cases: list[dict]) -> dict:
                 row[f"high_delay_s_{k}"] = d
                 row[f"missed_{k}"] = sum(x is None for x in d)
             for k in ("move_s", "trough_s", "critical_delay_s", "limit_cut_s",
-                      "loosened_before_trough_s"):
+                      "loosened_before_trough_s", "max_order_qty_before_trough"):
                 row[k] = [c.get(k) for c in cs]
             row["goal_met"] = sum(bool(c.get("goal_met")) for c in cs)
         out[name] = row
@@ -350,6 +354,9 @@ def format_report(rep: dict) -> str:
                      ("trough, s", r["trough_s"], r["trough_s"]),
                      ("first limit cut, s", None, r["limit_cut_s"]),
                      ("limit loosened before trough, s", None, r["loosened_before_trough_s"]),
+                     ("max order qty cut..trough (min-max)", None,
+                      [f"{a:g}-{b:g}" if a is not None else None for a, b in
+                       (x or (None, None) for x in r["max_order_qty_before_trough"])]),
                      ("goal met (<= 2 s or before move)", None,
                       f"{r['goal_met']}/{len(r['seeds'])}")]
         for label, s, a in rows:

@@ -131,7 +131,7 @@ def recovery_hold(ts: np.ndarray, tier: np.ndarray, limit_tier: np.ndarray,
     """Tier used for limits, int8[n] (one symbol, time order): after a HIGH_ALERT or
     CRITICAL bucket of the score ``tier``, ``limit_tier`` stays at least HIGH_ALERT until a
     bucket below HIGH_ALERT whose market has recovered (``recovered`` against the market of
-    the last NORMAL bucket before it), at most ``recover_max_s`` after the last alert
+    the last NORMAL bucket before the newest alert bucket), at most ``recover_max_s`` after the last alert
     bucket (0 turns the hold off).
 
     Hysteresis tied to the market, not to the score: a score standardised against its own
@@ -144,9 +144,13 @@ def recovery_hold(ts: np.ndarray, tier: np.ndarray, limit_tier: np.ndarray,
         return out
     ts = np.asarray(ts, np.int64)
     now = market_keys(m)
-    idx = np.maximum.accumulate(np.where(t == 0, np.arange(len(t)), -1))
-    ref = np.where((idx >= 0)[:, None], now[np.maximum(idx, 0)], np.nan)
     hi = TIERS.index("HIGH_ALERT")
+    ar = np.arange(len(t))
+    last_normal = np.maximum.accumulate(np.where(t == 0, ar, -1))
+    last_alert = np.maximum.accumulate(np.where(t >= hi, ar, -1))
+    # the reference: the market at the last NORMAL bucket before the newest alert bucket
+    idx = np.where(last_alert >= 1, last_normal[np.maximum(last_alert - 1, 0)], -1)
+    ref = np.where((idx >= 0)[:, None], now[np.maximum(idx, 0)], np.nan)
     none = np.iinfo(np.int64).min
     alert = np.maximum.accumulate(np.where(t >= hi, ts, none))
     rec = np.maximum.accumulate(np.where((t < hi) & recovered(now, ref, cfg.recover_ratio),

@@ -264,18 +264,20 @@ def cool_update(state: ClockState, ts: np.ndarray, tier: np.ndarray, n: np.ndarr
 
 # -- market-tied hysteresis (twin of calibrate.recovery_hold) --------------------------------
 class RecoveryState(NamedTuple):
-    """Per symbol: ``ref`` float64[P, 3] the market (``calibrate.market_keys``) at the last
-    NORMAL bucket (NaN: none yet), ``alert`` newest HIGH_ALERT+ bucket end, ``rec`` newest
-    recovered bucket end below HIGH_ALERT (int64[P], ``NONE_TS`` for none)."""
+    """Per symbol: ``normal`` float64[P, 3] the market (``calibrate.market_keys``) at the
+    last NORMAL bucket, ``ref`` float64[P, 3] the market at the last NORMAL bucket before
+    the newest alert bucket (NaN: none yet), ``alert`` newest HIGH_ALERT+ bucket end,
+    ``rec`` newest recovered bucket end below HIGH_ALERT (int64[P], ``NONE_TS``: none)."""
 
+    normal: np.ndarray
     ref: np.ndarray
     alert: np.ndarray
     rec: np.ndarray
 
 
 def recovery_init(p: int) -> RecoveryState:
-    return RecoveryState(np.full((p, 3), np.nan), np.full(p, NONE_TS, np.int64),
-                         np.full(p, NONE_TS, np.int64))
+    return RecoveryState(np.full((p, 3), np.nan), np.full((p, 3), np.nan),
+                         np.full(p, NONE_TS, np.int64), np.full(p, NONE_TS, np.int64))
 
 
 def recovery_update(state: RecoveryState, ts: np.ndarray, tier: np.ndarray,
@@ -288,12 +290,19 @@ def recovery_update(state: RecoveryState, ts: np.ndarray, tier: np.ndarray,
         return state, out
     t = np.asarray(tier, np.int8)
     p, k = t.shape
-    cat = np.concatenate([state.ref[:, None], now], axis=1)
-    mark = np.concatenate([np.zeros((p, 1), np.int64),
-                           np.where(t == 0, np.arange(1, k + 1), -1)], axis=1)
-    idx = np.maximum.accumulate(mark, axis=1)[:, 1:]
-    ref = cat[np.arange(p)[:, None], idx]
     hi = TIERS.index("HIGH_ALERT")
+    rows, pos = np.arange(p)[:, None], np.arange(1, k + 1)
+    zero = np.zeros((p, 1), np.int64)
+    # nf[:, j]: the market at the last NORMAL bucket up to row j - 1 (j = 0: the state's)
+    cat = np.concatenate([state.normal[:, None], now], axis=1)
+    nidx = np.maximum.accumulate(np.concatenate([zero, np.where(t == 0, pos, 0)], axis=1),
+                                 axis=1)
+    nf = cat[rows, nidx]
+    # an alert bucket j takes nf[:, j] as its reference; later rows keep the newest one
+    cand = np.concatenate([state.ref[:, None], nf[:, :-1]], axis=1)
+    aidx = np.maximum.accumulate(np.concatenate([zero, np.where(t >= hi, pos, 0)], axis=1),
+                                 axis=1)[:, 1:]
+    ref = cand[rows, aidx]
     alert = np.maximum.accumulate(np.concatenate(
         [state.alert[:, None], np.where(t >= hi, ts, NONE_TS)], axis=1), axis=1)[:, 1:]
     good = (t < hi) & recovered(now, ref, cfg.recover_ratio)
@@ -301,6 +310,6 @@ def recovery_update(state: RecoveryState, ts: np.ndarray, tier: np.ndarray,
         [state.rec[:, None], np.where(good, ts, NONE_TS)], axis=1), axis=1)[:, 1:]
     hold = (alert > NONE_TS) & (alert > rec) & (ts - alert <= int(cfg.recover_max_s * 1e9))
     pan = Panel(None, None, n, None)
-    new = RecoveryState(pan.last(ref, state.ref), pan.last(alert, state.alert),
-                        pan.last(rec, state.rec))
+    new = RecoveryState(pan.last(nf[:, 1:], state.normal), pan.last(ref, state.ref),
+                        pan.last(alert, state.alert), pan.last(rec, state.rec))
     return new, np.where(hold, np.maximum(out, hi), out).astype(np.int8)

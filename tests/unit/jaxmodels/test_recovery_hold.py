@@ -1,0 +1,54 @@
+"""Hysteresis tied to the market (``calibrate.recovery_hold``): after a HIGH_ALERT the
+limits tier stays at HIGH_ALERT until spread, depth and vol are back near their values at
+the last NORMAL bucket, not when the score merely calms down."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from jaxmodels.calibrate import recovered, recovery_hold
+from jaxmodels.config import CalibConfig
+
+CFG = CalibConfig(recover_ratio=1.5, recover_max_s=10.0)
+NS = 1_000_000_000
+
+
+def _market(spread, depth, rv):
+    d = np.asarray(depth, float)
+    return {"spread_bps": np.asarray(spread, float), "depth5_bid": d, "depth5_ask": d + 5,
+            "rv_1m": np.asarray(rv, float)}
+
+
+def test_recovered_when_each_input_off_by_more_than_the_ratio_then_false_by_hand():
+    ref = np.array([[2.0, 100.0, 1e-3]] * 5)
+    now = np.array([[3.0, 100.0, 1e-3], [3.1, 100.0, 1e-3], [2.0, 66.0, 1e-3],
+                    [2.0, 100.0, 1.6e-3], [np.nan, 100.0, 1e-3]])
+    assert recovered(now, ref, 1.5).tolist() == [True, False, False, False, True]
+
+
+def test_hold_when_score_calms_but_spread_still_wide_then_tier_stays_high():
+    ts = np.arange(8) * NS
+    tier = np.array([0, 2, 0, 0, 0, 0, 0, 0], np.int8)  # the score calms at once
+    spread = [2, 6, 6, 6, 2.5, 2, 6, 6]  # the spread recovers at row 4
+    m = _market(spread, [100] * 8, [1e-3] * 8)
+    out = recovery_hold(ts, tier, tier, m, CFG)
+    # held from the alert until the first recovered bucket below HIGH (row 4), then free
+    assert out.tolist() == [0, 2, 2, 2, 0, 0, 0, 0]
+
+
+def test_hold_when_market_never_recovers_then_released_after_recover_max_s():
+    ts = np.arange(15) * NS
+    tier = np.array([0, 3] + [0] * 13, np.int8)
+    m = _market([2] + [9] * 14, [100] * 15, [1e-3] * 15)
+    out = recovery_hold(ts, tier, tier, m, CFG)
+    assert out.tolist() == [0, 3] + [2] * 10 + [0] * 3  # 10 s after the last alert
+
+
+def test_hold_when_turned_off_then_limit_tier_unchanged():
+    ts = np.arange(4) * NS
+    tier = np.array([0, 2, 0, 0], np.int8)
+    m = _market([2, 9, 9, 9], [100] * 4, [1e-3] * 4)
+    off = dataclasses.replace(CFG, recover_max_s=0.0)
+    assert recovery_hold(ts, tier, tier, m, off).tolist() == [0, 2, 0, 0]
