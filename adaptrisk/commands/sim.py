@@ -10,6 +10,8 @@ import argparse
 import datetime as dt
 import time
 
+import pyarrow as pa
+
 from adaptrisk.common import add_db_arg, format_table, open_store
 from adaptrisk.errors import UsageError
 
@@ -87,11 +89,13 @@ def simulate_and_ingest(store, cfg, *, out=print) -> dict[str, int]:
 def landed_summary(store) -> str:
     """A per-symbol summary of what is in the store, plus labelled events and errors."""
     parts = ["What landed, per symbol:", format_table(store.query_file("queries/landed_summary.sql"))]
-    ev = store.query("SELECT sym, event, start_ts, end_ts FROM labels_events ORDER BY start_ts")
+    ev = store.query_file("queries/labelled_events.sql")
     if ev.num_rows:
+        for name in ("start_ts", "end_ts"):  # UTC ns from every backend, shown as times
+            i = ev.column_names.index(name)
+            ev = ev.set_column(i, name, ev.column(i).cast(pa.int64()).cast(pa.timestamp("ns")))
         parts += ["Labelled events (ground truth, label tables only):", format_table(ev)]
-    ff = store.query("SELECT error_kind, count(*) AS n FROM labels_orders WHERE is_error "
-                     "GROUP BY error_kind ORDER BY n DESC")
+    ff = store.query_file("queries/injected_errors.sql")
     n_orders = store.count("orders")
     parts.append(f"OMS orders: {n_orders:,}; injected fat-finger errors: "
                  f"{sum(ff.column('n').to_pylist()) if ff.num_rows else 0}")

@@ -330,9 +330,11 @@ def test_sim_when_run_then_rerun_on_both_stores_then_same_rows_and_rerun_refused
         for t in canonical.tables():
             q.query(f"TRUNCATE TABLE {t}")
     args = ["sim", "--scenario", "flash_crash", "--symbols", "2", "--minutes", "2", "--seed", "5"]
+    outs = []
     for conf in (duck, questdb_conf):
         assert main([*args, "--db", conf]) == 0
-    capsys.readouterr()
+        outs.append([ln for ln in capsys.readouterr().out.splitlines() if not ln.startswith("[")])
+    assert outs[0] == outs[1] and "Labelled events" in "\n".join(outs[0])  # the summary
     tables = (("trades", ("sym", "trade_id")), ("quotes", ("sym", "ts", "bid", "ask")),
               ("book", ("sym", "ts")), ("orders", ("order_id",)),
               ("labels_orders", ("order_id",)), ("labels_events", ("sym", "event")))

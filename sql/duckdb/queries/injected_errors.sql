@@ -1,0 +1,7 @@
+-- Injected fat-finger errors per kind (labels_orders) for `adaptrisk sim`'s summary, most
+-- frequent first. No parameters.
+SELECT error_kind, count(*) AS n
+FROM labels_orders
+WHERE is_error
+GROUP BY error_kind
+ORDER BY n DESC, error_kind;
