@@ -82,6 +82,8 @@ class Publisher:
     def note_events(self, table: pa.Table) -> None:
         """An intake in this process stored ``table`` (trades, quotes or book): the features
         step then knows each symbol's newest event without scanning the store."""
+        if self.store.dialect != "duckdb":
+            return  # server stores step through build (its market_step twin per dialect)
         if self._feats is None:
             from features.live import LiveFeatures
 
