@@ -40,16 +40,26 @@ SRR_INVALID_MSG_TYPE = 11
 SRR_OTHER = 99
 
 
-_SECOND_CACHE: list = [None, b""]
+# the last second and millisecond formatted, each one tuple in one global: replaced
+# whole, so a thread never reads one's key with another's text
+_SECOND: tuple[int, str] = (-1, "")
+_MILLI: tuple[int, str] = (-1, "")
 
 
 def fix_time(ts_ns: int) -> str:
     """UTC ns -> FIX UTCTimestamp with milliseconds, 'YYYYMMDD-HH:MM:SS.sss'."""
-    secs, ns = divmod(int(ts_ns), 1_000_000_000)
-    if _SECOND_CACHE[0] != secs:  # strftime once per second, not per message
-        _SECOND_CACHE[1] = time.strftime("%Y%m%d-%H:%M:%S", time.gmtime(secs))
-        _SECOND_CACHE[0] = secs
-    return f"{_SECOND_CACHE[1]}.{ns // 1_000_000:03d}"
+    global _SECOND, _MILLI
+    ms = int(ts_ns) // 1_000_000
+    last = _MILLI
+    if last[0] == ms:  # several messages per millisecond: formatted once
+        return last[1]
+    secs, milli = divmod(ms, 1000)
+    sec = _SECOND
+    if sec[0] != secs:  # strftime once per second, not per message
+        sec = _SECOND = (secs, time.strftime("%Y%m%d-%H:%M:%S", time.gmtime(secs)))
+    text = f"{sec[1]}.{milli:03d}"
+    _MILLI = (ms, text)
+    return text
 
 
 def _val(v: object) -> bytes:
@@ -63,6 +73,7 @@ def _val(v: object) -> bytes:
 
 
 _TAG: dict[int, bytes] = {}  # tag -> b"<tag>="
+_PREFIX: dict[tuple, bytes] = {}  # (msg type, sender, target) -> b"35=..|49=..|56=..|34="
 
 
 def encode(msg_type: str | bytes, body: Iterable[tuple[int, object]], *, sender: str,
@@ -74,6 +85,18 @@ def encode(msg_type: str | bytes, body: Iterable[tuple[int, object]], *, sender:
     Byte-for-byte what `encode_simplefix` (simplefix's encoder) produces, without its
     per-byte Python checksum loop (a unit test holds the two equal).
     """
+    if type(body) is bytes and type(seq) is int and not poss_dup and \
+            orig_sending_time is None:  # the hot path: a pre-encoded body
+        key = (msg_type, sender, target)
+        pre = _PREFIX.get(key)
+        if pre is None:
+            if len(_PREFIX) > 4096:
+                _PREFIX.clear()
+            pre = _PREFIX[key] = b"35=%s\x0149=%s\x0156=%s\x0134=" % (
+                _val(msg_type), _val(sender), _val(target))
+        payload = b"%s%d\x0152=%s\x01%s" % (pre, seq, fix_time(ts_ns).encode(), body)
+        msg = b"8=%s\x019=%d\x01%s" % (begin_string.encode(), len(payload), payload)
+        return msg + b"10=%03d\x01" % (sum(msg) % 256)
     parts = [b"35=", _val(msg_type), b"\x0149=", _val(sender), b"\x0156=", _val(target),
              b"\x0134=", _val(seq)]
     if poss_dup:

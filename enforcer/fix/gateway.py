@@ -49,7 +49,7 @@ _SIDES = {b"1": "B", b"2": "S", b"5": "S", b"6": "S"}
 _SIDE_WIRE = {"B": "1", "S": "2"}
 _SIDE_BYTES = {"B": b"1", "S": b"2"}
 _TYPES = {b"1": "MARKET", b"2": "LIMIT"}
-_TYPE_WIRE = {"MARKET": "1", "LIMIT": "2"}
+_TYPE_BYTES = {"MARKET": b"1", "LIMIT": b"2"}
 _NEW_REQUIRED = (C.CL_ORD_ID, C.SYMBOL, C.SIDE, C.ORDER_QTY, C.ORD_TYPE)
 _RPL_REQUIRED = (C.CL_ORD_ID, C.ORIG_CL_ORD_ID, C.SYMBOL, C.SIDE, C.ORDER_QTY, C.ORD_TYPE)
 _CXL_REQUIRED = (C.CL_ORD_ID, C.ORIG_CL_ORD_ID, C.SYMBOL, C.SIDE)
@@ -247,12 +247,15 @@ class FixGateway:
         return n
 
     def _route_new(self, e: OrderEntry, risk_state: str) -> None:
-        if self._venue is not None:
-            self._to_venue("D", [(C.CL_ORD_ID, e.seq), (C.ACCOUNT, e.strategy),
-                                 (C.SYMBOL, e.sym), (C.SIDE, _SIDE_WIRE[e.side]),
-                                 (C.ORDER_QTY, e.qty - e.cum_qty),
-                                 (C.ORD_TYPE, _TYPE_WIRE[e.order_type]), (C.PRICE, e.price),
-                                 (C.RISK_STATE, risk_state)])
+        if self._venue is not None:  # pre-formatted: what C.fields would write
+            price = e.price
+            self._to_venue("D", b"11=%d\x011=%s\x0155=%s\x0154=%s\x0138=%d\x0140=%s\x01%s"
+                           b"8011=%s\x01" % (
+                               e.seq, e.strategy.encode(), e.sym.encode(),
+                               _SIDE_BYTES[e.side], e.qty - e.cum_qty,
+                               _TYPE_BYTES[e.order_type],
+                               b"" if price is None else b"44=%s\x01" % repr(price).encode(),
+                               risk_state.encode()))
 
     def _answer_again(self, session, cl: bytes, e: OrderEntry | None, d) -> None:
         """A key decided before: its current state with the ORIGINAL decision."""

@@ -24,6 +24,7 @@ def test_encode_when_any_body_then_equals_simplefix_and_parses_back(body, mt, se
               orig_sending_time=b"20231114-22:13:20.123" if dup else None)
     fast = C.encode(mt, body, **kw)
     assert fast == C.encode_simplefix(mt, body, **kw)
+    assert C.encode(mt, C.fields(body), **kw) == fast  # the pre-encoded body path
     (msg,) = FixFramer(max_message_bytes=1 << 16).feed(fast)
     assert isinstance(msg, FixMsg) and msg.get(C.SEQ) == str(seq).encode()
 
