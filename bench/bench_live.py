@@ -9,14 +9,12 @@
    its idle value in the same run, before the replay starts (goal ratio <= 1.2).
 3. Publisher paused: seconds until static limits are in force (goal: within the 5 s
    staleness bound), and back to adaptive after resume.
-4. A full simulated 6.5 h day of 3 symbols replayed at 10x (39 min; set
-   ADAPTRISK_BENCH_LIVE_QUICK=1 to skip): buckets skipped (goal 0) and the publisher's
-   largest lag behind the market, in buckets, at the moment it wrote (goal <= 1).
+
+The full 6.5 h day replayed at 10x is ``bench_liveday`` (39 min of wall time).
 """
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
@@ -151,39 +149,7 @@ def _session_run(d: Path, cfg) -> list[dict]:
     ]
 
 
-def _day_run(d: Path, cfg) -> list[dict]:
-    from tsdb.connect import connect
-
-    src = _session(d, "day", 390, None, 6402)
-    r = _runner(d, src, "dayrun.duckdb", cfg, pg=False)
-    t = time.perf_counter()
-    r.start()
-    r.wait(3 * 3600)
-    wall = time.perf_counter() - t
-    r.stop()
-    with connect(f"duckdb::path={d / 'dayrun.duckdb'}") as s:
-        per = s.query("SELECT f.sym, f.n AS feats, s.n AS scores, "
-                      "(epoch_ns(f.last) - epoch_ns(f.first)) // 100000000 + 1 AS grid "
-                      "FROM (SELECT sym, count(*) n, min(ts) first, max(ts) last FROM features "
-                      "GROUP BY sym) f JOIN (SELECT sym, count(*) n FROM risk_scores "
-                      "GROUP BY sym) s USING (sym)").to_pylist()
-        lag = s.query("SELECT max(epoch_ns(market_ts) - epoch_ns(ts)) AS lag FROM "
-                      "publisher_heartbeat").column("lag")[0].as_py()
-    skipped = sum(p["grid"] - p["scores"] for p in per)
-    behind = float(lag // W)  # closed buckets not yet judged when the heartbeat was written
-    return [
-        _row("full 6.5 h day, 3 sym, 10x: buckets skipped", float(skipped), "buckets", "0",
-             skipped == 0, f"{sum(p['scores'] for p in per):,} scored, wall {wall / 60:.1f} min"),
-        _row("full 6.5 h day, 3 sym, 10x: publisher max lag behind market", behind, "buckets",
-             "<= 1", behind <= 1.0, "market_ts - judged bucket end, at each heartbeat"),
-    ]
-
-
 def run() -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        cfg = _model(d)
-        rows = _session_run(d, cfg)
-        if os.environ.get("ADAPTRISK_BENCH_LIVE_QUICK") != "1":
-            rows += _day_run(d, cfg)
-    return rows
+        return _session_run(d, _model(d))

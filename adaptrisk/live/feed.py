@@ -100,6 +100,12 @@ class ReplayFeed:
         base = self._wall0 if self._wall0 is not None else self._clock()
         return base + int((event_ns - self.start_ns) / self.speed)
 
+    def event_at(self, wall_ns):
+        """The replay's event time at wall-clock ``wall_ns`` (scalar or numpy array)."""
+        base = self._wall0 if self._wall0 is not None else self._clock()
+        return self.start_ns + ((wall_ns - base) * self.speed).astype("int64") \
+            if hasattr(wall_ns, "astype") else self.start_ns + int((wall_ns - base) * self.speed)
+
     @property
     def done(self) -> bool:
         return all(self._pos[t] >= len(a) for t, a in self._ts.items())
