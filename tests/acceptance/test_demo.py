@@ -42,6 +42,19 @@ def test_demo_when_seller_sends_200_lots_in_crash_then_static_accepts_and_adapti
 
 
 @pytest.mark.slow
+def test_demo_when_live_daemon_gets_the_200_lots_over_fix_then_rejected_with_risk_state(run):
+    facts, text, _ = run
+    live, lo = facts["live"], facts["large_order"]
+    assert live["order_qty"] == lo["qty"] == 200
+    assert live["order"]["ord_status"] == "8"  # Rejected
+    assert live["order"]["risk_state"].startswith("RiskAlert_")
+    assert "MAX_QTY" in live["order"]["text"]
+    in_crash = [q for t, q, _ in live["series"] if facts["onset_ns"] <= t <= lo["ts"]]
+    assert in_crash and min(in_crash) < 200  # the cut was in force in the live daemon
+    assert "REJECTED 8011=" in text
+
+
+@pytest.mark.slow
 def test_demo_when_crash_starts_then_high_alert_within_2s_and_before_trough(run):
     facts, _, _ = run
     onset, trough, alert = facts["onset_ns"], facts["trough_ns"], facts["first_high_alert_ns"]
