@@ -61,17 +61,19 @@ def anomaly_plot(path, mk: dict, onset: int, thresholds, xlabel: str = ONSET_LAB
     plt.close(fig)
 
 
-def max_qty_plot(path, ts: np.ndarray, dynamic: np.ndarray, static_qty: int, onset: int) -> None:
+def max_qty_plot(path, ts: np.ndarray, dynamic: np.ndarray, static_qty: int, onset: int, *,
+                 label: str = "adaptive", xlabel: str = "seconds from the crash onset",
+                 legend: str = "lower right") -> None:
     """Max order quantity in force: the static cap against the adaptive limit."""
     fig, ax = plt.subplots(figsize=(10, 3.0))
     x = _rel(ts, onset)
     ax.step(x, np.full(len(x), static_qty), where="post", color="#404040", label="static")
-    ax.step(x, dynamic, where="post", color="#c00000", label="adaptive")
+    ax.step(x, dynamic, where="post", color="#c00000", label=label)
     ax.axvline(0, color="k", lw=0.6)
     ax.set_ylabel("max order qty (lots)")
-    ax.set_xlabel("seconds from the crash onset")
+    ax.set_xlabel(xlabel)
     ax.set_ylim(0, static_qty * 1.15)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc=legend, fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -117,22 +119,11 @@ def html_page(path, *, title: str, text: str, tables: dict[str, list[dict]],
 def live_plot(path, series: list, onset: int, static_qty: int) -> None:
     """Max order size in force in the live daemon at each limits swap, against event time
     (``series``: (heartbeat ts, max qty, risk state) per swap)."""
-    fig, ax = plt.subplots(figsize=(10, 3.0))
-    if series:
-        ts = np.array([s[0] for s in series], np.int64)
-        q = np.array([s[1] for s in series], float)
-        x = _rel(ts, onset)
-        ax.step(x, np.full(len(x), static_qty), where="post", color="#404040", label="static")
-        ax.step(x, q, where="post", color="#c00000", label="in force in the live daemon")
-    ax.axvline(0, color="k", lw=0.6)
-    ax.set_ylabel("max order qty (lots)")
-    ax.set_xlabel("seconds from the crash onset (event time, replayed at 10x)")
-    ax.set_ylim(0, static_qty * 1.15)
-    ax.legend(loc="center right", fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    ts = np.array([t for t, _, _ in series], np.int64)
+    q = np.array([v for _, v, _ in series], float)
+    max_qty_plot(path, ts, q, static_qty, onset, label="in force in the live daemon",
+                 xlabel="seconds from the crash onset (event time, replayed at 10x)",
+                 legend="center right")
 
 
 def append_section(path, *, title: str, text: str, images: list[pathlib.Path]) -> None:
