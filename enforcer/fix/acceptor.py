@@ -27,7 +27,8 @@ import time
 from enforcer.fix.config import ExchangeSimConfig, FixConfig
 from enforcer.fix.exchange_sim import ExchangeSim
 from enforcer.fix.gateway import FixGateway
-from enforcer.fix.session import FixSession, SessionState
+from enforcer.fix.session import FixSession
+from enforcer.fix.state import SessionState
 from enforcer.fix.store import SessionStore, session_file
 
 log = logging.getLogger("adaptrisk.enforcer.fix")

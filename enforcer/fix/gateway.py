@@ -42,7 +42,7 @@ from enforcer.fix import codec as C
 from enforcer.fix.config import FixConfig
 from enforcer.fix.exchange_sim import ExchangeReport
 from enforcer.fix.parser import FixMsg
-from enforcer.fix.session import SessionState
+from enforcer.fix.state import SessionState
 from enforcer.orders import DONE, OrderEntry
 
 _SIDES = {b"1": "B", b"2": "S", b"5": "S", b"6": "S"}
