@@ -220,8 +220,13 @@ class DecisionLog:
                 os.fsync(fd)
 
     def close(self) -> None:
+        """Write anything gathered by a hold, fsync, close."""
         with self._sync_lock, self._lock:
             if self._fd >= 0:
+                if self._held:
+                    data = b"".join(self._held)
+                    self._held.clear()
+                    self._write(data)
                 if self._dirty:
                     os.fsync(self._fd)
                 os.close(self._fd)

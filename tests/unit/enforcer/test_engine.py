@@ -214,3 +214,21 @@ def test_log_when_fast_record_paths_then_bytes_equal_the_json_encoder(tmp_path):
         assert body == _dumps(rec).encode() == _body(rec).encode()
     for rec in ([1, None, 1e300, -0.0, "é", 5e-324], [True, 2], [{"a": 1}]):
         assert _body(rec) == _dumps(rec)
+
+
+def test_log_when_held_then_written_on_release_or_by_another_thread_first(tmp_path):
+    import threading
+
+    from enforcer.decision_log import DecisionLog
+
+    log = DecisionLog(tmp_path / "h.log", "never")
+    log.hold()
+    log.append(["F", 1])
+    assert list(read_log(tmp_path / "h.log")) == []  # gathered, not written
+    t = threading.Thread(target=log.append, args=(["F", 2],))  # another thread: in order
+    t.start()
+    t.join()
+    assert list(read_log(tmp_path / "h.log")) == [["F", 1], ["F", 2]]
+    log.append(["F", 3])
+    log.close()  # what is gathered is not lost
+    assert list(read_log(tmp_path / "h.log")) == [["F", 1], ["F", 2], ["F", 3]]
