@@ -85,8 +85,6 @@ def _wait(pred, timeout: float, what: str):
 
 def test_live_when_roles_run_as_separate_processes_on_questdb_then_duckdb_scores_and_limits_in_force(
         world, questdb_conf, tmp_path):
-    from jaxmodels import pipeline
-    from jaxmodels.config import ModelsConfig
 
     d, reg = world
     with Store.from_conf(questdb_conf) as q:
@@ -124,6 +122,15 @@ def test_live_when_roles_run_as_separate_processes_on_questdb_then_duckdb_scores
             p.wait(timeout=60)
     mid = reg.promoted("vae")
     assert all(s["effective"]["version"].startswith(mid) for s in states)
+    _same_as_duckdb(questdb_conf, d, reg, tmp_path, end)
+
+
+def _same_as_duckdb(questdb_conf, d, reg, tmp_path, end):
+    """The session the live process stored on QuestDB, built and published in one batch on
+    DuckDB: the same scores and model limits (the live scorer is the batch chain)."""
+    from jaxmodels import pipeline
+    from jaxmodels.config import ModelsConfig
+
     # the same session in DuckDB, built and published in one batch: the same scores
     with Store.from_conf(questdb_conf) as q, \
             Store.from_conf(f"duckdb::path={tmp_path / 'twin.duckdb'}") as duck:
@@ -150,3 +157,22 @@ def test_live_when_roles_run_as_separate_processes_on_questdb_then_duckdb_scores
 
     assert len(want) > 1000 and _same_rows(want, got) == []
     assert lim_want and _same_rows(lim_want, lim_got) == []
+
+
+def test_live_when_all_roles_in_one_process_on_questdb_then_duckdb_scores_and_limits(
+        world, questdb_conf, tmp_path):
+    d, reg = world
+    with Store.from_conf(questdb_conf) as q:
+        for t in canonical.tables():
+            q.query(f"TRUNCATE TABLE {t}")
+    out = subprocess.run([sys.executable, "-m", "adaptrisk", "live", "--db", questdb_conf,
+                          "--root", str(d / "models"), "--config", str(d / "models.json"),
+                          "--pg-port", "-1", "--fix-port", "0", "--http-port", "0",
+                          "--log", str(tmp_path / "d.log"), "--feed",
+                          f"replay:{d / 'session.duckdb'}", "--speed", str(SPEED),
+                          "--exit-at-end"], capture_output=True, text=True, env=ENV,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    with Store.from_conf(f"duckdb::path={d / 'session.duckdb'}") as s:
+        last = s.query("SELECT epoch_ns(max(ts)) AS t FROM quotes").to_pylist()[0]["t"]
+    _same_as_duckdb(questdb_conf, d, reg, tmp_path, last // 100_000_000 * 100_000_000)
