@@ -123,3 +123,32 @@ def models_config(path: str | None):
 
         return ModelsConfig.from_dict(tomllib.loads(p.read_text()))
     return ModelsConfig.from_dict(json.loads(p.read_text()))
+
+
+def add_fix_config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fix-config", metavar="PATH", type=Path,
+                   help="FIX acceptor settings as TOML (enforcer.fix.config.FixConfig fields: "
+                   "allowed_senders, passwords = {SENDER = \"...\"}, standard_only, "
+                   "reset_on_logon, comp_id, ...); --fix-port and --downstream win")
+
+
+def fix_config(path: Path | None, *, port: int, downstream: str):
+    """The acceptor's FixConfig from ``--fix-config`` (TOML) with the port and downstream of
+    the command line; a bad file or field is a one-line UsageError."""
+    import tomllib
+
+    from enforcer.errors import ConfigError
+    from enforcer.fix_config import FixConfig
+
+    doc: dict = {}
+    if path is not None:
+        if not path.is_file():
+            raise UsageError(f"--fix-config {path}: file not found")
+        try:
+            doc = tomllib.loads(path.read_text())
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise UsageError(f"--fix-config {path}: {e}") from None
+    try:
+        return FixConfig.from_dict({**doc, "port": port, "downstream": downstream})
+    except (ConfigError, TypeError, ValueError) as e:
+        raise UsageError(f"--fix-config {path}: {e}") from None

@@ -20,7 +20,14 @@ import sys
 import threading
 from pathlib import Path
 
-from adaptrisk.common import add_db_arg, bearer_token, decision_log_path, open_store
+from adaptrisk.common import (
+    add_db_arg,
+    add_fix_config_arg,
+    bearer_token,
+    decision_log_path,
+    fix_config,
+    open_store,
+)
 from adaptrisk.errors import UsageError
 
 MODES = ("enforce", "shadow", "ab")
@@ -44,6 +51,7 @@ def register(sub) -> None:
     r.add_argument("--log", metavar="PATH",
                    help="decision log (write-ahead, replayed after a crash); default: "
                    "<db file>.decisions.log next to a DuckDB file")
+    add_fix_config_arg(r)
     r.add_argument("--downstream", choices=("sim", "none"), default="sim",
                    help="where accepted orders go (default: the built-in exchange simulator)")
     r.set_defaults(func=run)
@@ -92,7 +100,7 @@ def _seed_quotes(store, sink) -> int:
 def run(args: argparse.Namespace) -> int:
     from enforcer.engine import Enforcer
     from enforcer.fix_acceptor import FixAcceptor
-    from enforcer.fix_config import FixConfig, RestConfig
+    from enforcer.fix_config import RestConfig
     from enforcer.rest_app import create_app
     from enforcer.rest_server import RestServer
 
@@ -101,13 +109,13 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--{name.replace('_', '-')} must be in [0, 65535]")
     token, log = bearer_token(args), decision_log_path(args)
     cfg = _config(args, log)
+    fcfg = fix_config(args.fix_config, port=args.fix_port, downstream=args.downstream)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     with open_store(args.db) as store:
         enf = Enforcer(cfg, store=store)
-        acceptor = FixAcceptor(enf, config=FixConfig(port=args.fix_port,
-                                                     downstream=args.downstream))
+        acceptor = FixAcceptor(enf, config=fcfg)
         seeded = _seed_quotes(store, acceptor.gateway.on_quote)
         rest = RestServer(create_app(enf, config=RestConfig(token=token),
                                      on_quote=acceptor.gateway.on_quote),

@@ -20,7 +20,7 @@ import signal
 import threading
 from pathlib import Path
 
-from adaptrisk.common import add_db_arg
+from adaptrisk.common import add_db_arg, add_fix_config_arg
 from adaptrisk.errors import UsageError
 
 
@@ -53,13 +53,14 @@ def register(sub) -> None:
     p.add_argument("--root", default="data/models", help="model registry folder")
     p.add_argument("--config", help="models config (TOML or JSON), as for 'models'")
     p.add_argument("--downstream", choices=("sim", "none"), default="sim")
+    add_fix_config_arg(p)
     p.add_argument("--exit-at-end", action="store_true",
                    help="stop once the replay has been judged to its last bucket")
     p.set_defaults(func=run)
 
 
 def _config(args: argparse.Namespace):
-    from adaptrisk.common import bearer_token, decision_log_path, duckdb_path
+    from adaptrisk.common import bearer_token, decision_log_path, duckdb_path, fix_config
     from adaptrisk.live.config import LiveConfig
 
     if args.static_limits is not None and not args.static_limits.is_file():
@@ -75,6 +76,8 @@ def _config(args: argparse.Namespace):
                           token=bearer_token(args), token_env=args.token_env, log=log,
                           static_limits=args.static_limits, models_root=args.root,
                           downstream=args.downstream, exit_at_end=args.exit_at_end,
+                          fix=fix_config(args.fix_config, port=args.fix_port,
+                                         downstream=args.downstream),
                           symbol=args.symbol)
     except ValueError as e:
         raise UsageError(str(e)) from None

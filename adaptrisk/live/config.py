@@ -40,6 +40,7 @@ class LiveConfig:
     exit_at_end: bool = False
     symbol: str | None = None
     start_ns: int | None = None  # replay clock start (None: the first event)
+    fix: object | None = None  # enforcer FixConfig (None: fix_port and downstream alone)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

@@ -134,8 +134,8 @@ class LiveRunner:
         # its own connection to the database: the poll never queues behind a feature query
         self._enf_store = self.store.sibling() if hasattr(self.store, "sibling") else self.store
         self.enforcer = enf = Enforcer(ecfg, store=self._enf_store, clock=self.wall)
-        self._fix = FixAcceptor(enf, config=FixConfig(port=cfg.fix_port,
-                                                      downstream=cfg.downstream))
+        self._fix = FixAcceptor(enf, config=cfg.fix or FixConfig(port=cfg.fix_port,
+                                                                 downstream=cfg.downstream))
         app = create_app(enf, config=RestConfig(token=cfg.token),
                          on_quote=self._fix.gateway.on_quote)
         if self._db_file is not None:

@@ -143,3 +143,35 @@ def test_replay_when_orders_table_filled_then_decisions_written_and_summary_prin
     assert "replayed 6 orders: 4 accepted, 2 rejected" in p.stdout
     counts = decision_counts(db)
     assert counts == {i: 1 for i in range(1, 7)}
+
+
+def test_run_when_fix_config_names_senders_then_only_they_log_on(tmp_path):
+    (tmp_path / "fix.toml").write_text('allowed_senders = ["ALICE"]\n'
+                                       'standard_only = ["ALICE"]\n')
+    proc, fix_port, _ = start(tmp_path, "--fix-config", str(tmp_path / "fix.toml"))
+    try:
+        with FixClient("127.0.0.1", fix_port, sender="ALICE", timeout=10) as c:
+            assert c.logon().get(C.MSG_TYPE) == b"A"
+        with FixClient("127.0.0.1", fix_port, sender="MALLORY", timeout=10) as c:
+            c.send("A", [(98, "0"), (108, 30)])
+            m = c.recv(timeout=5)
+            assert m is None or m.get(C.MSG_TYPE) == b"5"  # a Logout, never a Logon
+            assert c.closed_by_peer()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+
+
+@pytest.mark.parametrize("text,why", [("allowed_senders = [\n", "fix.toml"),
+                                       ("no_such_field = 1\n", "unknown field")])
+def test_run_when_fix_config_bad_then_one_line_error_exit_2_and_nothing_started(tmp_path, text,
+                                                                                 why):
+    (tmp_path / "fix.toml").write_text(text)
+    p = subprocess.run([sys.executable, "-m", "adaptrisk", "enforcer", "run", "--db",
+                        str(tmp_path / "e.duckdb"), "--fix-config", str(tmp_path / "fix.toml"),
+                        "--fix-port", "0", "--http-port", "0"],
+                       capture_output=True, text=True, env=ENV, timeout=120)
+    assert p.returncode == 2
+    assert p.stderr.startswith("adaptrisk enforcer: error: --fix-config") and why in p.stderr
+    assert p.stderr.count("\n") == 1
+    assert not (tmp_path / "e.duckdb").exists()
