@@ -163,15 +163,18 @@ def false_alerts(rows, adaptive: np.ndarray, static: np.ndarray, normal: np.ndar
     from jaxmodels import evaluate as ev
 
     counts = {"adaptive": 0, "static": 0}
+    starts = []  # (symbol, seconds after its first bucket) of each adaptive false episode
     for c in range(len(rows.syms)):
         m = rows.code == c
         t, nm = rows.ts[m], normal[m]
         for k, a in (("adaptive", adaptive[m]), ("static", static[m])):
-            counts[k] += sum(1 for a0, _ in ev.episodes(t, a, MERGE_NS)
-                             if nm[np.searchsorted(t, a0)])
+            eps = [a0 for a0, _ in ev.episodes(t, a, MERGE_NS) if nm[np.searchsorted(t, a0)]]
+            counts[k] += len(eps)
+            if k == "adaptive":
+                starts += [(rows.syms[c], float((a0 - t[0]) / NS)) for a0 in eps]
     days = float(normal.sum()) * 0.1 / DAY_S
     return {"normal_symbol_days": days,
-            "false_high": counts,
+            "false_high": counts, "false_high_starts_s": starts,
             "false_high_per_symbol_day": {k: v / days if days else None
                                           for k, v in counts.items()}}
 

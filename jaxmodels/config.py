@@ -87,7 +87,12 @@ class VAEConfig(_Conf):
     ``tail_window`` buckets, u the ELEVATED threshold and the training rule re-applied to that trailing window
     (``vae.symbol_thresholds``), so an instrument
     with a heavier ordinary tail than the training ones (real vs simulated) is not in
-    permanent alert. ``score`` is ``recon`` (reconstruction error) or ``nelbo`` (negative ELBO).
+    permanent alert. The stretch is at most ``tail_max_stretch``, and held scores of a
+    session's first ``tail_skip_open_s`` never enter a tail window (warm-up scores are
+    10-20x ELEVATED). HIGH_ALERT is at least the split-conformal level of 1-minute block
+    maxima of the held-out normal scores (``vae.conformal_high``), which bounds the expected
+    false HIGH episodes per symbol-day on exchangeable normal sessions; the bound is in the
+    fit metrics (``conformal.false_high_bound_per_day``). ``score`` is ``recon`` (reconstruction error) or ``nelbo`` (negative ELBO).
     """
 
     inputs: tuple[str, ...] = MARKET_INPUTS
@@ -105,7 +110,7 @@ class VAEConfig(_Conf):
     clip_sigma: float = 30.0
     online_half_life: float = 6000.0  # buckets (10 min): trailing per-symbol re-standardising
     online_warm: int = 600  # buckets of history before the trailing statistics are used
-    open_warmup_s: float = 60.0  # tiers capped at ELEVATED this long after a session opens
+    open_warmup_s: float = 120.0  # tiers capped at ELEVATED this long after a session opens
     tier_quantiles: tuple[float, float, float] = (0.995, 0.9995, 0.99995)
     episodes_per_day: tuple[float, float] = (0.5, 0.05)  # HIGH_ALERT, CRITICAL
     episode_merge_s: float = 60.0
