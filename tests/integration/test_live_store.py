@@ -158,3 +158,25 @@ def test_connect_when_file_locked_without_live_process_then_one_line_error(tmp_p
         holder.stdin.close()
         holder.wait(10)
     duckdb.connect(str(path)).close()
+
+
+@pytest.mark.parametrize("args,why", [
+    (["--feed", "replay:/nonexistent/session.duckdb"], "replay source not found"),
+    (["--feed", "replay:SELF"], "another file than --db"),
+    (["--feed", "push", "--speed", "0"], "speed must be > 0"),
+    (["--feed", "push", "--role", "intake"], "use --role all"),
+    (["--feed", "kafka:topic"], "feed must be 'push' or 'replay:PATH'"),
+])
+def test_live_when_arguments_bad_then_one_line_error_exit_2_and_no_store(tmp_path, args, why):
+    db = tmp_path / "live.duckdb"
+    if args[1] == "replay:SELF":
+        db.touch()
+        args = ["--feed", f"replay:{db}"]
+    out = subprocess.run([sys.executable, "-m", "adaptrisk", "live", "--db", str(db),
+                          "--fix-port", "0", "--http-port", "0", "--pg-port", "-1", *args],
+                         capture_output=True, text=True, env=ENV, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.startswith("adaptrisk live: error:") and why in out.stderr, out.stderr
+    assert out.stderr.count("\n") == 1
+    assert not (tmp_path / "live.duckdb.live.json").exists()
+    assert db.exists() == (args[1] == f"replay:{db}")  # no store created by a refused run
