@@ -145,7 +145,7 @@ def _session_run(d: Path, cfg) -> list[dict]:
              busy_p50 / idle <= 1.2, f"idle {idle:.2f} us, live {busy_p50:.2f} us"),
         _row("publisher paused -> static limits in force", fall, "s", "<= 5.1 (bound 5 s + one poll)",
              fall is not None and fall <= 5.1, "staleness bound 5 s, poll every 100 ms"),
-        _row("publisher resumed -> adaptive limits back", back, "s", None, None),
+        _row("publisher resumed -> adaptive limits back", back, "s", "", None),
     ]
 
 
