@@ -11,7 +11,6 @@ the heartbeats, the order's decision.
 import json
 import os
 import re
-import select
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import pytest
 
 from enforcer import fix_codec as C
 from enforcer.fix_client import FixClient, new_order_fields
+from tests.integration.daemon import start
 
 pytestmark = pytest.mark.slow
 
@@ -66,23 +66,12 @@ def world(tmp_path_factory):
 
 
 def _start(d):
-    cmd = [sys.executable, "-m", "adaptrisk", "live", "--db", str(d / "live.duckdb"),
-           "--feed", f"replay:{d / 'session.duckdb'}", "--speed", str(SPEED),
-           "--fix-port", "0", "--http-port", "0", "--pg-port", "0", "--token-env",
-           "AR_LIVE_TOKEN", "--root", str(d / "models"), "--config", str(d / "models.json"),
-           "--exit-at-end"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-        if ready:
-            m = READY.search(proc.stdout.readline().decode())
-            if m:
-                return proc, *map(int, m.groups())
-        if proc.poll() is not None:
-            break
-    proc.kill()
-    raise AssertionError(f"live did not start: {proc.stderr.read()[-3000:]!r}")
+    proc, m = start(["live", "--db", str(d / "live.duckdb"), "--feed",
+                     f"replay:{d / 'session.duckdb'}", "--speed", str(SPEED), "--fix-port", "0",
+                     "--http-port", "0", "--pg-port", "0", "--token-env", "AR_LIVE_TOKEN",
+                     "--root", str(d / "models"), "--config", str(d / "models.json"),
+                     "--exit-at-end"], READY, ENV)
+    return proc, *map(int, m.groups())
 
 
 def _live(http):

@@ -9,7 +9,6 @@ writes through the query endpoint refused, and a pushed quote moves the live mar
 import datetime as dt
 import os
 import re
-import select
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import httpx
 import pyarrow as pa
 import pytest
 
+from tests.integration.daemon import start
 from tsdb.connect import connect
 from tsdb.errors import BatchRejected, StoreError
 
@@ -28,21 +28,10 @@ T0 = int(dt.datetime(2026, 6, 22, 14, 0, tzinfo=dt.UTC).timestamp()) * 10**9  # 
 
 
 def start_live(tmp_path, *extra):
-    cmd = [sys.executable, "-m", "adaptrisk", "live", "--db", str(tmp_path / "live.duckdb"),
-           "--feed", "push", "--fix-port", "0", "--http-port", "0", "--pg-port", "-1",
-           "--token-env", "AR_LIVE_TOKEN", "--root", str(tmp_path / "models"), *extra]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-        if ready:
-            m = READY.search(proc.stdout.readline().decode())
-            if m:
-                return proc, int(m.group(1)), int(m.group(2))
-        if proc.poll() is not None:
-            break
-    proc.kill()
-    raise AssertionError(f"live did not start: {proc.stderr.read()[-3000:]!r}")
+    proc, m = start(["live", "--db", str(tmp_path / "live.duckdb"), "--feed", "push",
+                     "--fix-port", "0", "--http-port", "0", "--pg-port", "-1", "--token-env",
+                     "AR_LIVE_TOKEN", "--root", str(tmp_path / "models"), *extra], READY, ENV)
+    return proc, int(m.group(1)), int(m.group(2))
 
 
 @pytest.fixture

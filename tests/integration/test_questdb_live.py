@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import select
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import httpx
 import numpy as np
 import pytest
 
+from tests.integration.daemon import start
 from tsdb import Store, canonical
 
 pytestmark = [pytest.mark.questdb, pytest.mark.slow]
@@ -58,19 +58,8 @@ def world(tmp_path_factory):
 
 
 def _start(args: list[str]) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "adaptrisk", "live", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-        if ready:
-            m = READY.search(proc.stdout.readline().decode())
-            if m:
-                return proc, m.group(2)
-        if proc.poll() is not None:
-            break
-    proc.kill()
-    raise AssertionError(f"live did not start: {proc.stderr.read()[-3000:]!r}")
+    proc, m = start(["live", *args], READY, ENV)
+    return proc, m.group(2)
 
 
 def _wait(pred, timeout: float, what: str):
