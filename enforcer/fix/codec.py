@@ -104,25 +104,7 @@ def encode(msg_type: str | bytes, body: Iterable[tuple[int, object]], *, sender:
     parts += (b"\x0152=", fix_time(ts_ns).encode(), b"\x01")
     if orig_sending_time is not None:
         parts += (b"122=", orig_sending_time, b"\x01")
-    add = parts.append
-    tags = _TAG
-    if type(body) is bytes:
-        add(body)
-        body = ()
-    for tag, value in body:
-        if value is None:
-            continue
-        t = type(value)
-        if t is str:
-            value = value.encode()
-        elif t is not bytes:
-            value = (repr(value) if t is float else str(value)).encode("ascii")
-        tb = tags.get(tag)
-        if tb is None:
-            tb = tags[tag] = str(tag).encode() + b"="
-        add(tb)
-        add(value)
-        add(b"\x01")
+    parts.append(body if type(body) is bytes else fields(body))
     payload = b"".join(parts)
     msg = b"8=%s\x019=%d\x01%s" % (begin_string.encode(), len(payload), payload)
     return msg + b"10=%03d\x01" % (sum(msg) % 256)
