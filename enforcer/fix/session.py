@@ -315,26 +315,27 @@ class FixSession:
             self.logout("Logon with ResetSeqNumFlag=Y must have MsgSeqNum 1")
             return
         st = self._registry.session_for(self.peer)
-        if not st.attach(self._send_raw, self._lost):
-            self.logout(f"session {self.comp_id}-{self.peer} is already logged on")
-            return
-        self.st = st
-        if reset or self._reset_on_logon:
-            st.store.reset(1, 1)
-            reset = True
-        expected = st.store.next_in
-        if seq < expected:
-            self.logout(f"MsgSeqNum too low, expecting {expected} but received {seq}")
-            return
-        self.heartbeat_s = int(hb)
-        self.state = "ACTIVE"
-        self._in_seq = expected
-        if seq == expected:
-            self._in_seq = seq + 1
-            st.mark_in(seq)
-        self.send("A", [(C.ENCRYPT_METHOD, 0), (C.HEARTBT_INT, self.heartbeat_s),
-                        (C.RESET_SEQ, "Y" if reset else None)])
-        if seq > expected:
-            self._resend_pending_from = expected
-            self.counters["resend_requests"] += 1
-            self.send("2", [(C.BEGIN_SEQ_NO, expected), (C.END_SEQ_NO, 0)])
+        with st.exclusive():  # the Logon reply is the first message on this connection
+            if not st.attach(self._send_raw, self._lost):
+                self.logout(f"session {self.comp_id}-{self.peer} is already logged on")
+                return
+            self.st = st
+            if reset or self._reset_on_logon:
+                st.store.reset(1, 1)
+                reset = True
+            expected = st.store.next_in
+            if seq < expected:
+                self.logout(f"MsgSeqNum too low, expecting {expected} but received {seq}")
+                return
+            self.heartbeat_s = int(hb)
+            self.state = "ACTIVE"
+            self._in_seq = expected
+            if seq == expected:
+                self._in_seq = seq + 1
+                st.mark_in(seq)
+            self.send("A", [(C.ENCRYPT_METHOD, 0), (C.HEARTBT_INT, self.heartbeat_s),
+                            (C.RESET_SEQ, "Y" if reset else None)])
+            if seq > expected:
+                self._resend_pending_from = expected
+                self.counters["resend_requests"] += 1
+                self.send("2", [(C.BEGIN_SEQ_NO, expected), (C.END_SEQ_NO, 0)])

@@ -26,7 +26,7 @@ class SessionState:
         self.custom_tags = True  # reports may carry 8011/8012/8013
         self._clock = clock
         self._begin = begin_string
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered by `exclusive` holders that send
         self._write: Callable[[bytes], None] | None = None
         self._on_lost: Callable[[], None] | None = None
         self._in_mark = 0  # inbound seq processed by the reader thread, not yet stored
@@ -41,6 +41,11 @@ class SessionState:
     @property
     def connected(self) -> bool:
         return self._write is not None
+
+    def exclusive(self) -> threading.RLock:
+        """Hold while logging on (attach, then the Logon reply): no other thread's message
+        reaches the new connection before the reply."""
+        return self._lock
 
     def attach(self, write: Callable[[bytes], None], on_lost: Callable[[], None]) -> bool:
         """Attach a connection; False if one is attached already (one at a time)."""
