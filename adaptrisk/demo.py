@@ -90,7 +90,7 @@ def run_sim_demo(cfg: DemoConfig, out=print) -> dict:
     from enforcer.config import EnforcerConfig
     from enforcer.replay import replay
     from features.build import build as build_features
-    from jaxmodels import evalstore, pipeline
+    from jaxmodels import evalstore, publish, training
     from jaxmodels.config import ModelsConfig
     from jaxmodels.registry import Registry
     from sim import SimConfig, simulate
@@ -106,7 +106,7 @@ def run_sim_demo(cfg: DemoConfig, out=print) -> dict:
     with Store.from_conf(f"duckdb::path={cfg.train_db}") as train:
         evalstore.build(train, list(cfg.train_plan), n_symbols=cfg.symbols, out=pr.note)
         pr.step("training layer 2 (VAE market anomaly) and layer 1 (boosted trees, fat-finger)")
-        ids = pipeline.train_and_register(train, reg, mcfg, since=-(2**62), until=2**62)
+        ids = training.train_and_register(train, reg, mcfg, since=-(2**62), until=2**62)
     for kind in ("vae", "gbdt"):
         if kind in ids:
             reg.promote(ids[kind])
@@ -124,7 +124,7 @@ def run_sim_demo(cfg: DemoConfig, out=print) -> dict:
         pr.step("building features in the store (SQL)")
         pr.note(f"{build_features(store).rows:,} feature rows")
         pr.step("scoring buckets and calibrating limits (risk_scores, risk_limits)")
-        pub = pipeline.publish(store, reg, mcfg, since=-(2**62), until=2**62)
+        pub = publish.publish(store, reg, mcfg, since=-(2**62), until=2**62)
         pr.note(f"{pub['scores']:,} scores, {pub['limits']:,} limit rows, model {pub['model']}")
         pr.step("replaying the OMS flow through the enforcer: adaptive limits beside the static rules")
         rep = replay(store, EnforcerConfig())
@@ -151,7 +151,7 @@ def run_sim_demo(cfg: DemoConfig, out=print) -> dict:
 
 
 def _thresholds(reg) -> list[float]:
-    from jaxmodels.pipeline import load_market
+    from jaxmodels.persist import load_market
 
     mid = reg.promoted("vae")
     return [] if mid is None else [float(t) for t in load_market(reg, mid).anomaly.thresholds]
@@ -196,7 +196,7 @@ def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = ""
     the whole day is scored (the second half is out of sample)."""
     from adaptrisk.common import conf
     from features.build import build as build_features
-    from jaxmodels import pipeline
+    from jaxmodels import publish, training
     from jaxmodels.config import ModelsConfig
     from jaxmodels.registry import Registry
     from tsdb import Store
@@ -217,10 +217,10 @@ def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = ""
         pr.step(f"training the VAE on the first half of the session ({report.ny_time(lo)}-"
                 f"{report.ny_time(half)} New York)")
         reg, mcfg = Registry(str(run_dir / "models")), ModelsConfig()
-        ids = pipeline.train_and_register(store, reg, mcfg, since=lo - 1, until=half)
+        ids = training.train_and_register(store, reg, mcfg, since=lo - 1, until=half)
         reg.promote(ids["vae"])
         pr.step("scoring the whole day and calibrating limits")
-        pub = pipeline.publish(store, reg, mcfg, since=lo - 1, until=hi)
+        pub = publish.publish(store, reg, mcfg, since=lo - 1, until=hi)
         pr.note(f"{pub['scores']:,} scores, {pub['limits']:,} limit rows")
         pr.step(f"report -> {run_dir}")
         mk = report.market_window(store, sym, lo, hi)

@@ -99,7 +99,7 @@ def parse_seeds(text: str) -> list[int]:
 def train(grid: Grid, workdir: str, cfg=None):
     """(market model, static rv_1m threshold, training metrics) on the grid's training plan
     (onsets at 55 % of each day, as the demo's)."""
-    from jaxmodels import evalstore, pipeline
+    from jaxmodels import evalstore, model
     from jaxmodels.config import ModelsConfig
     from jaxmodels.data import events, market_rows
     from tsdb import Store
@@ -112,8 +112,8 @@ def train(grid: Grid, workdir: str, cfg=None):
         evalstore.build(st, plan, n_symbols=grid.train_symbols, out=lambda *_: None)
         rows = market_rows(st, cfg.vae.inputs)
         evs = events(st)
-    normal = pipeline.normal_mask(rows, evs)
-    mm, metrics = pipeline.fit_market(rows, normal, cfg.vae)
+    normal = model.normal_mask(rows, evs)
+    mm, metrics = model.fit_market(rows, normal, cfg.vae)
     rv = rows.ctx["rv_1m"][normal]
     return mm, float(np.nanquantile(rv, STATIC_RV_Q)), metrics
 
@@ -123,7 +123,7 @@ def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None) ->
     """Simulate ``scen`` with ``seed``, build its features in a scratch DuckDB, score it with
     ``mm`` and measure (what one Dask task runs)."""
     from features.build import build as build_features
-    from jaxmodels import pipeline
+    from jaxmodels import model, publish
     from jaxmodels.config import CalibConfig
     from jaxmodels.data import events, market_rows, order_rows
     from sim import SimConfig, simulate
@@ -141,10 +141,10 @@ def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None) ->
         evs = events(st)
         orders = order_rows(st)
     _, sm, tier = mm.score(rows)
-    lim = pipeline.limits_for(rows, sm, tier, calib, "eval")
+    lim = publish.limits_for(rows, sm, tier, calib, "eval")
     # a calm scenario (an orderly-volatile day included) is normal throughout
     normal = (np.ones(len(rows.ts), bool) if scen.kind == "calm"
-              else pipeline.normal_mask(rows, evs))
+              else model.normal_mask(rows, evs))
     out = {"scenario": scen.name, "kind": scen.kind, "seed": int(seed),
            "minutes": scfg.minutes, "symbols": scfg.n_symbols}
     out |= false_alerts(rows, tier >= HIGH, rows.ctx["rv_1m"] > static_rv, normal)

@@ -57,9 +57,9 @@ def in_force(series: dict[str, np.ndarray], ts: np.ndarray, field: str, default:
 
 def calm_mask(ts: np.ndarray, sym: np.ndarray, evs: list[dict]) -> np.ndarray:
     """True where an order is outside every labelled event window of its symbol, with the
-    same margins the models use for "normal" rows (jaxmodels.pipeline)."""
+    same margins the models use for "normal" rows (jaxmodels.model)."""
     from jaxmodels.evaluate import in_windows
-    from jaxmodels.pipeline import NORMAL_MARGIN_AFTER_NS, NORMAL_MARGIN_BEFORE_NS
+    from jaxmodels.model import NORMAL_MARGIN_AFTER_NS, NORMAL_MARGIN_BEFORE_NS
 
     kinds = tuple({e["event"] for e in evs})
     return ~in_windows(ts, sym, evs, kinds, NORMAL_MARGIN_BEFORE_NS, NORMAL_MARGIN_AFTER_NS)

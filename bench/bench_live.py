@@ -46,7 +46,7 @@ def _row(metric, value, unit, goal, met, note=""):
 
 
 def _model(d: Path):
-    from jaxmodels import evalstore, pipeline
+    from jaxmodels import evalstore, training
     from jaxmodels.config import ModelsConfig
     from jaxmodels.registry import Registry
     from tsdb.connect import connect
@@ -55,7 +55,7 @@ def _model(d: Path):
     reg = Registry(str(d / "models"))
     with connect(f"duckdb::path={d / 'train.duckdb'}") as s:
         evalstore.build(s, TRAIN, n_symbols=3, out=lambda *_: None)
-        ids = pipeline.train_and_register(s, reg, cfg, since=-(2**62), until=2**62)
+        ids = training.train_and_register(s, reg, cfg, since=-(2**62), until=2**62)
     reg.promote(ids["vae"])
     return cfg
 

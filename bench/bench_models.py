@@ -54,18 +54,18 @@ def _layer1_train_store(store) -> None:
 def _layer1(test_store, cfg) -> list[dict]:
     """Layer 1 trained on the training store, tested on ``test_store``'s orders."""
     from jaxmodels import evaluate as ev
-    from jaxmodels import gbdt, pipeline
+    from jaxmodels import gbdt, model
     from jaxmodels.data import order_rows
     from tsdb import Store
 
     with tempfile.TemporaryDirectory() as d, Store.from_conf(f"duckdb::path={d}/t.duckdb") as s:
         _layer1_train_store(s)
         tr = order_rows(s)
-    y, known = pipeline.labels(tr)
-    tm, tmet = gbdt.fit(pipeline.order_inputs(tr, cfg.gbdt)[known], y[known], cfg.gbdt)
+    y, known = model.labels(tr)
+    tm, tmet = gbdt.fit(model.order_inputs(tr, cfg.gbdt)[known], y[known], cfg.gbdt)
     te = order_rows(test_store)
-    yt, kt = pipeline.labels(te)
-    flag = tm.flag(pipeline.order_inputs(te, cfg.gbdt)[kt])
+    yt, kt = model.labels(te)
+    flag = tm.flag(model.order_inputs(te, cfg.gbdt)[kt])
     c = ev.classification(yt[kt], flag)
     kind = np.asarray(te.column("error_kind").fill_null("").to_pylist(), object)[kt]
     by = {k: round(v, 3) for k, v in ev.recall_by_kind(yt[kt], flag, kind).items()}
@@ -115,7 +115,7 @@ def _speed(model_tm, mm) -> list[dict]:
 
 
 def _train_day() -> dict:
-    from jaxmodels import evalstore, gbdt, pipeline
+    from jaxmodels import evalstore, gbdt, model
     from jaxmodels.config import ModelsConfig
     from jaxmodels.data import events, market_rows, order_rows
     from tsdb import Store
@@ -125,11 +125,11 @@ def _train_day() -> dict:
         evalstore.build(s, [("normal", 51, 390, None, 0.01)], n_symbols=1, out=lambda *_: None)
         t0 = time.perf_counter()
         rows = market_rows(s, cfg.vae.inputs)
-        mm, _ = pipeline.fit_market(rows, pipeline.normal_mask(rows, events(s)), cfg.vae)
+        mm, _ = model.fit_market(rows, model.normal_mask(rows, events(s)), cfg.vae)
         _, sm, _ = mm.score(rows)
         orders = order_rows(s)
-        y, known = pipeline.labels(orders)
-        x = pipeline.order_inputs(orders, cfg.gbdt, (rows.ts, rows.sym, sm))
+        y, known = model.labels(orders)
+        x = model.order_inputs(orders, cfg.gbdt, (rows.ts, rows.sym, sm))
         gbdt.fit(x[known], y[known], cfg.gbdt)
         t = time.perf_counter() - t0
     return _row("train_symbol_day", "seconds", t, "s", "<= 60 s", t <= 60,
@@ -138,7 +138,7 @@ def _train_day() -> dict:
 
 
 def _quality() -> tuple[list[dict], object, object]:
-    from jaxmodels import evalstore, gbdt, pipeline, walkforward
+    from jaxmodels import evalstore, gbdt, model, walkforward
     from jaxmodels.config import ModelsConfig
     from tsdb import Store
 
@@ -150,10 +150,10 @@ def _quality() -> tuple[list[dict], object, object]:
         from jaxmodels.data import events, market_rows, order_rows
 
         rows = market_rows(s, cfg.vae.inputs)
-        mm, _ = pipeline.fit_market(rows, pipeline.normal_mask(rows, events(s)), cfg.vae)
+        mm, _ = model.fit_market(rows, model.normal_mask(rows, events(s)), cfg.vae)
         orders = order_rows(s)
-        y, known = pipeline.labels(orders)
-        tm, _ = gbdt.fit(pipeline.order_inputs(orders, cfg.gbdt)[known], y[known], cfg.gbdt)
+        y, known = model.labels(orders)
+        tm, _ = gbdt.fit(model.order_inputs(orders, cfg.gbdt)[known], y[known], cfg.gbdt)
         l1_rows = _layer1(s, cfg)
     o = rep["overall"]
     l1, st = o["layer1_model"], o["layer1_static"]

@@ -5,7 +5,7 @@ population stability index (PSI, 10 quantile bins of the training window) of the
 window vs the training window; the same for the smoothed anomaly score (live vs training
 window, both scored by the promoted model). Thresholds are ``DriftConfig``. A check writes
 one ``drift_alerts`` row per feature, one for the score and one summary verdict; while the
-newest verdict of the model in force says drifting, ``pipeline.publish`` issues static
+newest verdict of the model in force says drifting, ``publish.publish`` issues static
 limits with reason 'drift' (when ``CalibConfig.drift_fallback``) until a retrained model is
 promoted.
 """
@@ -85,12 +85,12 @@ def check(store, reg, cfg: ModelsConfig, *, since: int, until: int = 2**62,
     verdict to ``drift_alerts`` and, when drifting and ``cfg.calib.drift_fallback``, static
     ``risk_limits`` rows (reason 'drift') for the live symbols. Returns the comparison plus
     ``model``, ``rows_written`` and ``static_rows``."""
-    from jaxmodels import calibrate, pipeline
+    from jaxmodels import calibrate, persist
 
     mid = reg.promoted("vae")
     if mid is None:
         return {"model": None, "drifting": False, "why": "no promoted model"}
-    mm = pipeline.load_market(reg, mid)
+    mm = persist.load_market(reg, mid)
     win = reg.manifest(mid).get("training_window") or {}
     ref = market_rows(store, mm.inputs, int(win["start_ns"]) - 1, int(win["end_ns"]))
     live = market_rows(store, mm.inputs, since, until)

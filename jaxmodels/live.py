@@ -5,7 +5,7 @@ sorted by (sym, ts) as ``data.market_rows`` returns them) and returns their ``ri
 rows and the changed ``risk_limits`` rows, carrying per-symbol state between calls
 (``jaxmodels.livestate``), so a bucket costs the same at 09:31 as at 15:59. Fed a range in
 chunks of any size it returns exactly what the batch functions return on the whole range
-in one go (``MarketModel.score`` then ``pipeline.limits_for``): the same floats bit for
+in one go (``MarketModel.score`` then ``publish.limits_for``): the same floats bit for
 bit, the same tiers, the same limits rows. The batch functions stay as its plain twin; the
 parity tests (``tests/unit/jaxmodels/test_live.py``,
 ``tests/integration/test_models_live.py``) hold the two together.
@@ -25,11 +25,11 @@ from jaxmodels import livestate as ls
 from jaxmodels.config import STATES, TIERS, CalibConfig
 from jaxmodels.data import MarketRows, scores_table
 from jaxmodels.errors import MSG_NOT_NEWER, ModelError
-from jaxmodels.pipeline import GLOBAL
+from jaxmodels.model import GLOBAL
 from jaxmodels.prep import alpha_from_half_life, apply_norm
 from jaxmodels.vae import tail_on
 
-SESSION_GAP_NS = 3_600_000_000_000  # as pipeline.since_session_start
+SESSION_GAP_NS = 3_600_000_000_000  # as model.since_session_start
 PIECE_ROWS = 4096  # buckets per symbol in one pass of the chain (memory of a catch-up)
 PIECE_SYMS = 64
 CAP_FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
@@ -74,7 +74,7 @@ class LiveScorer:
     """The promoted VAE's chain, one instance per model version and session (not thread-safe).
 
     ``in_force``: {sym: the ``risk_limits`` row in force (strategy '*') of this model}, as
-    ``pipeline.publish`` passes it: a symbol's first row is written only if it differs, and
+    ``publish.publish`` passes it: a symbol's first row is written only if it differs, and
     a HALTED row in force keeps the breaker latched."""
 
     def __init__(self, mm, calib: CalibConfig, model_version: str, *, loosen_after: int = 50,

@@ -221,7 +221,7 @@ def tail_update(state: TailState, slots: np.ndarray, held: np.ndarray, n: np.nda
     return TailState(state.ring, new_seen, thr), out
 
 
-# -- session start and cool-down (twins of pipeline.since_session_start, calibrate.cool_down)
+# -- session start and cool-down (twins of model.since_session_start, calibrate.cool_down)
 class ClockState(NamedTuple):
     """Per symbol: ``start`` session start, ``last`` newest bucket end, ``crit`` newest
     CRITICAL bucket end (int64[P], ``NONE_TS`` for none)."""

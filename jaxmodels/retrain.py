@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from jaxmodels import evaluate as ev
-from jaxmodels import pipeline
+from jaxmodels import model, persist, training
 from jaxmodels.config import TIERS, ModelsConfig
 from jaxmodels.data import events, market_rows
 from jaxmodels.registry import Registry
@@ -25,7 +25,7 @@ from jaxmodels.walkforward import fold_bounds
 HIGH = TIERS.index("HIGH_ALERT")
 
 
-def _quality(mm: pipeline.MarketModel, rows, normal, evs) -> dict:
+def _quality(mm: model.MarketModel, rows, normal, evs) -> dict:
     _, _, tier = mm.score(rows)
     st = ev.alert_stats(rows.ts, rows.sym, tier >= HIGH, normal, evs, rows.ctx["mid"])
     return {"detected": sum(1 for e in st["events"] if e["delay_s"] is not None),
@@ -35,7 +35,7 @@ def _quality(mm: pipeline.MarketModel, rows, normal, evs) -> dict:
 
 def _candidate(rows, normal, newest, evs, cfg: ModelsConfig) -> dict:
     """Fit on the rows before the newest fold; quality on the newest fold (a Dask task)."""
-    cand, _ = pipeline.fit_market(rows.take(~newest), normal[~newest], cfg.vae)
+    cand, _ = model.fit_market(rows.take(~newest), normal[~newest], cfg.vae)
     return _quality(cand, rows.take(newest), normal[newest], evs)
 
 
@@ -68,15 +68,15 @@ def retrain(store, reg: Registry, cfg: ModelsConfig, *, since: int = -(2**62), f
         if w.get("end_ns", -1) >= int(rows.ts.max()):
             return {"action": "none", "why": f"{inc_id} already covers the newest data"}
     evs = events(store)
-    normal = pipeline.normal_mask(rows, evs)
+    normal = model.normal_mask(rows, evs)
     b = fold_bounds(rows.ts, folds)
     newest = rows.ts > b[-1][0]
-    data = pipeline.layer_data(store, cfg, since, 2**62)
+    data = training.layer_data(store, cfg, since, 2**62)
     client, cluster = _client(dask) if dask else (None, None)
     try:
-        submit = client.submit if client else pipeline._run_here
+        submit = client.submit if client else training._run_here
         f_cand = submit(_candidate, rows, normal, newest, evs, cfg)
-        f_full = submit(pipeline.fit_layers, *data, cfg)
+        f_full = submit(model.fit_layers, *data, cfg)
         q_c = f_cand.result()
         layers = f_full.result()
     finally:
@@ -85,10 +85,10 @@ def retrain(store, reg: Registry, cfg: ModelsConfig, *, since: int = -(2**62), f
         if cluster:
             cluster.close()
     test = rows.take(newest)
-    q_i = _quality(pipeline.load_market(reg, inc_id), test, normal[newest], evs) \
+    q_i = _quality(persist.load_market(reg, inc_id), test, normal[newest], evs) \
         if inc_id else None
     ok = q_i is None or not_worse(q_c, q_i)
-    out = pipeline.register_layers(reg, *layers)
+    out = persist.register_layers(reg, *layers)
     if ok:
         reg.promote(out["vae"])
         if "gbdt" in out:

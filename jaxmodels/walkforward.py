@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from jaxmodels import evaluate as ev
-from jaxmodels import gbdt, pipeline
+from jaxmodels import gbdt, model, publish
 from jaxmodels.calibrate import caps_for
 from jaxmodels.config import TIERS, ModelsConfig
 from jaxmodels.data import MarketRows, events, market_rows, order_rows
@@ -46,7 +46,7 @@ def run(store, cfg: ModelsConfig | None = None, *, folds: int = 3,
     if len(rows.ts) == 0:
         raise ValueError("the features table is empty: run `adaptrisk features build` first")
     evs = events(store)
-    normal = pipeline.normal_mask(rows, evs)
+    normal = model.normal_mask(rows, evs)
     orders = order_rows(store)
     bounds = fold_bounds(rows.ts, folds)
     out = []
@@ -60,7 +60,7 @@ def run(store, cfg: ModelsConfig | None = None, *, folds: int = 3,
 
 
 def _fold(k, rows: MarketRows, train, test, normal, evs, orders, win, cfg, loosen_after):
-    mm, mmet = pipeline.fit_market(rows.take(train), normal[train], cfg.vae)
+    mm, mmet = model.fit_market(rows.take(train), normal[train], cfg.vae)
     tr, te = rows.take(train), rows.take(test)
     _, sm_tr, _ = mm.score(tr)
     _, sm_te, tier_te = mm.score(te)
@@ -78,13 +78,13 @@ def _fold(k, rows: MarketRows, train, test, normal, evs, orders, win, cfg, loose
         "static_vol": ev.alert_stats(te.ts, te.sym, stat_alert, nm_te, evs, te.ctx["mid"]),
         "alerts": ev.alert_list(te.ts, te.sym, dyn_alert, te.ctx["mid"], sm_te)}
     # -- layer 1 --------------------------------------------------------------------------
-    y, known = pipeline.labels(orders)
+    y, known = model.labels(orders)
     ots = orders.column("ts_ns").to_numpy()
     o_tr = (ots <= win[0]) & known
     o_te = (ots > win[0]) & (ots <= win[1])
     scores = (np.r_[tr.ts, te.ts], np.r_[tr.sym, te.sym], np.r_[sm_tr, sm_te])
     if o_tr.any() and y[o_tr].any() and (o_te & known).any():
-        x = pipeline.order_inputs(orders, cfg.gbdt, scores)
+        x = model.order_inputs(orders, cfg.gbdt, scores)
         tm, tmet = gbdt.fit(x[o_tr], y[o_tr], cfg.gbdt)
         sel = o_te & known
         flag = tm.flag(x[sel])
@@ -103,14 +103,14 @@ def _fold(k, rows: MarketRows, train, test, normal, evs, orders, win, cfg, loose
 
 
 def _limits(te: MarketRows, sm, tier, orders, evs, cfg: ModelsConfig, loosen_after) -> dict:
-    lim_rows = pipeline.limits_for(te, sm, tier, cfg.calib, "backtest", loosen_after=loosen_after)
+    lim_rows = publish.limits_for(te, sm, tier, cfg.calib, "backtest", loosen_after=loosen_after)
     cols = ev.order_columns(orders)
     y = np.asarray(orders.column("is_error").fill_null(False).to_pylist(), bool)
     caps = caps_for(cfg.calib, "*")
     dyn = ev.blocked(cols, ev.limits_in_force(cols, lim_rows, caps))
     stat = ev.blocked(cols, ev.limits_in_force(cols, None, caps))
     normal = ~ev.in_windows(cols["ts"], cols["sym"], evs, ev.STRESS_EVENTS,
-                            pipeline.NORMAL_MARGIN_BEFORE_NS, pipeline.NORMAL_MARGIN_AFTER_NS)
+                            model.NORMAL_MARGIN_BEFORE_NS, model.NORMAL_MARGIN_AFTER_NS)
     valid_normal = normal & ~y & (cols["trader"] != ev.SELLER_TRADER)
     seller = (cols["trader"] == ev.SELLER_TRADER) & ev.in_windows(
         cols["ts"], cols["sym"], evs, ("flash_crash",))

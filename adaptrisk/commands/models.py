@@ -119,12 +119,12 @@ def _window(args) -> tuple[int, int]:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from jaxmodels import pipeline
+    from jaxmodels import training
 
     cfg, reg = models_config(args.config), _registry(args.root)
     lo, hi = _window(args)
     with open_store(args.db) as store:
-        out = pipeline.train_and_register(store, reg, cfg, since=lo, until=hi)
+        out = training.train_and_register(store, reg, cfg, since=lo, until=hi)
     for kind in ("vae", "gbdt"):
         if kind in out:
             print(f"registered {out[kind]}")
@@ -135,12 +135,12 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_publish(args: argparse.Namespace) -> int:
-    from jaxmodels import pipeline
+    from jaxmodels import publish
 
     cfg, reg = models_config(args.config), _registry(args.root)
     lo, hi = _window(args)
     with open_store(args.db) as store:
-        out = pipeline.publish(store, reg, cfg, since=lo, until=hi)
+        out = publish.publish(store, reg, cfg, since=lo, until=hi)
     print(f"risk_scores +{out['scores']}, risk_limits +{out['limits']} "
           f"(model: {out['model'] or 'static'})")
     return 0

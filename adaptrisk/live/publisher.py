@@ -133,7 +133,7 @@ class Publisher:
             self._scorer = None
             return
         from jaxmodels.live import LiveScorer
-        from jaxmodels.pipeline import load_market
+        from jaxmodels.persist import load_market
 
         mm = load_market(self.registry, mid)
         self._inputs = mm.inputs

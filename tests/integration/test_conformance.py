@@ -179,7 +179,7 @@ DAY_NS = 86_400_000_000_000
 @pytest.fixture(scope="module")
 def cmd_source(tmp_path_factory):
     """(DuckDB file with the two days, registry root, fitted model id, second day's open)."""
-    from jaxmodels import evalstore, pipeline
+    from jaxmodels import evalstore, model, persist
     from jaxmodels.data import market_rows
     from jaxmodels.registry import Registry
 
@@ -190,9 +190,9 @@ def cmd_source(tmp_path_factory):
         rows = market_rows(s, _cmd_config().vae.inputs)
     day2 = int(rows.ts.min()) + DAY_NS // 2
     first = rows.take(rows.ts < day2)
-    mm, met = pipeline.fit_market(first, np.ones(len(first.ts), bool), _cmd_config().vae)
+    mm, met = model.fit_market(first, np.ones(len(first.ts), bool), _cmd_config().vae)
     reg = Registry(str(root / "models"))
-    return path, reg, pipeline.save_market(reg, mm, met), day2
+    return path, reg, persist.save_market(reg, mm, met), day2
 
 
 def _cmd_config():
@@ -251,14 +251,14 @@ def _same_tables(d, q, *tables: tuple[str, tuple[str, ...]]) -> None:
 def _publish_both(reg, mid: str, day2: int, *stores) -> list[dict]:
     """`models publish` on each store: static limits for the first day (no model), then the
     promoted VAE over the second; the registry is left with nothing promoted."""
-    from jaxmodels import pipeline
+    from jaxmodels import publish
 
     cfg = _cmd_config()
-    outs = [pipeline.publish(s, reg, cfg, since=day2 - DAY_NS, until=day2,
+    outs = [publish.publish(s, reg, cfg, since=day2 - DAY_NS, until=day2,
                              wall=lambda: CMD_WALL) for s in stores]
     reg.promote(mid)
     try:
-        outs += [pipeline.publish(s, reg, cfg, since=day2, until=2**62,
+        outs += [publish.publish(s, reg, cfg, since=day2, until=2**62,
                                   wall=lambda: CMD_WALL + 1) for s in stores]
     finally:
         reg.deactivate(mid)
@@ -358,7 +358,7 @@ def test_models_train_when_same_store_then_same_order_rows_and_same_models(
     """`models train`: the layer-1 inputs (features.order_features, models/order_history: the
     traders' exact median / MAD histories, the as-of market state and risk score) equal
     DuckDB's row by row, and both layers trained on each store come out the same."""
-    from jaxmodels import pipeline
+    from jaxmodels import training
     from jaxmodels.data import order_rows
     from jaxmodels.registry import Registry
 
@@ -368,7 +368,7 @@ def test_models_train_when_same_store_then_same_order_rows_and_same_models(
     want, got = (order_rows(s).to_pylist() for s in (d, q))
     assert len(want) > 1000 and _same_rows(want, got) == []
     cfg = _cmd_config()
-    ids = [pipeline.train_and_register(s, Registry(str(tmp_path / s.dialect)), cfg,
+    ids = [training.train_and_register(s, Registry(str(tmp_path / s.dialect)), cfg,
                                        since=-(2**62), until=2**62) for s in (d, q)]
     assert "gbdt" in ids[0] and ids[0]["vae_metrics"] == ids[1]["vae_metrics"]
     assert ids[0].get("gbdt_metrics") == ids[1].get("gbdt_metrics")

@@ -27,7 +27,7 @@ def _day(store, seed, date, **kw):
 @pytest.fixture(scope="module", params=["unshifted", "shifted"])
 def drift_db(request, tmp_path_factory):
     from features.build import build as build_features
-    from jaxmodels import pipeline
+    from jaxmodels import training
     from jaxmodels.registry import Registry
     from tsdb import Store
 
@@ -36,7 +36,7 @@ def drift_db(request, tmp_path_factory):
     with Store.from_conf(f"duckdb::path={path}") as s:
         _day(s, 81, dt.date(2026, 6, 22))
         build_features(s)
-        ids = pipeline.train_and_register(s, reg, CFG, since=-(2**62), until=2**62)
+        ids = training.train_and_register(s, reg, CFG, since=-(2**62), until=2**62)
         reg.promote(ids["vae"])
         train_end = s.query_file("models/data_span.sql").to_pylist()[0]["last_ns"]
         _day(s, 82, dt.date(2026, 6, 23), **(SHIFT if request.param == "shifted" else {}))
@@ -46,7 +46,7 @@ def drift_db(request, tmp_path_factory):
 
 @pytest.mark.slow
 def test_drift_when_live_day_is_simulated_then_only_the_shifted_regime_drifts(drift_db):
-    from jaxmodels import drift, pipeline
+    from jaxmodels import drift, publish
     from tsdb import Store
 
     kind, path, reg, train_end = drift_db
@@ -55,7 +55,7 @@ def test_drift_when_live_day_is_simulated_then_only_the_shifted_regime_drifts(dr
         alerts = s.query("SELECT kind, name, drifting FROM drift_alerts").to_pylist()
         static = s.query("SELECT reason FROM risk_limits WHERE model_version = 'static'"
                          ).column("reason").to_pylist()
-        pub = pipeline.publish(s, reg, CFG, since=train_end, until=2**62)
+        pub = publish.publish(s, reg, CFG, since=train_end, until=2**62)
     assert len(alerts) == len(CFG.vae.inputs) + 2
     assert [a["drifting"] for a in alerts if a["kind"] == "summary"] == [out["drifting"]]
     if kind == "shifted":

@@ -1,5 +1,5 @@
 """The live scorer on a real simulated session: sim -> DuckDB -> features.build -> a tiny
-VAE trained on a normal day -> the crash day published in one batch (``pipeline.publish``)
+VAE trained on a normal day -> the crash day published in one batch (``publish.publish``)
 and stepped bucket by bucket through a ``LiveScorer``: the same risk_limits rows, the same
 scores; publish writes a heartbeat per symbol and bucket judged."""
 
@@ -20,7 +20,7 @@ WALL = 1_800_000_000_000_000_000
 
 @pytest.fixture(scope="module")
 def sim_db(tmp_path_factory):
-    from jaxmodels import evalstore, pipeline
+    from jaxmodels import evalstore, model, persist
     from jaxmodels.data import market_rows
     from jaxmodels.registry import Registry
     from tsdb import Store
@@ -32,9 +32,9 @@ def sim_db(tmp_path_factory):
         rows = market_rows(s, CFG.vae.inputs)
     day2 = int(rows.ts.min()) + 12 * 3_600_000_000_000
     first = rows.take(rows.ts < day2)
-    mm, met = pipeline.fit_market(first, np.ones(len(first.ts), bool), CFG.vae)
+    mm, met = model.fit_market(first, np.ones(len(first.ts), bool), CFG.vae)
     reg = Registry(str(root / "models"))
-    mid = pipeline.save_market(reg, mm, met)
+    mid = persist.save_market(reg, mm, met)
     return path, reg, mid, day2
 
 
@@ -47,7 +47,7 @@ def db(sim_db, tmp_path):
 
 
 def test_publish_when_stepped_bucket_by_bucket_then_same_limits_rows_and_scores(db):
-    from jaxmodels import pipeline
+    from jaxmodels import persist, publish
     from jaxmodels.data import market_rows
     from jaxmodels.live import LiveScorer
     from tsdb import Store
@@ -55,7 +55,7 @@ def test_publish_when_stepped_bucket_by_bucket_then_same_limits_rows_and_scores(
     path, reg, mid, day2 = db
     reg.promote(mid)
     with Store.from_conf(f"duckdb::path={path}") as s:
-        out = pipeline.publish(s, reg, CFG, since=day2, until=2**62, wall=lambda: WALL)
+        out = publish.publish(s, reg, CFG, since=day2, until=2**62, wall=lambda: WALL)
         written = s.query("SELECT * EXCLUDE (ts), epoch_ns(ts) AS t FROM risk_limits "
                           "ORDER BY sym, strategy, t").to_pylist()
         scores = s.query("SELECT sym, epoch_ns(ts) AS t, anomaly_score, tier FROM risk_scores "
@@ -64,10 +64,10 @@ def test_publish_when_stepped_bucket_by_bucket_then_same_limits_rows_and_scores(
                      "epoch_ns(published_ts) AS w, publisher, model_version "
                      "FROM publisher_heartbeat ORDER BY sym, t").to_pylist()
         rows = market_rows(s, CFG.vae.inputs, day2, 2**62)
-    mm = pipeline.load_market(reg, mid)
+    mm = persist.load_market(reg, mid)
     # the batch twin over the whole range
     _, sm, tier = mm.score(rows)
-    twin = pipeline.limits_for(rows, sm, tier, CFG.calib, mid, {})
+    twin = publish.limits_for(rows, sm, tier, CFG.calib, mid, {})
     # bucket by bucket, as the live loop does
     sc = LiveScorer(mm, CFG.calib, mid)
     pos = np.concatenate([np.arange((rows.code == c).sum()) for c in range(len(rows.syms))])
@@ -99,13 +99,13 @@ def test_publish_when_stepped_bucket_by_bucket_then_same_limits_rows_and_scores(
 
 def test_publish_when_no_model_promoted_then_static_limits_and_a_heartbeat_per_bucket(
         db, tmp_path):
-    from jaxmodels import pipeline
+    from jaxmodels import publish
     from jaxmodels.registry import Registry
     from tsdb import Store
 
     path, _, _, day2 = db
     with Store.from_conf(f"duckdb::path={path}") as s:
-        out = pipeline.publish(s, Registry(str(tmp_path / "none")), CFG, since=day2, until=2**62, wall=lambda: WALL)
+        out = publish.publish(s, Registry(str(tmp_path / "none")), CFG, since=day2, until=2**62, wall=lambda: WALL)
         n = s.query("SELECT count(*) AS n FROM features WHERE epoch_ns(ts) > $d",
                     {"d": day2}).to_pylist()[0]["n"]
         hb = s.query("SELECT model_version, count(*) AS n, count(DISTINCT sym) AS k "

@@ -35,7 +35,7 @@ def db(tmp_path_factory):
 def _with_incumbent(db, root, cfg):
     """Open the store, train ``cfg`` on days 1-2 and promote it; return (store, registry,
     incumbent ids)."""
-    from jaxmodels import pipeline
+    from jaxmodels import training
     from jaxmodels.data import market_rows
     from jaxmodels.registry import Registry
     from jaxmodels.walkforward import fold_bounds
@@ -44,7 +44,7 @@ def _with_incumbent(db, root, cfg):
     store = Store.from_conf(f"duckdb::path={db}")
     reg = Registry(str(root))
     ts = market_rows(store, cfg.vae.inputs).ts
-    ids = pipeline.train_and_register(store, reg, cfg, since=-(2**62), until=fold_bounds(ts, 3)[-1][0])
+    ids = training.train_and_register(store, reg, cfg, since=-(2**62), until=fold_bounds(ts, 3)[-1][0])
     for kind in ("vae", "gbdt"):
         reg.promote(ids[kind])
     return store, reg, ids

@@ -41,7 +41,7 @@ def _untailed(mm):
 
 
 def _fit_on_first_days(plan, n_symbols, n_train_days, tmp_path_factory, name):
-    from jaxmodels import evalstore, pipeline
+    from jaxmodels import evalstore, model
     from jaxmodels.data import events, market_rows
     from tsdb import Store
 
@@ -50,10 +50,10 @@ def _fit_on_first_days(plan, n_symbols, n_train_days, tmp_path_factory, name):
         evalstore.build(s, plan, n_symbols=n_symbols, out=lambda *_: None)
         rows = market_rows(s, CFG.inputs)
         evs = events(s)
-    normal = pipeline.normal_mask(rows, evs)
+    normal = model.normal_mask(rows, evs)
     days = np.unique(rows.ts // NS_PER_DAY)
     train = rows.ts < days[n_train_days] * NS_PER_DAY
-    mm, _ = pipeline.fit_market(rows.take(train), normal[train], CFG)
+    mm, _ = model.fit_market(rows.take(train), normal[train], CFG)
     return mm, rows.take(~train), normal[~train], evs
 
 

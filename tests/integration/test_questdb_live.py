@@ -35,7 +35,7 @@ SPEED = 20.0
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """A promoted tiny VAE (trained on a normal day) and the crash session to replay."""
-    from jaxmodels import evalstore, pipeline
+    from jaxmodels import evalstore, model, persist
     from jaxmodels.data import market_rows
     from jaxmodels.registry import Registry
     from sim import SimConfig, simulate
@@ -46,9 +46,9 @@ def world(tmp_path_factory):
     with Store.from_conf(f"duckdb::path={d / 'train.duckdb'}") as s:
         evalstore.build(s, TRAIN, n_symbols=2, out=lambda *_: None)
         rows = market_rows(s, cfg.vae.inputs)
-    mm, met = pipeline.fit_market(rows, np.ones(len(rows.ts), bool), cfg.vae)
+    mm, met = model.fit_market(rows, np.ones(len(rows.ts), bool), cfg.vae)
     reg = Registry(str(d / "models"))
-    reg.promote(pipeline.save_market(reg, mm, met))
+    reg.promote(persist.save_market(reg, mm, met))
     (d / "models.json").write_text(__import__("json").dumps(cfg.to_dict()))
     tables = simulate(SimConfig(**SESSION)).tables()
     with Store.from_conf(f"duckdb::path={d / 'session.duckdb'}") as s:
@@ -117,7 +117,7 @@ def test_live_when_roles_run_as_separate_processes_on_questdb_then_duckdb_scores
 def _same_as_duckdb(questdb_conf, d, reg, tmp_path, end):
     """The session the live process stored on QuestDB, built and published in one batch on
     DuckDB: the same scores and model limits (the live scorer is the batch chain)."""
-    from jaxmodels import pipeline
+    from jaxmodels import publish
     from jaxmodels.config import ModelsConfig
 
     # the same session in DuckDB, built and published in one batch: the same scores
@@ -128,7 +128,7 @@ def _same_as_duckdb(questdb_conf, d, reg, tmp_path, end):
         from features.build import build
 
         build(duck)
-        pipeline.publish(duck, reg, ModelsConfig.from_dict(
+        publish.publish(duck, reg, ModelsConfig.from_dict(
             __import__("json").loads((d / "models.json").read_text())),
             since=0, until=end)
         want = duck.query("SELECT epoch_ns(ts) AS ts, sym, anomaly_score, tier, model_version "

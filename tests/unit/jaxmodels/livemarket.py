@@ -11,8 +11,9 @@ import numpy as np
 from jaxmodels import vae
 from jaxmodels.config import CalibConfig, StaticCaps, VAEConfig
 from jaxmodels.data import MARKET_CONTEXT, MarketRows
-from jaxmodels.pipeline import GLOBAL, MarketModel, limits_for
+from jaxmodels.model import GLOBAL, MarketModel
 from jaxmodels.prep import fit_norm
+from jaxmodels.publish import limits_for
 
 F = 6
 BUCKET_NS = 100_000_000

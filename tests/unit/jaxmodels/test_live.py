@@ -17,9 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jaxmodels import calibrate, pipeline, vae
+from jaxmodels import calibrate, vae
 from jaxmodels.errors import ModelError
 from jaxmodels.live import LiveScorer
+from jaxmodels.model import since_session_start
 from tests.unit.jaxmodels.livemarket import (
     CALIB,
     LOOSEN,
@@ -76,7 +77,7 @@ def test_market_when_built_then_it_exercises_every_stateful_branch():
                                       dataclasses.replace(cfg, tail_max_stretch=1e9))
     assert (thr != unbounded).any()  # the bounded stretch binds
     assert (thr <= mm.anomaly.thresholds * cfg.tail_max_stretch).all()
-    since = pipeline.since_session_start(rows)
+    since = since_session_start(rows)
     skip = since < cfg.tail_skip_open_s * 1e9
     assert skip.sum() > 2 * 100 and (~skip).sum() > 0  # warm-up rows at both session starts
     assert (mm.anomaly.symbol_thresholds(held, rows.code, ~skip) != thr).any()
