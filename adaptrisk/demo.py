@@ -87,10 +87,11 @@ def _static_qty() -> int:
 
 def run_sim_demo(cfg: DemoConfig, out=print) -> dict:
     """Run the whole pipeline; return the facts (also written to ``summary.json``)."""
+    from adaptrisk import evalstore
     from enforcer.config import EnforcerConfig
     from enforcer.replay import replay
     from features.build import build as build_features
-    from jaxmodels import evalstore, publish, training
+    from jaxmodels import publish, training
     from jaxmodels.config import ModelsConfig
     from jaxmodels.registry import Registry
     from sim import SimConfig, simulate

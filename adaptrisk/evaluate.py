@@ -99,7 +99,8 @@ def parse_seeds(text: str) -> list[int]:
 def train(grid: Grid, workdir: str, cfg=None):
     """(market model, static rv_1m threshold, training metrics) on the grid's training plan
     (onsets at 55 % of each day, as the demo's)."""
-    from jaxmodels import evalstore, model
+    from adaptrisk import evalstore
+    from jaxmodels import model
     from jaxmodels.config import ModelsConfig
     from jaxmodels.data import events, market_rows
     from tsdb import Store

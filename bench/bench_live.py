@@ -46,7 +46,8 @@ def _row(metric, value, unit, goal, met, note=""):
 
 
 def _model(d: Path):
-    from jaxmodels import evalstore, training
+    from adaptrisk import evalstore
+    from jaxmodels import training
     from jaxmodels.config import ModelsConfig
     from jaxmodels.registry import Registry
     from tsdb.connect import connect

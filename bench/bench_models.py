@@ -32,8 +32,8 @@ def _layer1_train_store(store) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from adaptrisk import evalstore
     from features.build import build as build_features
-    from jaxmodels import evalstore
     from sim import SimConfig, simulate
 
     for i, (day, (sc, seed, minutes, onset)) in enumerate(
@@ -115,7 +115,8 @@ def _speed(model_tm, mm) -> list[dict]:
 
 
 def _train_day() -> dict:
-    from jaxmodels import evalstore, gbdt, model
+    from adaptrisk import evalstore
+    from jaxmodels import gbdt, model
     from jaxmodels.config import ModelsConfig
     from jaxmodels.data import events, market_rows, order_rows
     from tsdb import Store
@@ -138,7 +139,8 @@ def _train_day() -> dict:
 
 
 def _quality() -> tuple[list[dict], object, object]:
-    from jaxmodels import evalstore, gbdt, model, walkforward
+    from adaptrisk import evalstore
+    from jaxmodels import gbdt, model, walkforward
     from jaxmodels.config import ModelsConfig
     from tsdb import Store
 

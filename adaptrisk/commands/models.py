@@ -182,7 +182,7 @@ def run_backtest(args: argparse.Namespace) -> int:
     cfg = models_config(args.config)
     with open_store(args.db) as store:
         if args.simulate and store.count("features") == 0:
-            from jaxmodels import evalstore
+            from adaptrisk import evalstore
 
             evalstore.build(store, args.simulate)
         if store.count("features") == 0:

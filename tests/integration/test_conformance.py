@@ -179,7 +179,8 @@ DAY_NS = 86_400_000_000_000
 @pytest.fixture(scope="module")
 def cmd_source(tmp_path_factory):
     """(DuckDB file with the two days, registry root, fitted model id, second day's open)."""
-    from jaxmodels import evalstore, model, persist
+    from adaptrisk import evalstore
+    from jaxmodels import model, persist
     from jaxmodels.data import market_rows
     from jaxmodels.registry import Registry
 

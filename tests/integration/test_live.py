@@ -41,8 +41,8 @@ def _cli(*args, timeout=300):
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """A promoted model (trained on other seeds) and a recorded crash session to replay."""
+    from adaptrisk import evalstore
     from adaptrisk.demo import TRAIN_PLAN
-    from jaxmodels import evalstore
     from sim import SimConfig, simulate
     from tsdb.connect import connect
 

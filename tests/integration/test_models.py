@@ -26,7 +26,7 @@ BACKTEST_PLAN = [("normal", 31, 120, None, 0.02), ("flash_crash", 32, 120, 72.0,
 
 @pytest.fixture(scope="module")
 def sim_db(tmp_path_factory):
-    from jaxmodels import evalstore
+    from adaptrisk import evalstore
     from tsdb import Store
 
     path = tmp_path_factory.mktemp("models") / "sim.duckdb"
@@ -65,7 +65,7 @@ def _in_force(path):
 
 @pytest.fixture(scope="module")
 def backtest_db(tmp_path_factory):
-    from jaxmodels import evalstore
+    from adaptrisk import evalstore
     from tsdb import Store
 
     path = tmp_path_factory.mktemp("backtest") / "bt.duckdb"

@@ -13,7 +13,8 @@ PLAN = [("normal", 91, 15, None, 0.03), ("flash_crash", 92, 15, 9.0, 0.03)]
 
 @pytest.mark.slow
 def test_retrain_when_fanned_out_to_local_cluster_then_same_model_hash(tmp_path):
-    from jaxmodels import evalstore, retrain
+    from adaptrisk import evalstore
+    from jaxmodels import retrain
     from jaxmodels.registry import Registry
     from tsdb import Store
 

@@ -20,7 +20,8 @@ WALL = 1_800_000_000_000_000_000
 
 @pytest.fixture(scope="module")
 def sim_db(tmp_path_factory):
-    from jaxmodels import evalstore, model, persist
+    from adaptrisk import evalstore
+    from jaxmodels import model, persist
     from jaxmodels.data import market_rows
     from jaxmodels.registry import Registry
     from tsdb import Store

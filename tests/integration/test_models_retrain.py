@@ -23,7 +23,7 @@ BLIND = ModelsConfig(vae=VAEConfig(open_warmup_s=1e6))
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    from jaxmodels import evalstore
+    from adaptrisk import evalstore
     from tsdb import Store
 
     path = tmp_path_factory.mktemp("retrain") / "r.duckdb"

@@ -41,7 +41,8 @@ def _untailed(mm):
 
 
 def _fit_on_first_days(plan, n_symbols, n_train_days, tmp_path_factory, name):
-    from jaxmodels import evalstore, model
+    from adaptrisk import evalstore
+    from jaxmodels import model
     from jaxmodels.data import events, market_rows
     from tsdb import Store
 

@@ -35,7 +35,8 @@ SPEED = 20.0
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """A promoted tiny VAE (trained on a normal day) and the crash session to replay."""
-    from jaxmodels import evalstore, model, persist
+    from adaptrisk import evalstore
+    from jaxmodels import model, persist
     from jaxmodels.data import market_rows
     from jaxmodels.registry import Registry
     from sim import SimConfig, simulate
