@@ -15,8 +15,10 @@ from enforcer.throttle import COST, DT_CLIP
 class Book:
     """pos[(strategy, sym)] = [filled, open_buy, open_sell] (lots);
     buckets[strategy] = [nano-tokens, last_ts]; dups[(strategy, sym, side, qty, price)] =
-    ts of the last accepted identical order; open_orders[order_id] = (strategy, sym, side,
-    qty); hist[trader] = last N order qtys; medians[trader] = median of hist (0.0 when
+    ts of the last accepted identical order; open_orders[ident] = (strategy, sym, side,
+    qty), ident the order's identity: its key (str, e.g. FIX SenderCompID + ClOrdID) when it
+    has one, else its order id (int) -- never the bare id of a keyed order, so two FIX
+    sessions reusing one ClOrdID never release each other's open qty; hist[trader] = last N order qtys; medians[trader] = median of hist (0.0 when
     fewer than `min_history`), refreshed by `refresh_medians`.
     """
 
@@ -27,7 +29,7 @@ class Book:
         self.pos: dict[tuple[str, str], list[int]] = {}
         self.buckets: dict[str, list[int]] = {}
         self.dups: dict[tuple, int] = {}
-        self.open_orders: dict[int, tuple[str, str, str, int]] = {}
+        self.open_orders: dict[int | str, tuple[str, str, str, int]] = {}
         self.hist: dict[str, deque[int]] = {}
         self.medians: dict[str, float] = {}
         self._dirty: set[str] = set()
@@ -44,7 +46,7 @@ class Book:
         h.append(qty)
         self._dirty.add(trader)
 
-    def apply_accept(self, order_id: int, ts: int, strategy: str, sym: str, side: str,
+    def apply_accept(self, order_id: int | str, ts: int, strategy: str, sym: str, side: str,
                      qty: int, price: float | None, rate: int, cap: int) -> None:
         """State change of an ACCEPTED new order: open qty, token taken, duplicate key."""
         p = self.pos.get((strategy, sym))
@@ -63,7 +65,7 @@ class Book:
         if ts > self.max_ts:
             self.max_ts = ts
 
-    def apply_cancel(self, orig_order_id: int) -> int:
+    def apply_cancel(self, orig_order_id: int | str) -> int:
         """Release the open qty of a cancelled order; returns the lots released."""
         rec = self.open_orders.pop(orig_order_id, None)
         if rec is None:
@@ -77,7 +79,7 @@ class Book:
         p[i] -= released
         return released
 
-    def restore_open(self, order_id: int, rec: tuple[str, str, str, int], released: int) -> None:
+    def restore_open(self, order_id: int | str, rec: tuple[str, str, str, int], released: int) -> None:
         """Undo `apply_cancel` (a rejected replacement leaves the replaced order open)."""
         self.open_orders[order_id] = rec
         p = self.pos.get((rec[0], rec[1]))
@@ -85,7 +87,7 @@ class Book:
             p[1 if rec[2] == "B" else 2] += released
 
     def apply_fill(self, strategy: str, sym: str, side: str, qty: int,
-                   order_id: int | None = None) -> None:
+                   order_id: int | str | None = None) -> None:
         """A fill moves qty from open to filled (open clipped at 0: fills of orders the
         enforcer never saw still count in the position). With `order_id`, the order's own
         open qty shrinks too (a later cancel releases only what is left)."""

@@ -60,7 +60,11 @@ class ReplaceOrder:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CancelOrder:
-    """A cancel of an earlier order (`orig_order_id`). Cancels always pass."""
+    """A cancel of an earlier order. Cancels always pass.
+
+    The order cancelled is `orig_key` when given (a keyed order: the FIX gateway's
+    SenderCompID + ClOrdID, so two sessions' equal ClOrdIDs never meet), else the unkeyed
+    order `orig_order_id` (an OMS stream's own ids)."""
 
     order_id: int
     ts: int
@@ -69,6 +73,7 @@ class CancelOrder:
     sym: str
     orig_order_id: int
     key: str | None = None
+    orig_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

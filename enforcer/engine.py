@@ -219,20 +219,20 @@ class Enforcer:
         orig = self.orders.by_key.get(r.orig_key)
         book = self.book
         rec = None if orig is None or orig.status in DONE else \
-            book.open_orders.get(orig.order_id)
+            book.open_orders.get(orig.key)
         o = NewOrder(order_id=r.order_id, ts=r.ts, trader=r.trader, strategy=r.strategy,
                      sym=r.sym, side=r.side, order_type=r.order_type, key=r.key,
                      price=r.price, qty=r.qty - orig.cum_qty if orig is not None and
                      type(r.qty) is int else r.qty)
         if rec is None:  # unknown, done, or not open here: nothing to replace
             return self._decide(o, record=True, force=_B_UNKNOWN_ORDER)
-        released = book.apply_cancel(orig.order_id)
+        released = book.apply_cancel(orig.key)
         d = self._decide(o, record=True, replaces=orig.seq)
         self.orders.carry(r.key, orig)
         if d.verdict == "ACCEPT":
             orig.status = REPLACED
         else:
-            book.restore_open(orig.order_id, rec, released)
+            book.restore_open(orig.key, rec, released)
         return d
 
     def _decide(self, o: NewOrder, *, record: bool, force: int = 0,  # noqa: C901
@@ -272,8 +272,8 @@ class Enforcer:
             if not mal:
                 book.note_qty(o.trader, qty)
             if mask == 0:
-                book.apply_accept(o.order_id, ts, strategy, sym, o.side, qty, price,
-                                  self._rate, self._cap)
+                book.apply_accept(o.order_id if o.key is None else o.key, ts, strategy, sym,
+                                  o.side, qty, price, self._rate, self._cap)
             self._count(mask, ts, strategy)
         else:
             seq = 0
@@ -319,14 +319,16 @@ class Enforcer:
 
     def _cancel(self, c: CancelOrder) -> Decision:
         seq = self._next_seq()
-        released = self.book.apply_cancel(c.orig_order_id)
+        released = self.book.apply_cancel(
+            c.orig_order_id if c.orig_key is None else c.orig_key)
         self.counters["cancels"] += 1
         d = Decision(order_id=c.order_id, ts=c.ts, verdict="ACCEPT", reasons=(),
                      limits_version=self._snap.static_cfg.version, mode=self.cfg.mode,
                      static_verdict="ACCEPT", dynamic_verdict="ACCEPT",
                      risk_state=self._risk_state(c.sym, None), seq=seq)
         self._append(["X", seq, c.ts, c.order_id, c.trader, c.strategy, c.sym,
-                      c.orig_order_id, released, self.cfg.mode, d.risk_state, c.key])
+                      c.orig_order_id, released, self.cfg.mode, d.risk_state, c.key,
+                      c.orig_key])
         if c.key is not None:
             self.orders.cancels[c.key] = d
         self._queue(d, "CANCEL", c.trader, c.strategy, c.sym, None, None, None)
@@ -448,7 +450,7 @@ class Enforcer:
             if fill.order_seq is not None:
                 e = self.orders.fill(fill.order_seq, fill.qty, fill.price)
             self.book.apply_fill(fill.strategy, fill.sym, fill.side, fill.qty,
-                                 e.order_id if e is not None else None)
+                                 e.key if e is not None else None)
             self.counters["fills"] += 1
             self._append(["F", fill.ts, fill.sym, fill.strategy, fill.side, fill.qty,
                           _j(fill.price), fill.order_seq])
@@ -461,7 +463,7 @@ class Enforcer:
             e = self.orders.done(done.order_seq, done.status or CANCELED)
             if e is None:
                 return None
-            released = self.book.apply_cancel(e.order_id)
+            released = self.book.apply_cancel(e.key)
             self._append(["V", done.ts, done.order_seq, e.status, released])
             return e
 

@@ -126,9 +126,9 @@ def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: 
             orig = orders.by_seq.get(r.replaces) if r.replaces is not None else None
             if mask == 0:
                 if orig is not None:
-                    book.apply_cancel(orig.order_id)
+                    book.apply_cancel(orig.key)
                     orig.status = REPLACED
-                book.apply_accept(r.order_id, r.ts, r.strategy, r.sym, r.side, qty, r.price,
+                book.apply_accept(r.order_id if r.key is None else r.key, r.ts, r.strategy, r.sym, r.side, qty, r.price,
                                   rate, cap)
             if r.key is not None:
                 orders.add(OrderEntry(r.key, r.decision(), r.strategy, r.sym, r.side, qty,
@@ -140,7 +140,7 @@ def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: 
             decided.append(rec)
         elif kind == "X":
             seq = rec[1]
-            book.apply_cancel(rec[7])
+            book.apply_cancel(rec[12] if len(rec) > 12 and rec[12] is not None else rec[7])
             counters["cancels"] += 1
             decided.append(rec)
             if len(rec) > 11 and rec[11] is not None:
@@ -149,12 +149,12 @@ def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: 
             _, _ts, sym, strategy, side, qty, px = rec[:7]
             oseq = rec[7] if len(rec) > 7 else None
             e = orders.fill(oseq, qty, px) if oseq is not None else None
-            book.apply_fill(strategy, sym, side, qty, e.order_id if e is not None else None)
+            book.apply_fill(strategy, sym, side, qty, e.key if e is not None else None)
             counters["fills"] += 1
         elif kind == "V":
             e = orders.done(rec[2], rec[3])
             if e is not None:
-                book.apply_cancel(e.order_id)
+                book.apply_cancel(e.key)
         elif kind == "O":
             strategy = rec[6] if len(rec) > 6 else None
             if rec[2] in OPERATOR_ACTIONS:

@@ -322,7 +322,8 @@ class FixGateway:
             return
         d = self._enf.submit(CancelOrder(order_id=order_id_of(cl), ts=self._clock(),
                                          trader=trader, strategy=strategy, sym=sym,
-                                         orig_order_id=orig.order_id, key=key))
+                                         orig_order_id=orig.order_id, key=key,
+                                         orig_key=orig.key))
         self.risk_state = d.risk_state
         if not d.accepted:
             self._cancel_reject(session, cl, orig_cl, ",".join(d.reasons), d.risk_state)

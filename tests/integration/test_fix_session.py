@@ -197,6 +197,22 @@ def test_new_order_when_resent_after_restart_then_original_decision(tmp_path):
         acc2.stop()
 
 
+def test_cancel_when_two_sessions_reuse_a_clordid_then_only_its_own_exposure_released(acc, enf):
+    c1, c2 = _connect(acc), _connect(acc, sender="OMS2")
+    assert _order(c1, 7, qty=300).get(C.EXEC_TYPE) == b"0"  # both rest at the venue
+    assert _order(c2, 7, qty=500).get(C.EXEC_TYPE) == b"0"
+    c1.send("F", [(C.CL_ORD_ID, 8), (C.ORIG_CL_ORD_ID, 7), (C.SYMBOL, "AAPL"), (C.SIDE, "1"),
+                  (C.TRANSACT_TIME, C.fix_time(time.time_ns()))])
+    assert c1.expect(b"8").get(C.EXEC_TYPE) == b"4"
+    assert enf.book.pos[("default", "AAPL")] == [0, 500, 0]  # OMS2's 500 still open
+    c2.send("F", [(C.CL_ORD_ID, 8), (C.ORIG_CL_ORD_ID, 7), (C.SYMBOL, "AAPL"), (C.SIDE, "1"),
+                  (C.TRANSACT_TIME, C.fix_time(time.time_ns()))])
+    assert c2.expect(b"8").get(C.EXEC_TYPE) == b"4"
+    assert enf.book.pos[("default", "AAPL")] == [0, 0, 0]
+    c1.close()
+    c2.close()
+
+
 # -- status, replace, venue expiry ---------------------------------------------------------
 
 def test_order_status_request_when_unknown_then_rejected_status(acc):

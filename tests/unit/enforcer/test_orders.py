@@ -3,7 +3,7 @@ restarts (rebuilt from the decision log)."""
 
 from __future__ import annotations
 
-from enforcer.commands import Fill, NewOrder, OrderDone, ReplaceOrder
+from enforcer.commands import CancelOrder, Fill, NewOrder, OrderDone, ReplaceOrder
 from enforcer.config import EnforcerConfig
 from enforcer.decision_log import read_log
 from enforcer.engine import Enforcer
@@ -39,6 +39,25 @@ def test_submit_when_key_resent_then_original_decision_and_nothing_logged(tmp_pa
 def test_submit_when_same_clordid_other_session_then_decided_separately(tmp_path):
     e = _make(tmp_path)
     assert e.submit(_new(1, "OMS1|1")).seq != e.submit(_new(2, "OMS2|1", qty=11)).seq
+
+
+def test_cancel_when_two_sessions_share_a_clordid_then_each_releases_only_its_own(tmp_path):
+    e = _make(tmp_path)  # both orders carry order id 7 (a numeric ClOrdID), keys differ
+    a = e.submit(NewOrder(order_id=7, ts=T0, trader="t1", strategy="s1", sym="AAA",
+                          side="B", qty=300, price=100.0, key="OMS1|7"))
+    b = e.submit(NewOrder(order_id=7, ts=T0 + 1, trader="t2", strategy="s1", sym="AAA",
+                          side="B", qty=500, price=100.01, key="OMS2|7"))
+    assert (a.verdict, b.verdict) == ("ACCEPT", "ACCEPT")
+    e.on_fill(Fill(ts=T0 + 2, sym="AAA", strategy="s1", side="B", qty=100, price=100.0,
+                   order_seq=b.seq))  # OMS2's order part-fills: 400 of it left open
+    e.submit(CancelOrder(order_id=8, ts=T0 + 3, trader="t1", strategy="s1", sym="AAA",
+                         orig_order_id=7, key="OMS1|8", orig_key="OMS1|7"))
+    assert e.book.pos[("s1", "AAA")] == [100, 400, 0]  # OMS1's 300 released, OMS2's 400 stay
+    e.on_done(OrderDone(ts=T0 + 4, order_seq=b.seq))  # the venue cancels OMS2's rest
+    assert e.book.pos[("s1", "AAA")] == [100, 0, 0] and e.book.open_orders == {}
+    e._log.close()
+    e2 = _make(tmp_path)
+    assert e2.book.pos == e.book.pos and e2.book.open_orders == {}
 
 
 def test_restart_when_key_resent_then_original_decision_from_the_log(tmp_path):
