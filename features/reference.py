@@ -238,6 +238,8 @@ def order_features_ref(
             "qty_z": _robust_z(qty, qs, min_hist),
             "price_z": _robust_z(px, ps, min_hist) if px is not None else None,
             "qty_over_trader_median": qty / float(np.median(qs)) if len(qs) >= min_hist else None,
+            "qty_over_trader_max": qty / max(qs) if len(qs) >= min_hist else None,
+            "touch_dev_spreads": _touch_spreads(o["side"], px, bid, ask),
             "secs_since_open": (o["ts"] - ((o["ts"] - open_offset_ns) // day * day
                                            + open_offset_ns)) / 1e9,
             "anomaly_score": max(rs, key=lambda r: r["ts"])["anomaly_score"] if rs else None,
@@ -264,6 +266,12 @@ def _cross(side, px, bid, ask, mid):
     if side == "B":
         return max(px - ask, 0) / mid * 1e4 if ask is not None else None
     return max(bid - px, 0) / mid * 1e4 if bid is not None else None
+
+
+def _touch_spreads(side, px, bid, ask):
+    if px is None or bid is None or ask is None or ask - bid == 0:
+        return None
+    return (px - bid if side == "B" else ask - px) / (ask - bid)
 
 
 def _robust_z(x, hist: list, min_hist: int):

@@ -109,6 +109,13 @@ ORDER: tuple[Feature, ...] = (
        "the symbol", "robust z", "previous N orders"),
     _o("qty_over_trader_median", "qty / median qty of the trader's previous orders in the "
        "symbol", "ratio", "previous N orders"),
+    _o("qty_over_trader_max", "qty / largest qty of the trader's previous orders in the symbol "
+       "(its own high quantile: a block trader's blocks are in it)", "ratio",
+       "previous N orders"),
+    _o("touch_dev_spreads", "side-signed distance of the limit price from the order's own "
+       "touch (buy: price - bid, sell: ask - price) in quoted spreads: 0 joins the touch, 1 "
+       "reaches the far touch, > 1 goes through the book (NULL: MARKET, no two-sided quote)",
+       "spreads", "as-of"),
     _o("secs_since_open", "seconds since the session opened (exchange-local clock)", "s", "-"),
     _o("anomaly_score", "latest risk_scores.anomaly_score of the symbol at or before the order "
        "(NULL if none)", "score", "as-of"),

@@ -35,6 +35,8 @@
     cross_bps:1e4*?[side=`B;0|price-best_ask;0|best_bid-price]%mid,
     qty_z:.ar.features.rz[qty;qh;minHist], price_z:.ar.features.rz[price;ph;minHist],
     qty_over_trader_median:?[(count each qh)<minHist;0n;qty%med each qh],
+    qty_over_trader_max:?[(count each qh)<minHist;0n;qty%max each qh],
+    touch_dev_spreads:?[side=`B;price-best_bid;best_ask-price]%best_ask-best_bid,
     secs_since_open:1e-9*`long$(ts-`timestamp$`date$ts)-openUtc,
     anomaly_score
     from o}

@@ -7,7 +7,8 @@
 -- $since, $until  BIGINT   UTC ns; orders with since < ts <= until are returned
 -- $tz             VARCHAR  exchange time zone of the session clock (e.g. America/New_York)
 -- $open_s         DOUBLE   session open, seconds after local midnight (34200 = 09:30)
--- $n_hist         BIGINT   previous orders (same trader and symbol) in the median / MAD window
+-- $n_hist         BIGINT   previous orders (same trader and symbol) in the median / MAD / max
+--                          window
 -- $min_hist       BIGINT   fewer previous orders than this -> z-scores and ratio are NULL
 WITH
 hist AS (
@@ -15,6 +16,7 @@ hist AS (
            median(qty) OVER th AS qty_med,
            mad(qty) OVER th AS qty_mad,
            count(qty) OVER th AS qty_n,
+           max(qty) OVER th AS qty_max,
            median(price) OVER th AS px_med,
            mad(price) OVER th AS px_mad,
            count(price) OVER th AS px_n
@@ -71,6 +73,9 @@ SELECT ts, order_id, trader, strategy, sym, side, order_type, qty, price, mid,
        CASE WHEN px_n >= $min_hist THEN (price - px_med) / nullif(1.4826 * px_mad, 0) END
            AS price_z,
        CASE WHEN qty_n >= $min_hist THEN qty / qty_med END AS qty_over_trader_median,
+       CASE WHEN qty_n >= $min_hist THEN qty / qty_max END AS qty_over_trader_max,
+       CASE WHEN side = 'B' THEN (price - best_bid) / nullif(best_ask - best_bid, 0)
+            ELSE (best_ask - price) / nullif(best_ask - best_bid, 0) END AS touch_dev_spreads,
        (epoch_us(timezone($tz, timezone('UTC', ts)))
         - epoch_us(date_trunc('day', timezone($tz, timezone('UTC', ts))))) / 1e6 - $open_s
            AS secs_since_open,

@@ -6,14 +6,16 @@
 -- $since, $until  LONG     UTC ns; orders with since < ts <= until are returned
 -- $tz             VARCHAR  exchange time zone of the session clock (e.g. America/New_York)
 -- $open_s         DOUBLE   session open, seconds after local midnight (34200 = 09:30)
--- $n_hist         LONG     previous orders (same trader and symbol) in the median / MAD window
+-- $n_hist         LONG     previous orders (same trader and symbol) in the median / MAD / max
+--                          window
 -- $min_hist       LONG     fewer previous orders than this -> z-scores and ratio are NULL
 --
 -- QuestDB has no median or MAD, over a window or at all, so the trader history is exact by
 -- hand: each order is paired with its previous $n_hist orders of the same trader and symbol
 -- (rank rn by (ts, order_id); a pair is found through blocks of $n_hist ranks, so an order
 -- meets at most 2 x $n_hist candidates), the median is the middle one or two of the sorted
--- window, the MAD the median of the absolute deviations from it. ts comes back as LONG ns.
+-- window, the MAD the median of the absolute deviations from it, the max the largest. ts
+-- comes back as LONG ns.
 WITH
 o AS (
     SELECT ts, order_id, trader, strategy, sym, side, qty, price, order_type,
@@ -36,11 +38,12 @@ pairs AS (  -- (order, one of its previous $n_hist orders)
 q_rank AS (
     SELECT order_id, ts, qty::DOUBLE AS v,
            row_number() OVER (PARTITION BY order_id, ts ORDER BY qty) AS k,
-           count() OVER (PARTITION BY order_id, ts) AS n
+           count() OVER (PARTITION BY order_id, ts) AS n,
+           max(qty::DOUBLE) OVER (PARTITION BY order_id, ts) AS mx
     FROM pairs
 ),
 q_med AS (
-    SELECT order_id, ts, avg(v) AS med, max(n) AS n FROM q_rank
+    SELECT order_id, ts, avg(v) AS med, max(n) AS n, max(mx) AS mx FROM q_rank
     WHERE k = (n + 1) / 2 OR k = (n + 2) / 2
 ),
 q_dev AS (
@@ -80,6 +83,7 @@ ord AS (
     SELECT * FROM (
         SELECT o.ts, o.order_id, o.trader, o.strategy, o.sym, o.side, o.qty, o.price,
                o.order_type, qm.med AS qty_med, qd.mad AS qty_mad, coalesce(qm.n, 0) AS qty_n,
+               qm.mx AS qty_max,
                pm.med AS px_med, pd.mad AS px_mad, coalesce(pm.n, 0) AS px_n
         FROM o
         LEFT JOIN q_med AS qm ON qm.order_id = o.order_id AND qm.ts = o.ts
@@ -124,7 +128,7 @@ j5 AS (
 ),
 m AS (
     SELECT ts, order_id, trader, strategy, sym, side, order_type, qty, price, anomaly_score,
-           qty_med, qty_mad, qty_n, px_med, px_mad, px_n,
+           qty_med, qty_mad, qty_n, qty_max, px_med, px_mad, px_n,
            CASE WHEN a_ts >= dateadd('s', -60, ts) THEN mid END AS mid,
            CASE WHEN a_ts >= dateadd('s', -60, ts) THEN best_bid END AS best_bid,
            CASE WHEN a_ts >= dateadd('s', -60, ts) THEN best_ask END AS best_ask,
@@ -150,6 +154,9 @@ SELECT ts::LONG AS ts, order_id, trader, strategy, sym, side, order_type, qty, p
        CASE WHEN px_n >= $min_hist THEN (price - px_med) / nullif(1.4826 * px_mad, 0) END
            AS price_z,
        CASE WHEN qty_n >= $min_hist THEN qty / qty_med END AS qty_over_trader_median,
+       CASE WHEN qty_n >= $min_hist THEN qty / qty_max END AS qty_over_trader_max,
+       CASE WHEN side = 'B' THEN (price - best_bid) / nullif(best_ask - best_bid, 0.0)
+            ELSE (best_ask - price) / nullif(best_ask - best_bid, 0.0) END AS touch_dev_spreads,
        (to_timezone(ts, $tz)::LONG % 86400000000000) / 1000 / 1e6 - $open_s AS secs_since_open,
        anomaly_score
 FROM m

@@ -22,7 +22,7 @@ from tests.unit.features.market_data import T0, load, random_market
 OPEN_OFFSET = 13 * 3600 * 10**9 + 30 * 60 * 10**9  # 09:30 New York in June = 13:30 UTC
 COLS = ("mid", "qty_over_avg_trade", "qty_over_vol_20m", "notional", "price_dev_bps",
         "price_dev_vol", "cross_bps", "qty_z", "price_z", "qty_over_trader_median",
-        "secs_since_open", "anomaly_score")
+        "secs_since_open", "anomaly_score", "qty_over_trader_max", "touch_dev_spreads")
 
 
 def random_orders(seed: int, n: int, span_s: float, *, qty_choices=(1, 2, 5, 10, 20, 50)):
@@ -99,7 +99,8 @@ def test_order_features_when_later_orders_change_then_earlier_rows_unchanged(mem
         late, pa.compute.multiply(orders.column("qty"), 1000), orders.column("qty")))
     after = _check(mem_store, bumped, scores([]), cfg)
     for b, a in zip(before[:41], after[:41], strict=True):
-        assert (b["qty_z"], b["qty_over_trader_median"]) == (a["qty_z"], a["qty_over_trader_median"])
+        for c in ("qty_z", "qty_over_trader_median", "qty_over_trader_max"):
+            assert b[c] == a[c], c
     assert any(a["qty_over_trader_median"] != b["qty_over_trader_median"]
                for b, a in zip(before[41:], after[41:], strict=True))
 
