@@ -109,20 +109,32 @@ def bearer_token(args: argparse.Namespace) -> str | None:
     return token
 
 
-def models_config(path: str | None):
-    """``--config``: a ModelsConfig from a TOML or JSON file (the defaults without one)."""
+def models_config(path: str | None, static_limits: Path | str | None = None):
+    """``--config``: a ModelsConfig from a TOML or JSON file (the defaults without one), its
+    static caps handed over from the enforcer's rule set (``--static-limits``, default
+    ``enforcer/static_limits.toml``): one limits contract (``adaptrisk.limits``)."""
+    from adaptrisk.limits import with_static_caps
+    from enforcer.config import ConfigError
     from jaxmodels.config import ModelsConfig
 
+    if static_limits is not None and not Path(static_limits).is_file():
+        raise UsageError(f"static limits file not found: {static_limits}")
     if not path:
-        return ModelsConfig()
-    p = Path(path)
-    if not p.exists():
-        raise UsageError(f"config file {path} not found")
-    if p.suffix == ".toml":
-        import tomllib
+        cfg = ModelsConfig()
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise UsageError(f"config file {path} not found")
+        if p.suffix == ".toml":
+            import tomllib
 
-        return ModelsConfig.from_dict(tomllib.loads(p.read_text()))
-    return ModelsConfig.from_dict(json.loads(p.read_text()))
+            cfg = ModelsConfig.from_dict(tomllib.loads(p.read_text()))
+        else:
+            cfg = ModelsConfig.from_dict(json.loads(p.read_text()))
+    try:
+        return with_static_caps(cfg, static_limits)
+    except ConfigError as e:
+        raise UsageError(f"static limits: {e}") from e
 
 
 def add_fix_config_arg(p: argparse.ArgumentParser) -> None:

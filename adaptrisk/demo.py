@@ -88,6 +88,7 @@ def _static_qty() -> int:
 def run_sim_demo(cfg: DemoConfig, out=print) -> dict:
     """Run the whole pipeline; return the facts (also written to ``summary.json``)."""
     from adaptrisk import evalstore
+    from adaptrisk.limits import with_static_caps
     from enforcer.config import EnforcerConfig
     from enforcer.replay import replay
     from features.build import build as build_features
@@ -102,7 +103,7 @@ def run_sim_demo(cfg: DemoConfig, out=print) -> dict:
     pr.step(f"simulating {len(cfg.train_plan)} training days (seeds "
             f"{', '.join(str(p[1]) for p in cfg.train_plan)}) into {cfg.train_db}")
     _fresh(cfg.train_db)
-    mcfg = ModelsConfig()
+    mcfg = with_static_caps(ModelsConfig())
     reg = Registry(str(run_dir / "models"))
     with Store.from_conf(f"duckdb::path={cfg.train_db}") as train:
         evalstore.build(train, list(cfg.train_plan), n_symbols=cfg.symbols, out=pr.note)
@@ -196,6 +197,7 @@ def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = ""
     With no trained model at hand, the VAE is trained on the first half of the session and
     the whole day is scored (the second half is out of sample)."""
     from adaptrisk.common import conf
+    from adaptrisk.limits import with_static_caps
     from features.build import build as build_features
     from jaxmodels import publish, training
     from jaxmodels.config import ModelsConfig
@@ -217,7 +219,7 @@ def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = ""
         half = lo + (hi - lo) // 2
         pr.step(f"training the VAE on the first half of the session ({report.ny_time(lo)}-"
                 f"{report.ny_time(half)} New York)")
-        reg, mcfg = Registry(str(run_dir / "models")), ModelsConfig()
+        reg, mcfg = Registry(str(run_dir / "models")), with_static_caps(ModelsConfig())
         ids = training.train_and_register(store, reg, mcfg, since=lo - 1, until=half)
         reg.promote(ids["vae"])
         pr.step("scoring the whole day and calibrating limits")

@@ -100,12 +100,13 @@ def train(grid: Grid, workdir: str, cfg=None):
     """(market model, static rv_1m threshold, training metrics) on the grid's training plan
     (onsets at 55 % of each day, as the demo's)."""
     from adaptrisk import evalstore
+    from adaptrisk.limits import with_static_caps
     from jaxmodels import model
     from jaxmodels.config import ModelsConfig
     from jaxmodels.data import events, market_rows
     from tsdb import Store
 
-    cfg = cfg or ModelsConfig()
+    cfg = cfg or with_static_caps(ModelsConfig())
     plan = [(s, int(seed), float(m), None if s == "normal" else 0.55 * float(m), float(f))
             for s, seed, m, f in grid.train]
     path = pathlib.Path(workdir) / "train.duckdb"
@@ -123,14 +124,15 @@ def train(grid: Grid, workdir: str, cfg=None):
 def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None) -> dict:
     """Simulate ``scen`` with ``seed``, build its features in a scratch DuckDB, score it with
     ``mm`` and measure (what one Dask task runs)."""
+    from adaptrisk.limits import with_static_caps
     from features.build import build as build_features
     from jaxmodels import model, publish
-    from jaxmodels.config import CalibConfig
+    from jaxmodels.config import ModelsConfig
     from jaxmodels.data import events, market_rows, order_rows
     from sim import SimConfig, simulate
     from tsdb import Store
 
-    calib = calib or CalibConfig()
+    calib = calib or with_static_caps(ModelsConfig()).calib
     scfg = SimConfig.from_dict({**scen.sim, "seed": int(seed)})
     tables = simulate(scfg).tables()
     with tempfile.TemporaryDirectory() as d, \

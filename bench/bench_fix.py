@@ -41,7 +41,7 @@ max_order_qty = 10000
 max_notional = 100_000_000.0
 price_band_bps = 1000.0
 max_position = 100_000_000
-fat_finger_multiple = 1000.0
+fat_finger_threshold = 1000.0
 [throttle]
 rate_per_s = 1000000
 burst = 1000000

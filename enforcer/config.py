@@ -145,8 +145,6 @@ class SymLimits:
 
 _SYM_FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
                "fat_finger_threshold")
-# the TOML key's former name, still read: older files and jaxmodels' StaticCaps use it
-_FORMER = {"fat_finger_multiple": "fat_finger_threshold"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -223,11 +221,6 @@ class StaticLimits:
 
 def _sym_limits(d: dict[str, Any], where: str, base: SymLimits | None) -> SymLimits:
     d = dict(d)
-    for old, new in _FORMER.items():
-        if old in d:
-            if new in d:
-                raise ConfigError(f"{where}: give {new} only ({old} is its former name)")
-            d[new] = d.pop(old)
     unknown = set(d) - set(_SYM_FIELDS)
     if unknown:
         raise ConfigError(f"{where}: unknown field(s) {sorted(unknown)}")

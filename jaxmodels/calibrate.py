@@ -11,13 +11,11 @@ circuit breaker (HALTED) latches: only an operator resets it.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pyarrow as pa
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
-from jaxmodels.config import STATES, STATIC_TOML, TIERS, CalibConfig, StaticCaps
+from jaxmodels.config import STATES, TIERS, CalibConfig, StaticCaps
 
 FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
           "fat_finger_threshold")
@@ -49,7 +47,7 @@ def static_limits(caps: StaticCaps) -> dict[str, float]:
     """The static floor as one limits row (state ACTIVE)."""
     return {"max_order_qty": caps.max_order_qty, "max_notional": caps.max_notional,
             "price_band_bps": caps.price_band_bps, "max_position": caps.max_position,
-            "fat_finger_threshold": caps.fat_finger_multiple, "state": "ACTIVE"}
+            "fat_finger_threshold": caps.fat_finger_threshold, "state": "ACTIVE"}
 
 
 def dynamic_limits(m: dict[str, np.ndarray], tier: np.ndarray, caps: StaticCaps,
@@ -77,8 +75,8 @@ def dynamic_limits(m: dict[str, np.ndarray], tier: np.ndarray, caps: StaticCaps,
     notional = np.minimum(np.minimum(notional, caps.max_notional * np.maximum(qm, 1e-12)),
                           caps.max_notional)
     pos = np.minimum(nice_floor(caps.max_position * pm), caps.max_position)
-    ff = np.floor(np.maximum(caps.fat_finger_multiple * fm, cfg.min_fat_finger) * 2) / 2
-    ff = np.minimum(ff, caps.fat_finger_multiple)
+    ff = np.floor(np.maximum(caps.fat_finger_threshold * fm, cfg.min_fat_finger) * 2) / 2
+    ff = np.minimum(ff, caps.fat_finger_threshold)
     state = np.where(t >= TIERS.index(cfg.reducing_tier), 1, 0)
     ret = np.abs(np.nan_to_num(np.asarray(m["ret_10s"], float))) * 1e4
     state = np.where((t == 3) & (ret > cfg.halt_move_bps), 2, state)
@@ -256,15 +254,5 @@ def heartbeat_table(ts, sym, *, publisher: str, model_version: str, market_ts,
 
 
 def caps_for(cfg: CalibConfig, sym: str) -> StaticCaps:
-    """Field-wise tighter of ``cfg.caps`` and the enforcer's static rule set for ``sym``
-    (``enforcer/static_limits.toml``, per-symbol overrides included) when that file exists."""
-    toml = _toml_caps(sym)
-    if toml is None:
-        return cfg.caps
-    return StaticCaps(**{k: min(getattr(cfg.caps, k), getattr(toml, k))
-                         for k in cfg.caps.to_dict()})
-
-
-@functools.lru_cache(maxsize=1024)
-def _toml_caps(sym: str) -> StaticCaps | None:
-    return StaticCaps.from_toml(STATIC_TOML, sym) if STATIC_TOML.exists() else None
+    """The static floor of ``sym``: its entry in ``cfg.symbol_caps``, else ``cfg.caps``."""
+    return cfg.symbol_caps.get(sym, cfg.caps)

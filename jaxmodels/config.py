@@ -7,15 +7,12 @@ Durations carry their unit in the field name; rates are fractions (0.001 = 0.1 %
 from __future__ import annotations
 
 import dataclasses
-import pathlib
-import tomllib
 from typing import Any
 
 from jaxmodels.errors import MSG_BAD_VALUE, MSG_UNKNOWN_FIELDS, ModelError
 
 TIERS: tuple[str, ...] = ("NORMAL", "ELEVATED", "HIGH_ALERT", "CRITICAL")
 STATES: tuple[str, ...] = ("ACTIVE", "REDUCING", "HALTED")
-STATIC_TOML = pathlib.Path(__file__).resolve().parent.parent / "enforcer" / "static_limits.toml"
 
 # Market-state inputs of the VAE (columns of the features table) and how each is shaped
 # before robust standardisation: "log" = log1p(max(x, 0)), "slog" = sign(x) log1p(|x|).
@@ -48,7 +45,8 @@ class _Conf:
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             v = getattr(self, f.name)
             out[f.name] = v.to_dict() if isinstance(v, _Conf) else (
-                list(v) if isinstance(v, tuple) else v)
+                list(v) if isinstance(v, tuple) else (
+                    {k: x.to_dict() for k, x in v.items()} if isinstance(v, dict) else v))
         return out
 
     @classmethod
@@ -60,6 +58,9 @@ class _Conf:
         kw = {}
         for k, v in d.items():
             sub = _SUB.get((cls.__name__, k))
+            if (cls.__name__, k) in _SUB_MAP and isinstance(v, dict):
+                kw[k] = {s: _SUB_MAP[cls.__name__, k].from_dict(x) for s, x in v.items()}
+                continue
             kw[k] = sub.from_dict(v) if sub and isinstance(v, dict) else (
                 tuple(v) if isinstance(v, list) else v)
         return cls(**kw)
@@ -178,27 +179,16 @@ class GBDTConfig(_Conf):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class StaticCaps(_Conf):
-    """The static floor (same meaning as ``enforcer/static_limits.toml`` [defaults])."""
+    """The static floor the model limits are clipped to: the enforcer's ``StaticLimits``
+    fields of the same names (lots, currency, bps, lots, multiple of the trader's median
+    qty). ``adaptrisk`` hands them over (``adaptrisk.limits.with_static_caps``); jaxmodels
+    never reads the enforcer's file. These defaults apply only when nothing is handed over."""
 
     max_order_qty: int = 10_000
     max_notional: float = 2_000_000.0
     price_band_bps: float = 500.0
     max_position: int = 100_000
-    fat_finger_multiple: float = 25.0
-
-    @classmethod
-    def from_toml(cls, path: str | pathlib.Path = STATIC_TOML, sym: str | None = None) -> StaticCaps:
-        """Caps from the enforcer's static rule set (per-symbol override if ``sym`` is listed);
-        the defaults of this class when the file is absent."""
-        path = pathlib.Path(path)
-        if not path.exists():
-            return cls()
-        doc = tomllib.loads(path.read_text())
-        d = dict(doc.get("defaults", {}))
-        if sym is not None:
-            d.update(doc.get("symbols", {}).get(sym, {}))
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+    fat_finger_threshold: float = 25.0
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -216,6 +206,8 @@ class CalibConfig(_Conf):
     (``calibrate.recovery_hold``), for at most ``recover_max_s`` after the last alert.
     ``halt_move_bps``: a CRITICAL tier with |10 s return| beyond this trips the breaker
     (HALTED, latched until an operator resets it).
+    ``caps`` / ``symbol_caps``: the static floor for every symbol / per listed symbol
+    (``calibrate.caps_for``), handed over from the enforcer's static rule set.
     """
 
     qty_mult: tuple[float, float, float, float] = (1.0, 0.5, 0.1, 0.02)
@@ -236,6 +228,7 @@ class CalibConfig(_Conf):
     strategies: tuple[str, ...] = ("*",)
     drift_fallback: bool = True
     caps: StaticCaps = StaticCaps()
+    symbol_caps: dict[str, StaticCaps] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = "CalibConfig"
@@ -268,6 +261,7 @@ class ModelsConfig(_Conf):
     drift: DriftConfig = DriftConfig()
 
 
+_SUB_MAP = {("CalibConfig", "symbol_caps"): StaticCaps}  # dict[str, conf] fields
 _SUB = {
     ("CalibConfig", "caps"): StaticCaps,
     ("ModelsConfig", "vae"): VAEConfig,

@@ -33,7 +33,7 @@ SESSION_GAP_NS = 3_600_000_000_000  # as model.since_session_start
 PIECE_ROWS = 4096  # buckets per symbol in one pass of the chain (memory of a catch-up)
 PIECE_SYMS = 64
 CAP_FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
-              "fat_finger_multiple")
+              "fat_finger_threshold")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    runner = LiveRunner(cfg, models=models_config(args.config))
+    runner = LiveRunner(cfg, models=models_config(args.config, args.static_limits))
     try:
         ports = runner.start()
         pg = f"127.0.0.1:{ports['pg']}" if ports.get("pg") else "none"

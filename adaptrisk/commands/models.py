@@ -50,6 +50,7 @@ def register(sub) -> None:
     p.add_argument("--folds", type=int, default=3, help="number of folds K (>= 2)")
     p.add_argument("--json", help="also write the full report to this JSON file")
     p.add_argument("--config", help="ModelsConfig as TOML or JSON")
+    _static(p)
     p.add_argument("--simulate", choices=("quick", "default"),
                    help="first fill an empty store with simulated days (one seed each)")
     p.set_defaults(func=run_backtest)
@@ -74,6 +75,13 @@ def _common(p) -> None:
     p.add_argument("--since", type=int, default=None, help="UTC ns; only data after it")
     p.add_argument("--until", type=int, default=None, help="UTC ns; only data up to it")
     p.add_argument("--config", help="ModelsConfig as TOML or JSON")
+    _static(p)
+
+
+def _static(p) -> None:
+    p.add_argument("--static-limits", metavar="PATH", default=None,
+                   help="the enforcer's static rule set the model limits are clipped to "
+                   "(default: enforcer/static_limits.toml)")
 
 
 def _registry(root: str):
@@ -121,7 +129,7 @@ def _window(args) -> tuple[int, int]:
 def run_train(args: argparse.Namespace) -> int:
     from jaxmodels import training
 
-    cfg, reg = models_config(args.config), _registry(args.root)
+    cfg, reg = models_config(args.config, args.static_limits), _registry(args.root)
     lo, hi = _window(args)
     with open_store(args.db) as store:
         out = training.train_and_register(store, reg, cfg, since=lo, until=hi)
@@ -137,7 +145,7 @@ def run_train(args: argparse.Namespace) -> int:
 def run_publish(args: argparse.Namespace) -> int:
     from jaxmodels import publish
 
-    cfg, reg = models_config(args.config), _registry(args.root)
+    cfg, reg = models_config(args.config, args.static_limits), _registry(args.root)
     lo, hi = _window(args)
     with open_store(args.db) as store:
         out = publish.publish(store, reg, cfg, since=lo, until=hi)
@@ -152,7 +160,7 @@ def run_drift(args: argparse.Namespace) -> int:
     from jaxmodels import drift
     from jaxmodels.data import span
 
-    cfg, reg = models_config(args.config), _registry(args.root)
+    cfg, reg = models_config(args.config, args.static_limits), _registry(args.root)
     lo, hi = _window(args)
     with open_store(args.db) as store:
         if args.minutes is not None:
@@ -179,7 +187,7 @@ def run_backtest(args: argparse.Namespace) -> int:
 
     if args.folds < 2:
         raise UsageError("--folds must be >= 2")
-    cfg = models_config(args.config)
+    cfg = models_config(args.config, args.static_limits)
     with open_store(args.db) as store:
         if args.simulate and store.count("features") == 0:
             from adaptrisk import evalstore
@@ -204,7 +212,7 @@ def run_backtest(args: argparse.Namespace) -> int:
 def run_retrain(args: argparse.Namespace) -> int:
     from jaxmodels import retrain
 
-    cfg, reg = models_config(args.config), _registry(args.root)
+    cfg, reg = models_config(args.config, args.static_limits), _registry(args.root)
     lo, _ = _window(args)
     with open_store(args.db) as store:
         out = retrain.retrain(store, reg, cfg, since=lo, folds=args.folds, dask=args.dask)

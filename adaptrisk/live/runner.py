@@ -113,11 +113,14 @@ class LiveRunner:
 
     # -- parts -----------------------------------------------------------------------------
     def _make_publisher(self) -> Publisher:
+        from adaptrisk.limits import with_static_caps
         from jaxmodels.config import ModelsConfig
         from jaxmodels.registry import Registry
 
         return Publisher(self.store, Registry(self.cfg.models_root),
-                         self.models or ModelsConfig(), wall=self.wall)
+                         self.models or with_static_caps(ModelsConfig(),
+                                                          self.cfg.static_limits),
+                         wall=self.wall)
 
     def _start_enforcer(self) -> None:
         from enforcer.config import DEFAULT_STATIC_LIMITS, EnforcerConfig

@@ -6,7 +6,7 @@ from jaxmodels import calibrate
 from jaxmodels.config import CalibConfig, StaticCaps
 
 CAPS = StaticCaps(max_order_qty=500, max_notional=100_000.0, price_band_bps=500.0,
-                  max_position=5000, fat_finger_multiple=25.0)
+                  max_position=5000, fat_finger_threshold=25.0)
 CFG = CalibConfig(caps=CAPS)
 
 
@@ -24,7 +24,7 @@ def test_dynamic_limits_when_any_market_state_then_never_looser_than_static_caps
     assert lim["max_notional"][0] <= CAPS.max_notional
     assert lim["price_band_bps"][0] <= CAPS.price_band_bps
     assert lim["max_position"][0] <= CAPS.max_position
-    assert 0 < lim["fat_finger_threshold"][0] <= CAPS.fat_finger_multiple
+    assert 0 < lim["fat_finger_threshold"][0] <= CAPS.fat_finger_threshold
 
 
 def test_dynamic_limits_when_high_alert_then_max_qty_is_a_tenth_of_normal():

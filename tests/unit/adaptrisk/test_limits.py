@@ -1,0 +1,75 @@
+"""One limits contract: the calibrator's caps come from the enforcer's strict static rule
+set, under the names of the ``risk_limits`` columns."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from adaptrisk.common import models_config
+from adaptrisk.errors import UsageError
+from adaptrisk.limits import CAP_FIELDS, with_static_caps
+from enforcer.config import SymLimits
+from jaxmodels import calibrate
+from jaxmodels.config import ModelsConfig
+from tsdb import Store
+
+RULES = """
+name = "t"
+[defaults]
+allow_unknown_symbols = true
+max_order_qty = 300
+max_notional = 1_000_000.0
+price_band_bps = 400.0
+max_position = 50_000
+fat_finger_threshold = 12.0
+[symbols.GOOG]
+max_order_qty = 40
+"""
+
+
+def test_names_when_ddl_enforcer_and_calibrator_compared_then_one_name_per_limit(tmp_path):
+    with Store.from_conf(f"duckdb::path={tmp_path / 's.duckdb'}") as s:
+        cols = set(s.query("SELECT * FROM risk_limits LIMIT 0").column_names)
+    assert set(CAP_FIELDS) == {f.name for f in dataclasses.fields(SymLimits)}
+    assert set(CAP_FIELDS) <= cols
+    assert set(CAP_FIELDS) == set(calibrate.FIELDS)
+
+
+def test_with_static_caps_when_file_given_then_calibrator_clips_to_its_caps(tmp_path):
+    f = tmp_path / "rules.toml"
+    f.write_text(RULES)
+    cfg = with_static_caps(ModelsConfig(), f)
+    assert cfg.calib.caps.max_order_qty == 300 and cfg.calib.caps.fat_finger_threshold == 12.0
+    goog = calibrate.caps_for(cfg.calib, "GOOG")
+    assert goog.max_order_qty == 40 and goog.max_notional == 1_000_000.0  # inherits defaults
+    assert calibrate.caps_for(cfg.calib, "AAPL") == cfg.calib.caps
+    rows = calibrate.static_rows(0, ["GOOG", "AAPL"], cfg.calib, "static").to_pylist()
+    assert [r["max_order_qty"] for r in rows] == [40, 300]
+
+
+def test_with_static_caps_when_model_caps_tighter_then_they_stay(tmp_path):
+    f = tmp_path / "rules.toml"
+    f.write_text(RULES)
+    own = ModelsConfig()
+    own = dataclasses.replace(own, calib=dataclasses.replace(
+        own.calib, caps=dataclasses.replace(own.calib.caps, max_position=1_000)))
+    assert with_static_caps(own, f).calib.caps.max_position == 1_000
+
+
+def test_with_static_caps_when_round_tripped_then_symbol_caps_survive(tmp_path):
+    f = tmp_path / "rules.toml"
+    f.write_text(RULES)
+    cfg = with_static_caps(ModelsConfig(), f)
+    assert ModelsConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_models_config_when_static_file_has_unknown_key_then_one_line_usage_error(tmp_path):
+    f = tmp_path / "rules.toml"
+    f.write_text(RULES.replace("fat_finger_threshold", "fat_finger_multiple"))
+    with pytest.raises(UsageError, match="unknown field") as e:
+        models_config(None, f)
+    assert "\n" not in str(e.value)
+    with pytest.raises(UsageError, match="not found"):
+        models_config(None, tmp_path / "missing.toml")
