@@ -18,7 +18,15 @@ from adaptrisk.errors import UsageError
 NS_PER_DAY = 86_400_000_000_000
 
 # the simulator's scenario library (sim.SCENARIOS); listed here so --help needs no numba import
-SCENARIOS = ("normal", "volatile", "liquidity_withdrawal", "flash_crash")
+SCENARIOS = ("normal", "volatile", "liquidity_withdrawal", "flash_crash", "liquidity_vacuum",
+             "grind", "news_jump")
+# optional SimConfig fields a user may set (flag -> field); unset ones keep the simulator's
+OPTIONAL = (("onset_minute", float, "minute after the open the stress regime starts"),
+            ("stress_minutes", float, "how long the stress regime lasts, minutes"),
+            ("oms_size_median", float, "trader population: median OMS order size, lots"),
+            ("oms_clip_share", float, "share of orders from an algo slicing identical clips"),
+            ("oms_block_share", float, "share of orders that are legitimate blocks (20x the "
+                                       "trader's median)"))
 
 
 def register(sub) -> None:
@@ -35,6 +43,8 @@ def register(sub) -> None:
                    "a day that already holds data is refused")
     p.add_argument("--fat-finger-rate", type=float, default=None,
                    help="share of OMS orders made erroneous (default 1/2000)")
+    for name, typ, text in OPTIONAL:
+        p.add_argument("--" + name.replace("_", "-"), type=typ, default=None, help=text)
     add_db_arg(p)
     p.set_defaults(func=run)
 
@@ -45,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     kw = {} if args.fat_finger_rate is None else {"fat_finger_rate": args.fat_finger_rate}
     if args.date is not None:
         kw["session_date"] = args.date
+    kw |= {n: getattr(args, n) for n, _, _ in OPTIONAL if getattr(args, n) is not None}
     try:
         cfg = SimConfig(scenario=args.scenario, n_symbols=args.symbols, minutes=args.minutes,
                         seed=args.seed, **kw)
