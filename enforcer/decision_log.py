@@ -4,6 +4,8 @@ Format: one record per line, `<crc32 of the JSON, 8 hex digits> <JSON array>\\n`
 The first JSON element is the record kind:
 
   "D"  a new-order decision   "X"  a cancel decision   "F"  a fill
+  "V"  the venue ended an order (cancel, expiry, a refused replace)
+  "P"  the venue confirmed a replace (the replacement's seq and leaves)
   "O"  an operator command    "T"  an automatic trip (circuit breaker, HALTED row latch)
 
 Durability (EnforcerConfig.fsync):

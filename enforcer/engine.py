@@ -39,9 +39,9 @@ from enforcer.orders import (
     DONE,
     NEW,
     PARTIAL,
-    REPLACED,
     OrderEntry,
     OrderLedger,
+    confirm_replace,
 )
 from enforcer.reasons import Reason, mask_to_names
 from enforcer.record import DecisionRecord, fast_body, plain
@@ -200,6 +200,11 @@ class Enforcer:
             return [e for e in self.orders.by_seq.values()
                     if e.status in (NEW, PARTIAL) and e.decision.verdict == "ACCEPT"]
 
+    def pending_replace(self, e: OrderEntry) -> OrderEntry | None:
+        """The order `e` replaces while the venue has not answered (None: not pending)."""
+        with self._lock:
+            return self.orders.pending_replace(e)
+
     def cancel_decided(self, key: str) -> bool:
         """Whether the cancel request keyed `key` was decided already."""
         return key in self.orders.cancels
@@ -226,13 +231,13 @@ class Enforcer:
                      type(r.qty) is int else r.qty)
         if rec is None:  # unknown, done, or not open here: nothing to replace
             return self._decide(o, record=True, force=_B_UNKNOWN_ORDER)
+        # decided as if the original were gone (the delta goes through the rules); then
+        # the original counts again until the venue answers (`on_replaced` / `on_done`):
+        # a fill of it may still win the race there
         released = book.apply_cancel(orig.key)
         d = self._decide(o, record=True, replaces=orig.seq)
         self.orders.carry(r.key, orig)
-        if d.verdict == "ACCEPT":
-            orig.status = REPLACED
-        else:
-            book.restore_open(orig.key, rec, released)
+        book.restore_open(orig.key, rec, released)
         return d
 
     def _decide(self, o: NewOrder, *, record: bool, force: int = 0,  # noqa: C901
@@ -465,6 +470,18 @@ class Enforcer:
                 return None
             released = self.book.apply_cancel(e.key)
             self._append(["V", done.ts, done.order_seq, e.status, released])
+            return e
+
+    def on_replaced(self, order_seq: int, leaves: int, ts: int) -> OrderEntry | None:
+        """The venue confirmed the replace decided as record `order_seq`: the replacement
+        is live with `leaves` lots open, its original is done (see
+        `enforcer.orders.confirm_replace`); logged. None (nothing logged) if `order_seq` is
+        no pending replacement. A venue that refuses the replace: `on_done` of the
+        replacement with status '8'."""
+        with self._lock:
+            e = confirm_replace(self.book, self.orders, order_seq, leaves)
+            if e is not None:
+                self._append(["P", ts, order_seq, leaves])
             return e
 
     def on_quote(self, sym: str, bid: float | None, ask: float | None, ts: int) -> None:

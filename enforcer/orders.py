@@ -77,6 +77,14 @@ class OrderLedger:
         e.status = status
         return e
 
+    def pending_replace(self, e: OrderEntry) -> OrderEntry | None:
+        """The order `e` replaces while the venue has not yet answered the replace (None:
+        `e` is no replacement, or it was confirmed or refused)."""
+        if e.orig_key is None or e.status in DONE:
+            return None
+        orig = self.by_key.get(e.orig_key)
+        return None if orig is None or orig.status == REPLACED else orig
+
     def carry(self, key: str, orig: OrderEntry) -> None:
         """The replacement keyed `key` takes over `orig`'s fills: its qty becomes the new
         total (the decided open part + what `orig` filled)."""
@@ -87,3 +95,29 @@ class OrderLedger:
         if type(e.qty) is int:
             e.qty += orig.cum_qty
         e.cum_qty, e.notional = orig.cum_qty, orig.notional
+
+
+def confirm_replace(book, orders: OrderLedger, seq: int, leaves: int) -> OrderEntry | None:
+    """The venue replaced: replacement `seq` is live with `leaves` lots open, its original
+    is done (REPLACED). Until now both counted as open exposure (a replace is pending at
+    the venue, where a fill of the original may still win the race); now the original's
+    remaining open qty is released and the replacement's is cut to the venue's leaves
+    (new total qty minus everything the original filled, fills after the decision
+    included), which it takes over with the fills. Returns the replacement, or None if
+    `seq` is no pending replacement (nothing changes then). The live engine and the
+    decision-log replay both call this, so they agree. book: `enforcer.book.Book`."""
+    e = orders.by_seq.get(seq)
+    orig = orders.pending_replace(e) if e is not None else None
+    if orig is None:
+        return None
+    orig.status = REPLACED
+    book.apply_cancel(orig.key)
+    e.cum_qty, e.notional = orig.cum_qty, orig.notional
+    if type(e.qty) is int:
+        e.status = PARTIAL if e.cum_qty else NEW
+    rec = book.open_orders.get(e.key)
+    if rec is not None and rec[3] != leaves:
+        released = book.apply_cancel(e.key)
+        if leaves > 0:
+            book.restore_open(e.key, (rec[0], rec[1], rec[2], leaves), min(leaves, released))
+    return e

@@ -23,7 +23,7 @@ from enforcer.commands import OPERATOR_ACTIONS
 from enforcer.controls import OperatorState, apply_action, apply_trip
 from enforcer.decision import Decision
 from enforcer.decision_log import read_log
-from enforcer.orders import REPLACED, OrderEntry, OrderLedger
+from enforcer.orders import OrderEntry, OrderLedger, confirm_replace
 from enforcer.record import DecisionRecord
 
 _SCHEMA = pa.schema([
@@ -125,11 +125,8 @@ def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: 
                 book.note_qty(trader, qty)
             orig = orders.by_seq.get(r.replaces) if r.replaces is not None else None
             if mask == 0:
-                if orig is not None:
-                    book.apply_cancel(orig.key)
-                    orig.status = REPLACED
-                book.apply_accept(r.order_id if r.key is None else r.key, r.ts, r.strategy, r.sym, r.side, qty, r.price,
-                                  rate, cap)
+                book.apply_accept(r.order_id if r.key is None else r.key, r.ts, r.strategy,
+                                  r.sym, r.side, qty, r.price, rate, cap)
             if r.key is not None:
                 orders.add(OrderEntry(r.key, r.decision(), r.strategy, r.sym, r.side, qty,
                                       r.price, r.order_type))
@@ -155,6 +152,8 @@ def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: 
             e = orders.done(rec[2], rec[3])
             if e is not None:
                 book.apply_cancel(e.key)
+        elif kind == "P":
+            confirm_replace(book, orders, rec[2], rec[3])
         elif kind == "O":
             strategy = rec[6] if len(rec) > 6 else None
             if rec[2] in OPERATOR_ACTIONS:

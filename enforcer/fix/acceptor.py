@@ -128,6 +128,8 @@ class FixAcceptor:
             # ledger (rebuilt from the decision log) still holds open go back to it, so
             # they can fill, be cancelled or expire (and release their exposure)
             self.gateway.reroute_open()
+        else:
+            self.gateway.settle_replaces()
         t = threading.Thread(target=self._accept_loop, name="fix-accept", daemon=True)
         t.start()
         self._threads.add(t)

@@ -1,16 +1,21 @@
 """Built-in exchange simulator: the default downstream of the FIX acceptor.
 
 It receives the orders the enforcer accepted as FIX 4.4 wire messages (NewOrderSingle,
-OrderCancelRequest) that carry tag 8011 (risk state), matches them on its own thread and
-reports executions through a callback, which the gateway turns into `Fill` commands for
-the engine and ExecutionReports for the client.
+OrderCancelRequest, OrderCancelReplaceRequest) that carry tag 8011 (risk state), matches
+them on its own thread and reports executions through a callback, which the gateway turns
+into `Fill` commands for the engine and ExecutionReports for the client.
 
 Matching (deliberately simple): each symbol has a reference quote (bid, ask) set by
 `on_quote`. A MARKET order, or a LIMIT buy at or above the ask / sell at or below the bid,
 fills in full at the ask (buy) or bid (sell). Other LIMIT orders rest; when a later quote
 crosses a resting order it fills in full at the new ask/bid. A MARKET order with no quote is
 cancelled (exec type '4'). A cancel of a resting order answers '4'; of an unknown or done
-order, a cancel reject ('9' — as in OrderCancelReject). Beyond `max_resting` orders per
+order, a cancel reject ('9' — as in OrderCancelReject). A replace (35=G) is atomic: in
+one step of the matching thread the original leaves the book and the replacement enters
+it with leaves = new OrderQty (the total) minus what the original filled, reported '5'
+(then matched like a new order); a replace of an order no longer resting (filled,
+cancelled, expired: a fill got there first) is refused '9' and nothing new enters the
+book, so a fill racing a replace can never overfill. Beyond `max_resting` orders per
 symbol the oldest expires ('C'). Orders are known by the ClOrdID the gateway gives them
 (the decision's seq).
 """
@@ -32,11 +37,14 @@ from enforcer.fix.parser import FixFramer, FixMsg, ParseError
 class ExchangeReport:
     """One report from the venue.
 
-    exec_type: 'F' fill, '4' cancelled, 'C' expired, '9' cancel rejected, '8' order
-    rejected.
-    order_id: the order the report is about (for '4'/'9' of a cancel: the original order);
+    exec_type: 'F' fill, '4' cancelled, 'C' expired, '9' cancel (or replace) rejected,
+    '5' replaced, '8' order rejected.
+    order_id: the order the report is about (for '4'/'9' of a cancel: the original order;
+    for '5'/'9' of a replace: the replacement);
     cancel_id: the cancel request's id for '4'/'9' of a cancel, else None.
-    qty/price: last fill (lots, currency), 0 otherwise. risk_state: tag 8011 as received.
+    orig_id: for '5'/'9' of a replace, the order replaced; else None.
+    qty/price: last fill (lots, currency); for '5' qty is the replacement's leaves; 0
+    otherwise. risk_state: tag 8011 as received.
     """
 
     exec_type: str
@@ -48,15 +56,17 @@ class ExchangeReport:
     cancel_id: int | None = None
     risk_state: str = ""
     text: str = ""
+    orig_id: int | None = None
 
 
 @dataclass(slots=True)
 class _Resting:
     order_id: int
     side: str
-    qty: int
+    qty: int  # leaves, lots
     price: float
     risk_state: str
+    cum: int = 0  # filled so far (lots; this venue fills in full, so 0 while resting)
 
 
 class ExchangeSim:
@@ -182,12 +192,36 @@ class ExchangeSim:
             self._cancel(msg, sym, side, state)
         elif mtype == b"D":
             self._new(msg, sym, side, state)
+        elif mtype == b"G":
+            self._replace(msg, sym, side, state)
 
     def _new(self, msg: FixMsg, sym: str, side: str, state: str) -> None:
-        oid = int(msg.get(C.CL_ORD_ID))
-        qty = int(float(msg.get(C.ORDER_QTY)))
         market = msg.get(C.ORD_TYPE) == b"1"
-        price = None if market else float(msg.get(C.PRICE))
+        self._place(int(msg.get(C.CL_ORD_ID)), sym, side, int(float(msg.get(C.ORDER_QTY))),
+                    market, None if market else float(msg.get(C.PRICE)), state)
+
+    def _replace(self, msg: FixMsg, sym: str, side: str, state: str) -> None:
+        """Atomic cancel/replace: 38 is the new total qty (filled part included)."""
+        new_id, orig = int(msg.get(C.CL_ORD_ID)), int(msg.get(C.ORIG_CL_ORD_ID))
+        book = self._book.get(sym, {})
+        r = book.get(orig)
+        leaves = 0 if r is None else int(float(msg.get(C.ORDER_QTY))) - r.cum
+        if r is None or leaves <= 0:
+            self._report(exec_type="9", order_id=new_id, orig_id=orig, sym=sym, side=side,
+                         risk_state=state,
+                         text="too late to replace: order not resting (filled, cancelled "
+                              "or expired)" if r is None else "new qty not above filled qty")
+            return
+        del book[orig]
+        market = msg.get(C.ORD_TYPE) == b"1"
+        self._report(exec_type="5", order_id=new_id, orig_id=orig, sym=sym, side=r.side,
+                     qty=leaves, risk_state=state)
+        self._place(new_id, sym, r.side, leaves, market,
+                    None if market else float(msg.get(C.PRICE)), state)
+
+    def _place(self, oid: int, sym: str, side: str, qty: int, market: bool,
+               price: float | None, state: str) -> None:
+        """Match order `oid` (qty lots; price None for MARKET) or rest it."""
         quote = self._quotes.get(sym)
         if quote is not None:
             bid, ask = quote

@@ -1,7 +1,9 @@
 """FIX application layer: orders, cancels, replaces, status requests -> commands -> reports.
 
-The gateway turns 35=D into `NewOrder`, 35=G into `ReplaceOrder`, 35=F into `CancelOrder`,
-calls the one entry point `Enforcer.submit_once`, answers with an ExecutionReport (or an
+The gateway turns 35=D into `NewOrder`, 35=G into `ReplaceOrder` (one atomic replace at
+the venue: the original's exposure stays until the venue confirms; a fill that beats the
+replace there gets it refused 35=9 CxlRejReason 0, never an overfill), 35=F into
+`CancelOrder`, calls the one entry point `Enforcer.submit_once`, answers with an ExecutionReport (or an
 OrderCancelReject) and forwards accepted orders to the downstream venue (the built-in
 `ExchangeSim`) as FIX messages carrying tag 8011 (risk state). 35=H (OrderStatusRequest)
 is answered from the engine's order ledger, which the decision log rebuilds after a
@@ -105,9 +107,8 @@ class FixGateway:
         self._venue = venue
         self._clock = clock or time.time_ns
         self._sessions = sessions
-        # venue cancel id -> (session, ClOrdID, OrigClOrdID) of a client cancel, or None
-        # for the cancel half of a replace (its report is not the client's business)
-        self._cancels: dict[int, tuple[SessionState, bytes, bytes] | None] = {}
+        # venue cancel id -> (session, ClOrdID, OrigClOrdID) of a client cancel
+        self._cancels: dict[int, tuple[SessionState, bytes, bytes]] = {}
         self._lock = threading.Lock()
         self._batch = threading.local()  # .venue: wires for the venue, gathered per batch
         self._venue_seq = 0
@@ -234,10 +235,28 @@ class FixGateway:
         self._exec(session, cl, e, "0", text=",".join(d.reasons) or None, d=d)
         self._route_new(e, d.risk_state)
 
+    def settle_replaces(self) -> int:
+        """Start-up: replaces the venue never answered (the daemon died first, or a log
+        written before replaces were atomic) are settled as the venue would have: the
+        replacement takes over if its original is still open, else it is refused.
+        Returns how many were settled."""
+        enf, n = self._enf, 0
+        for e in enf.open_orders():
+            orig = enf.pending_replace(e)
+            if orig is None:
+                continue
+            if orig.status in DONE:
+                enf.on_done(OrderDone(ts=self._clock(), order_seq=e.seq, status="8"))
+            else:
+                enf.on_replaced(e.seq, max(0, e.qty - orig.cum_qty), self._clock())
+            n += 1
+        return n
+
     def reroute_open(self) -> int:
         """Send every open accepted order of the ledger to the venue again (start-up with
         a venue that lost its book: the built-in simulator after a restart). Returns how
         many."""
+        self.settle_replaces()
         if self._venue is None:
             return 0
         n = 0
@@ -289,14 +308,16 @@ class FixGateway:
                                 response_to=2)
             return
         orig = self._enf.order(orig_key)
-        self._exec(session, cl, e, "5", extra=[(C.ORIG_CL_ORD_ID, orig_cl)], d=d)
-        if self._venue is not None and orig is not None:
-            with self._lock:
-                self._cancels[e.seq] = None
-            self._to_venue("F", [(C.CL_ORD_ID, e.seq), (C.ORIG_CL_ORD_ID, orig.seq),
-                                 (C.SYMBOL, sym), (C.SIDE, _SIDE_WIRE.get(orig.side, "1")),
-                                 (C.RISK_STATE, d.risk_state)])
-            self._route_new(e, d.risk_state)
+        if self._venue is None or orig is None:  # nothing downstream: final here
+            self._enf.on_replaced(e.seq, e.qty - e.cum_qty, self._clock())
+            self._exec(session, cl, e, "5", extra=[(C.ORIG_CL_ORD_ID, orig_cl)], d=d)
+            return
+        # one atomic replace at the venue (never cancel-then-new: a fill of the original
+        # in between would overfill); the client hears '5' or 35=9 when the venue answers
+        self._to_venue("G", [(C.CL_ORD_ID, e.seq), (C.ORIG_CL_ORD_ID, orig.seq),
+                             (C.SYMBOL, sym), (C.SIDE, _SIDE_WIRE.get(orig.side, "1")),
+                             (C.ORDER_QTY, e.qty), (C.ORD_TYPE, _TYPE_BYTES[e.order_type]),
+                             (C.PRICE, e.price), (C.RISK_STATE, d.risk_state)])
 
     def _cancel(self, session: SessionState, msg: FixMsg, seq: int) -> None:
         if self._missing(session, msg, seq, _CXL_REQUIRED):
@@ -359,6 +380,9 @@ class FixGateway:
     def on_report(self, rep: ExchangeReport) -> None:
         """Venue report -> engine Fill / OrderDone + client ExecutionReport."""
         now = self._clock()
+        if rep.orig_id is not None:
+            self._replace_report(rep, now)
+            return
         if rep.cancel_id is not None:  # the answer to a cancel (or a replace's cancel)
             with self._lock:
                 cxl = self._cancels.pop(rep.cancel_id, None)
@@ -390,6 +414,35 @@ class FixGateway:
         if session is not None:
             self._exec(session, cl.encode("latin-1"), e, rep.exec_type, text=rep.text or None,
                        last=(rep.qty, rep.price), extra=[(C.RISK_STATE, rep.risk_state)])
+
+    def _replace_report(self, rep: ExchangeReport, now: int) -> None:
+        """The venue's answer to a replace: '5' done (the engine moves the exposure to the
+        replacement's leaves), '9' refused (the replacement is dropped and its exposure
+        released; CxlRejReason 0 'too late' when a fill finished the original first)."""
+        e = self._enf.order_by_seq(rep.order_id)
+        if e is None or e.orig_key is None:
+            return
+        orig = self._enf.order(e.orig_key)
+        if rep.exec_type == "5":
+            e = self._enf.on_replaced(e.seq, rep.qty, now)
+        elif rep.exec_type == "9":
+            e = self._enf.on_done(OrderDone(ts=now, order_seq=e.seq, status="8"))
+        else:
+            return
+        if e is None:
+            return
+        peer, _, cl = e.key.partition(SEP)
+        orig_cl = e.orig_key.partition(SEP)[2].encode("latin-1")
+        session = self._session_for_report(peer)
+        if session is None:
+            return
+        if rep.exec_type == "5":
+            self._exec(session, cl.encode("latin-1"), e, "5",
+                       extra=[(C.ORIG_CL_ORD_ID, orig_cl)], d=e.decision)
+        else:
+            self._cancel_reject(session, cl.encode("latin-1"), orig_cl, rep.text,
+                                rep.risk_state, response_to=2,
+                                reason=0 if orig is not None and orig.status in DONE else 1)
 
     # -- encoding -----------------------------------------------------------------------
 
@@ -424,11 +477,16 @@ class FixGateway:
                      (C.MODE, d.mode)]
         session.send("8", head + C.fields(opt) + tail + C.fields(more))
 
-    def _cancel_reject(self, session, cl, orig_cl, text, risk_state, response_to=1) -> None:
+    def _cancel_reject(self, session, cl, orig_cl, text, risk_state, response_to=1,
+                       reason: int | None = None) -> None:
+        """OrderCancelReject; CxlRejReason (102) `reason`, by default 1 (unknown order)
+        when the text says so, else 99 (other)."""
+        if reason is None:
+            reason = 1 if "unknown" in text.lower() else 99
         session.send("9", [(C.ORDER_ID, order_id_of(orig_cl)), (C.CL_ORD_ID, cl),
                            (C.ORIG_CL_ORD_ID, orig_cl), (C.ORD_STATUS, "8"),
                            (C.CXL_REJ_RESPONSE_TO, response_to),
-                           (C.CXL_REJ_REASON, 1 if "unknown" in text.lower() else 99),
+                           (C.CXL_REJ_REASON, reason),
                            (C.TEXT, text),
                            (C.RISK_STATE, risk_state if session.custom_tags else None)])
 

@@ -258,6 +258,42 @@ def test_replace_when_within_limits_then_replaced_and_exposure_moves(acc, enf):
     c.close()
 
 
+def test_replace_when_original_fills_first_at_the_venue_then_refused_no_overfill(acc, enf):
+    c = _connect(acc)
+    _order(c, 1, qty=10)  # rests at 95 (bid 99 / ask 101)
+    acc.venue.on_quote("AAPL", 93.0, 94.0, time.time_ns())  # queued at the venue first:
+    _replace(c, 2, 1, 20)  # ... the original fills at 94 before the replace arrives
+    fill = c.expect(b"8")
+    assert (fill.get(C.EXEC_TYPE), fill.get(C.CL_ORD_ID), fill.get(C.LAST_QTY)) == \
+        (b"F", b"1", b"10")
+    rej = c.expect(b"9")
+    assert (rej.get(C.CL_ORD_ID), rej.get(C.CXL_REJ_RESPONSE_TO), rej.get(C.CXL_REJ_REASON)) \
+        == (b"2", b"2", b"0")
+    acc.venue.drain()
+    assert enf.book.pos[("default", "AAPL")] == [10, 0, 0]  # 10 filled, never 30
+    assert acc.venue.resting("AAPL") == 0
+    c.send("H", [(C.CL_ORD_ID, 2), (C.SYMBOL, "AAPL"), (C.SIDE, "1")])
+    assert c.expect(b"8").get(C.ORD_STATUS) == b"8"
+    c.close()
+
+
+def test_replace_when_venue_replaces_then_one_order_rests_with_the_new_qty(acc, enf):
+    c = _connect(acc)
+    _order(c, 1, qty=10)
+    _replace(c, 2, 1, 20, price=96.0)
+    er = c.expect(b"8")
+    assert (er.get(C.EXEC_TYPE), er.get(C.LEAVES_QTY), er.get(C.ORIG_CL_ORD_ID)) == \
+        (b"5", b"20", b"1")
+    acc.venue.drain()
+    assert acc.venue.resting("AAPL") == 1 and enf.book.pos[("default", "AAPL")] == [0, 20, 0]
+    acc.gateway.on_quote("AAPL", 94.0, 95.5, time.time_ns())  # crosses the 96 bid only
+    fill = c.expect(b"8")
+    assert (fill.get(C.CL_ORD_ID), fill.get(C.LAST_QTY), fill.get(C.CUM_QTY)) == \
+        (b"2", b"20", b"20")
+    assert enf.book.pos[("default", "AAPL")] == [20, 0, 0]
+    c.close()
+
+
 def test_venue_expiry_when_order_expires_then_client_told_and_exposure_released(enf):
     acc = _acceptor(enf, sim=ExchangeSimConfig(max_resting=1))
     try:

@@ -100,7 +100,10 @@ def test_replace_when_delta_breaches_position_then_rejected_and_original_stays(t
     e.submit(_new(0, "k0", qty=200))
     e.submit(_new(1, "k1", qty=900))
     e.submit(_new(2, "k2", qty=800))
-    assert e.submit(_replace(3, "k3", "k2", 850)).verdict == "ACCEPT"  # delta +50: 1950
+    r3 = e.submit(_replace(3, "k3", "k2", 850))
+    assert r3.verdict == "ACCEPT"  # delta +50: 1950
+    assert e.book.pos[("s1", "AAA")] == [0, 2750, 0]  # both count until the venue answers
+    e.on_replaced(r3.seq, 850, T0 + 3)
     assert e.book.pos[("s1", "AAA")] == [0, 1950, 0] and e.order("k2").status == "5"
     assert e.submit(_replace(4, "k4", "k3", 950)).reasons == ("MAX_POSITION",)  # 2050
     assert e.book.pos[("s1", "AAA")] == [0, 1950, 0] and e.order("k3").status == "0"
@@ -121,3 +124,33 @@ def test_submit_when_engine_fails_on_a_keyed_order_then_resend_gets_the_same_rej
     assert e.submit_once(bad) == (d, False)
     e._log.close()
     assert _make(tmp_path).submit_once(_new(1, "k1")) == (d, False)
+
+
+def test_replace_when_original_part_fills_before_venue_confirms_then_leaves_cut(tmp_path):
+    e = _make(tmp_path)
+    a = e.submit(_new(1, "k1", qty=100))
+    r = e.submit(_replace(2, "k2", "k1", 300))  # new total 300, decided for 300 open
+    e.on_fill(Fill(ts=T0 + 3, sym="AAA", strategy="s1", side="B", qty=40, price=100.0,
+                   order_seq=a.seq))  # the original fills 40 before the venue replaces
+    assert e.book.pos[("s1", "AAA")] == [40, 360, 0]  # 60 of k1 + 300 of k2, pending
+    e.on_replaced(r.seq, 260, T0 + 4)  # the venue: 300 - 40 filled
+    k2 = e.order("k2")
+    assert e.book.pos[("s1", "AAA")] == [40, 260, 0] and e.book.open_orders["k2"][3] == 260
+    assert (k2.cum_qty, k2.leaves, e.order("k1").status) == (40, 260, "5")
+    e._log.close()
+    e2 = _make(tmp_path)
+    assert e2.book.pos == e.book.pos and e2.book.open_orders == e.book.open_orders
+
+
+def test_replace_when_venue_refuses_after_full_fill_then_replacement_released(tmp_path):
+    e = _make(tmp_path)
+    a = e.submit(_new(1, "k1", qty=100))
+    r = e.submit(_replace(2, "k2", "k1", 300))
+    e.on_fill(Fill(ts=T0 + 3, sym="AAA", strategy="s1", side="B", qty=100, price=100.0,
+                   order_seq=a.seq))  # filled in full: the venue will refuse the replace
+    e.on_done(OrderDone(ts=T0 + 4, order_seq=r.seq, status="8"))
+    assert e.book.pos[("s1", "AAA")] == [100, 0, 0] and e.book.open_orders == {}
+    assert (e.order("k1").status, e.order("k2").status) == ("2", "8")
+    e._log.close()
+    e2 = _make(tmp_path)
+    assert e2.book.pos == e.book.pos and e2.book.open_orders == {}
