@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from adaptrisk.cli import main
+from adaptrisk.limits import with_static_caps
 from jaxmodels.config import ModelsConfig
 from jaxmodels.registry import Registry
 
@@ -80,7 +81,8 @@ def test_backtest_when_default_config_and_crash_day_unseen_then_alert_before_tro
     out = tmp_path / "r.json"
     assert main(["backtest", "--db", str(backtest_db), "--folds", "3", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
-    assert report["config"] == ModelsConfig().to_dict()  # the default, tail calibration on
+    # the default, tail calibration on, caps handed over from the enforcer's static file
+    assert report["config"] == with_static_caps(ModelsConfig()).to_dict()
     assert report["config"]["vae"]["tail_window"] > 0
     crash = [e for f in report["folds"] for e in f["layer2"]["model"]["events"]
              if e["event"] == "flash_crash"]
