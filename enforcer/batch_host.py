@@ -45,7 +45,7 @@ def arrays_from_orders(orders: list[NewOrder], enf: Any, *, use_dynamic: bool = 
     n = len(orders)
     cols = {k: [] for k in ("known", "side", "otype", "qty", "price", "mid", "ts", "median",
                             *_LIM_FIELDS, "lstate", "restricted", "halted", "group", "strat",
-                            "dkey")}
+                            "dkey", "dup_n", "dup_window")}
     groups, strats, dkeys = _Ids(), _Ids(), _Ids()
     blocked = ctx.blocked
     for o in orders:
@@ -77,6 +77,9 @@ def arrays_from_orders(orders: list[NewOrder], enf: Any, *, use_dynamic: bool = 
         cols["strat"].append(strats.id(o.strategy))
         cols["dkey"].append(dkeys.id((o.strategy, o.sym, o.side, qty,
                                       None if market else price)))
+        rule = enf.static.duplicate_for(o.strategy)
+        cols["dup_n"].append(rule.max_identical)
+        cols["dup_window"].append(rule.window_ns)
     arr = {k: np.asarray(v) for k, v in cols.items()}
     arr["valid"] = np.ones(n, dtype=bool)
     g = len(groups)
@@ -91,12 +94,15 @@ def arrays_from_orders(orders: list[NewOrder], enf: Any, *, use_dynamic: bool = 
         b = book.buckets.get(s)
         if b is not None:
             tokens[i], last[i] = b
-    dup = np.full(len(dkeys), NO_DUP, np.int64)
+    depth = book.dup_depth
+    dup = np.full((len(dkeys), depth), NO_DUP, np.int64)
+    head = np.zeros(len(dkeys), np.int64)
     for key, i in dkeys.items():
         v = book.dups.get(key)
-        if v is not None:
-            dup[i] = v
-    return arr, BatchState(filled, ob, os_, tokens, last, dup)
+        if v:  # the deque, oldest first, as a ring whose next slot is len % depth
+            dup[i, : len(v)] = list(v)
+            head[i] = len(v) % depth
+    return arr, BatchState(filled, ob, os_, tokens, last, dup, head)
 
 
 def check_orders(orders: list[NewOrder], enf: Any, *, use_dynamic: bool = True
@@ -105,4 +111,4 @@ def check_orders(orders: list[NewOrder], enf: Any, *, use_dynamic: bool = True
     cols, state = arrays_from_orders(orders, enf, use_dynamic=use_dynamic)
     ctx = enf.rule_context()
     return check_batch(cols, state, flags=ctx.flags, rate=ctx.rate, cap=ctx.cap,
-                       window_ns=ctx.window_ns, need_ref=ctx.need_ref)
+                       need_ref=ctx.need_ref)

@@ -15,20 +15,21 @@ from enforcer.throttle import COST, DT_CLIP
 class Book:
     """pos[(strategy, sym)] = [filled, open_buy, open_sell] (lots);
     buckets[strategy] = [nano-tokens, last_ts]; dups[(strategy, sym, side, qty, price)] =
-    ts of the last accepted identical order; open_orders[ident] = (strategy, sym, side,
-    qty), ident the order's identity: its key (str, e.g. FIX SenderCompID + ClOrdID) when it
+    ts of the last `dup_depth` accepted identical orders (a deque, oldest first);
+    open_orders[ident] = (strategy, sym, side, qty), ident the order's identity: its key (str, e.g. FIX SenderCompID + ClOrdID) when it
     has one, else its order id (int) -- never the bare id of a keyed order, so two FIX
     sessions reusing one ClOrdID never release each other's open qty; hist[trader] = last N order qtys; medians[trader] = median of hist (0.0 when
     fewer than `min_history`), refreshed by `refresh_medians`.
     """
 
     __slots__ = ("pos", "buckets", "dups", "open_orders", "hist", "medians", "_dirty",
-                 "window", "min_history", "max_ts", "_dups_kept")
+                 "window", "min_history", "max_ts", "_dups_kept", "dup_depth")
 
-    def __init__(self, window: int, min_history: int) -> None:
+    def __init__(self, window: int, min_history: int, dup_depth: int = 1) -> None:
         self.pos: dict[tuple[str, str], list[int]] = {}
         self.buckets: dict[str, list[int]] = {}
-        self.dups: dict[tuple, int] = {}
+        self.dups: dict[tuple, deque[int]] = {}
+        self.dup_depth = dup_depth
         self.open_orders: dict[int | str, tuple[str, str, str, int]] = {}
         self.hist: dict[str, deque[int]] = {}
         self.medians: dict[str, float] = {}
@@ -60,7 +61,11 @@ class Book:
         dt = 0 if dt < 0 else (DT_CLIP if dt > DT_CLIP else dt)
         b[0] = min(cap, b[0] + dt * rate) - COST
         b[1] = ts
-        self.dups[(strategy, sym, side, qty, price)] = ts
+        k = (strategy, sym, side, qty, price)
+        d = self.dups.get(k)
+        if d is None:
+            d = self.dups[k] = deque(maxlen=self.dup_depth)
+        d.append(ts)
         self.open_orders[order_id] = (strategy, sym, side, qty)
         if ts > self.max_ts:
             self.max_ts = ts
@@ -121,7 +126,7 @@ class Book:
         # amortised: rebuild only once the dict has doubled since the last prune, so the
         # caller's lock (the order path waits on it) is held O(1) per order on average
         if n > 1024 and n > 2 * self._dups_kept:
-            self.dups = {k: v for k, v in self.dups.items() if v >= horizon}
+            self.dups = {k: v for k, v in self.dups.items() if v[-1] >= horizon}
             self._dups_kept = len(self.dups)
 
     def net(self, strategy: str, sym: str) -> int:

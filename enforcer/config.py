@@ -57,14 +57,16 @@ class EnforcerConfig:
         to the static rule set (alert in `state()`). A store that does not answer drops
         every symbol to static at once.
     flush_interval: how often pending decisions are batch-appended to `decisions`.
-    duplicate_window: an order equal (strategy, sym, side, qty, price) to an ACCEPTED one
-        within this window is rejected DUPLICATE.
+    (The duplicate rule's count and window are part of the rule set: `StaticLimits`.)
     breaker_rejects_per_s: global circuit breaker trips when this many rejects fall in
         one wall-clock second of order time (0 disables it).
     fat_finger_window / fat_finger_min_history: the trader's median qty is taken over
         their last `window` orders (refreshed every poll); below `min_history` orders the
         fat-finger rule is not applied to that trader.
     decision_log_path: the local append-only log (None: no log, tests/dry runs only).
+    expire_after: replay only (`enforcer/replay_venue.py`): an order still resting this
+        long after it was sent expires and releases its open qty (the orders table has no
+        time in force); None: day orders, expiring at the end of their UTC day.
     fsync: 'always' (fsync every record before submit returns), 'interval' (write(2)
         every record before submit returns, fsync once per poll), 'never' (write only).
     """
@@ -74,13 +76,13 @@ class EnforcerConfig:
     poll_interval: timedelta = timedelta(milliseconds=100)
     staleness_bound: timedelta = timedelta(seconds=5)
     flush_interval: timedelta = timedelta(milliseconds=200)
-    duplicate_window: timedelta = timedelta(seconds=1)
     breaker_rejects_per_s: int = 1000
     fat_finger_window: int = 256
     fat_finger_min_history: int = 20
     decision_log_path: Path | None = None
     fsync: str = "interval"
     static_limits_path: Path = DEFAULT_STATIC_LIMITS
+    expire_after: timedelta | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -89,10 +91,14 @@ class EnforcerConfig:
             raise ConfigError(f"ab_share must be in [0, 1], got {self.ab_share}")
         if self.fsync not in FSYNC_POLICIES:
             raise ConfigError(f"fsync must be one of {FSYNC_POLICIES}, got {self.fsync!r}")
-        for name in ("poll_interval", "staleness_bound", "flush_interval", "duplicate_window"):
+        for name in ("poll_interval", "staleness_bound", "flush_interval"):
             v = getattr(self, name)
             if not isinstance(v, timedelta) or v <= timedelta(0):
                 raise ConfigError(f"{name} must be a positive timedelta, got {v!r}")
+        if self.expire_after is not None and (not isinstance(self.expire_after, timedelta)
+                                              or self.expire_after <= timedelta(0)):
+            raise ConfigError(f"expire_after must be a positive timedelta or None, "
+                              f"got {self.expire_after!r}")
         if self.fat_finger_window < 1 or self.fat_finger_min_history < 1:
             raise ConfigError("fat_finger_window and fat_finger_min_history must be >= 1")
 
@@ -113,8 +119,8 @@ class EnforcerConfig:
     def from_dict(cls, d: dict[str, Any]) -> EnforcerConfig:
         _check_keys(cls, d)
         kw = dict(d)
-        for name in ("poll_interval", "staleness_bound", "flush_interval", "duplicate_window"):
-            if name in kw:
+        for name in ("poll_interval", "staleness_bound", "flush_interval", "expire_after"):
+            if kw.get(name) is not None:
                 kw[name] = _td(kw[name], name)
         for name in ("decision_log_path", "static_limits_path"):
             if kw.get(name) is not None:
@@ -143,6 +149,46 @@ class SymLimits:
                 raise ConfigError(f"{f.name} must be > 0, got {v!r}")
 
 
+MAX_IDENTICAL_CAP = 1024  # the duplicate rule keeps this many accepted ts per key, at most
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DuplicateRule:
+    """The duplicate rule of one strategy: an order is rejected DUPLICATE when
+    `max_identical` ACCEPTED orders equal to it in (strategy, sym, side, qty, price) already
+    fall within `window` before it (ts - window <= their ts), i.e. it would be one more than
+    `max_identical`. Default 10 within 1 s: vn.py's DuplicateOrderRule
+    (vnpy_riskmanager/rules/duplicate_order_rule.py, `duplicate_order_limit = 10`) counts
+    identical requests per day and blocks at the 10th; here only accepted orders count and
+    the count is per sliding window, so an algo slicing identical clips at a steady pace
+    is not blocked, a runaway loop is."""
+
+    max_identical: int = 10
+    window: timedelta = timedelta(seconds=1)
+
+    def __post_init__(self) -> None:
+        n = self.max_identical
+        if type(n) is not int or not 1 <= n <= MAX_IDENTICAL_CAP:
+            raise ConfigError(f"max_identical must be an int in [1, {MAX_IDENTICAL_CAP}], "
+                              f"got {n!r}")
+        if not isinstance(self.window, timedelta) or self.window <= timedelta(0):
+            raise ConfigError(f"duplicate window must be a positive duration, got "
+                              f"{self.window!r}")
+
+    @property
+    def window_ns(self) -> int:
+        return int(self.window.total_seconds() * 1e9)
+
+
+def _duplicate_rule(d: dict[str, Any], where: str, base: DuplicateRule) -> DuplicateRule:
+    unknown = set(d) - {"max_identical", "window_s"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown field(s) {sorted(unknown)}")
+    w = d.get("window_s")
+    return DuplicateRule(max_identical=d.get("max_identical", base.max_identical),
+                         window=base.window if w is None else _td(w, f"{where}.window_s"))
+
+
 _SYM_FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
                "fat_finger_threshold")
 
@@ -153,7 +199,9 @@ class StaticLimits:
 
     Symbols not in `symbols` are UNKNOWN_SYMBOL unless `allow_unknown_symbols`, in which
     case they get `defaults`. `throttle_rate` (orders/s) and `throttle_burst` (orders)
-    define each strategy's token bucket. With `reject_without_reference`, an order for a
+    define each strategy's token bucket. `duplicate` is the duplicate rule of every strategy
+    not in `duplicate_by_strategy` (TOML: [duplicate] max_identical, window_s and
+    [duplicate.strategies.NAME]). With `reject_without_reference`, an order for a
     symbol with no quote yet is rejected NO_REFERENCE_PRICE; otherwise the collar is
     skipped and a MARKET order is still rejected (its notional is unknown).
     """
@@ -166,6 +214,8 @@ class StaticLimits:
     throttle_rate: int = 100
     throttle_burst: int = 200
     reject_without_reference: bool = True
+    duplicate: DuplicateRule = DuplicateRule()
+    duplicate_by_strategy: dict[str, DuplicateRule] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.throttle_rate < 1 or self.throttle_burst < 1:
@@ -180,6 +230,16 @@ class StaticLimits:
             return self.defaults
         return lim
 
+    def duplicate_for(self, strategy: str) -> DuplicateRule:
+        """The duplicate rule of `strategy`."""
+        return self.duplicate_by_strategy.get(strategy, self.duplicate)
+
+    @property
+    def duplicate_depth(self) -> int:
+        """Accepted ts kept per duplicate key: the largest max_identical of any strategy."""
+        return max([self.duplicate.max_identical,
+                    *(r.max_identical for r in self.duplicate_by_strategy.values())])
+
     @classmethod
     def load(cls, path: Path | str) -> StaticLimits:
         """Parse a static limits TOML file (see enforcer/static_limits.toml)."""
@@ -192,7 +252,7 @@ class StaticLimits:
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any], *, digest: str = "") -> StaticLimits:
-        allowed = {"name", "defaults", "symbols", "restricted", "throttle"}
+        allowed = {"name", "defaults", "symbols", "restricted", "throttle", "duplicate"}
         if set(doc) - allowed:
             raise ConfigError(f"static limits: unknown section(s) {sorted(set(doc) - allowed)}")
         d = dict(doc.get("defaults", {}))
@@ -207,6 +267,11 @@ class StaticLimits:
         restricted = doc.get("restricted", {})
         if set(restricted) - {"symbols"}:
             raise ConfigError("restricted: only 'symbols' is allowed")
+        dup = dict(doc.get("duplicate", {}))
+        per = dup.pop("strategies", {})
+        if not isinstance(per, dict):
+            raise ConfigError("duplicate.strategies: expected a table per strategy")
+        dup_rule = _duplicate_rule(dup, "duplicate", DuplicateRule())
         return cls(
             version=f"static:{doc.get('name', 'unnamed')}:{digest}",
             defaults=defaults,
@@ -216,6 +281,11 @@ class StaticLimits:
             reject_without_reference=bool(flags.get("reject_without_reference", True)),
             throttle_rate=int(thr.get("rate_per_s", 100)),
             throttle_burst=int(thr.get("burst", 200)),
+            duplicate=dup_rule,
+            duplicate_by_strategy={
+                k: _duplicate_rule(v if isinstance(v, dict) else {"?": v},
+                                   f"duplicate.strategies.{k}", dup_rule)
+                for k, v in per.items()},
         )
 
 

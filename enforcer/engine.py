@@ -64,7 +64,7 @@ class RuleContext(NamedTuple):
     mids: Mapping[str, float]  # reference mid per symbol (a copy)
     rate: int  # throttle nano-tokens per ns
     cap: int  # throttle bucket capacity, nano-tokens
-    window_ns: int  # duplicate window
+    window_ns: int  # longest duplicate window (per-strategy rules: the static limits)
     need_ref: bool  # reject without a reference price
 
 
@@ -85,11 +85,14 @@ class Enforcer:
         self.static = StaticLimits.load(config.static_limits_path)
         self._lock = threading.RLock()
         self._flush_lock = threading.Lock()
-        self.book = Book(config.fat_finger_window, config.fat_finger_min_history)
+        self.book = Book(config.fat_finger_window, config.fat_finger_min_history,
+                         self.static.duplicate_depth)
         self.orders = OrderLedger()
         self._rate = self.static.throttle_rate
         self._cap = self.static.throttle_burst * COST
-        self._window = int(config.duplicate_window.total_seconds() * 1e9)
+        dup_rules = (self.static.duplicate, *self.static.duplicate_by_strategy.values())
+        self._window = max(r.window_ns for r in dup_rules)  # duplicate keys kept this long
+        self._dups: dict[str, tuple[int, int]] = {}  # strategy -> (window ns, max_identical)
         self._need_ref = self.static.reject_without_reference
         self._mids: dict[str, float] = {}
         self._ab: dict[str, bool] = {}
@@ -107,6 +110,7 @@ class Enforcer:
         self._flags = 0
         self._blocked: frozenset[str] = frozenset()
         self._tripped: frozenset[str] = frozenset()
+        self._tripped_sessions: frozenset[str] = frozenset()
         self.controls = OperatorControls(
             lock=self._lock, append=self._append, alert=self._alert, clock=self.clock,
             publish=self._publish_flags, breaker_rejects_per_s=config.breaker_rejects_per_s)
@@ -133,8 +137,10 @@ class Enforcer:
         self._pending.extend(rec.pending)
 
     def _publish_flags(self, flags: int, blocked: frozenset[str],
-                       tripped: frozenset[str] = frozenset()) -> None:
+                       tripped: frozenset[str] = frozenset(),
+                       tripped_sessions: frozenset[str] = frozenset()) -> None:
         self._flags, self._blocked, self._tripped = flags, blocked, tripped
+        self._tripped_sessions = tripped_sessions
 
     def _publish_snap(self, snap: LimitsSnapshot) -> None:
         self._snap = snap
@@ -227,7 +233,7 @@ class Enforcer:
             book.open_orders.get(orig.key)
         o = NewOrder(order_id=r.order_id, ts=r.ts, trader=r.trader, strategy=r.strategy,
                      sym=r.sym, side=r.side, order_type=r.order_type, key=r.key,
-                     price=r.price, qty=r.qty - orig.cum_qty if orig is not None and
+                     session=r.session, price=r.price, qty=r.qty - orig.cum_qty if orig is not None and
                      type(r.qty) is int else r.qty)
         if rec is None:  # unknown, done, or not open here: nothing to replace
             return self._decide(o, record=True, force=_B_UNKNOWN_ORDER)
@@ -258,18 +264,21 @@ class Enforcer:
             pos = book.pos.get((strategy, sym))
             bucket = book.buckets.get(strategy)
             key = (strategy, sym, o.side, qty, price)
-            dup_ts = book.dups.get(key)
+            dup = book.dups.get(key)
+            dup_w, dup_n = self._dups.get(strategy) or self._dup_rule(strategy)
             median = book.medians.get(o.trader, 0.0)
             mid = self._mids.get(sym)
             flags = self._flags | (B_HALTED if sym in self._blocked else 0) | force
             if self._tripped and strategy in self._tripped:
                 flags |= B_BREAKER
-            dmask = flags | order_mask(dyn, buy, qty, price, mid, ts, pos, bucket, dup_ts,
-                                       median, self._rate, self._cap, self._window,
-                                       self._need_ref)
+            if self._tripped_sessions and o.session in self._tripped_sessions:
+                flags |= B_BREAKER
+            dmask = flags | order_mask(dyn, buy, qty, price, mid, ts, pos, bucket, dup,
+                                       median, self._rate, self._cap, dup_w,
+                                       self._need_ref, dup_n)
             smask = dmask if dyn is st else flags | order_mask(
-                st, buy, qty, price, mid, ts, pos, bucket, dup_ts, median, self._rate,
-                self._cap, self._window, self._need_ref)
+                st, buy, qty, price, mid, ts, pos, bucket, dup, median, self._rate,
+                self._cap, dup_w, self._need_ref, dup_n)
         use_dyn = self._use_dynamic(strategy)
         mask, lim = (dmask, dyn) if use_dyn else (smask, st)
         if record:
@@ -279,7 +288,7 @@ class Enforcer:
             if mask == 0:
                 book.apply_accept(o.order_id if o.key is None else o.key, ts, strategy, sym,
                                   o.side, qty, price, self._rate, self._cap)
-            self._count(mask, ts, strategy)
+            self._count(mask, ts, strategy, o.session)
         else:
             seq = 0
         version = lim.version if lim is not None else self.static.version
@@ -310,6 +319,11 @@ class Enforcer:
                                            o.order_type))
             self._queue(d, "NEW", o.trader, strategy, sym, o.side, qty, price)
         return d
+
+    def _dup_rule(self, strategy: str) -> tuple[int, int]:
+        r = self.static.duplicate_for(strategy)
+        v = self._dups[strategy] = (r.window_ns, r.max_identical)
+        return v
 
     def _use_dynamic(self, strategy: str) -> bool:
         mode = self.cfg.mode
@@ -386,14 +400,15 @@ class Enforcer:
         if self.store is not None:
             self._pending.append((d, kind, trader, strategy, sym, side, qty, price))
 
-    def _count(self, mask: int, ts: int, strategy: str = "") -> None:
+    def _count(self, mask: int, ts: int, strategy: str = "",
+               session: str | None = None) -> None:
         c = self.counters
         c["orders"] += 1
         if mask == 0:
             c["accepted"] += 1
             return
         c["rejected"] += 1
-        self.controls.note_reject(ts, strategy if type(strategy) is str else "")
+        self.controls.note_reject(ts, strategy if type(strategy) is str else "", session)
 
     def _risk_state(self, sym: str, lim) -> str:
         f = self._flags
@@ -546,6 +561,7 @@ class Enforcer:
                 "mode": self.cfg.mode, "ab_share": self.cfg.ab_share,
                 **self.feed.state(now), "static_version": self.static.version,
                 "kill_switch": ops.kill, "circuit_breaker": ops.breaker,
+                "breakers": ops.breakers,
                 "halt_all": ops.halt_all, "halted_syms": sorted(ops.blocked),
                 "latched_syms": sorted(ops.latched), "alerts": list(self.alerts)[-20:],
                 "operator_log": list(self.audit)[-20:], "counters": dict(self.counters),

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from enforcer.batch import NO_DUP, BatchState, check_batch
+from enforcer.batch import NO_DUP, BatchState, check_batch, empty_state
 from enforcer.config import EnforcerConfig, StaticLimits
 from enforcer.decision import Decision
 from enforcer.limits import STATE_CODE
@@ -55,7 +55,7 @@ class _Ids(dict):
 def _grow(a: np.ndarray, n: int, fill: int) -> np.ndarray:
     if len(a) >= n:
         return a
-    out = np.full(n, fill, np.int64)
+    out = np.full((n, *a.shape[1:]), fill, np.int64)
     out[: len(a)] = a
     return out
 
@@ -63,25 +63,26 @@ def _grow(a: np.ndarray, n: int, fill: int) -> np.ndarray:
 class _Run:
     """One rule set's state across chunks (dynamic or static)."""
 
-    def __init__(self, cap: int) -> None:
-        z = np.zeros(0, np.int64)
-        self.state = BatchState(z, z, z, z, z, z)
+    def __init__(self, cap: int, depth: int) -> None:
+        self.state = empty_state(depth)
         self.cap = cap
 
     def check(self, cols: dict[str, np.ndarray], sizes: tuple[int, int, int],
-              static: StaticLimits, window: int) -> np.ndarray:
+              static: StaticLimits) -> np.ndarray:
         g, k, d = sizes
         s = self.state
         s = BatchState(_grow(s.filled, g, 0), _grow(s.open_buy, g, 0), _grow(s.open_sell, g, 0),
                        _grow(s.tokens, k, -1) if len(s.tokens) < k else s.tokens,
-                       _grow(s.last_ts, k, -1), _grow(s.dup_last, d, NO_DUP))
+                       _grow(s.last_ts, k, -1), _grow(s.dup_last, d, NO_DUP),
+                       _grow(s.dup_head, d, 0))
         tok = s.tokens.copy()
         tok[tok == -1] = self.cap  # new strategies start with a full bucket
         masks, out = check_batch(cols, s._replace(tokens=tok), flags=0,
-                                 rate=static.throttle_rate, cap=self.cap, window_ns=window,
+                                 rate=static.throttle_rate, cap=self.cap,
                                  need_ref=static.reject_without_reference)
         self.state = BatchState(out.filled[:g], out.open_buy[:g], out.open_sell[:g],
-                                out.tokens[:k], out.last_ts[:k], out.dup_last[:d])
+                                out.tokens[:k], out.last_ts[:k], out.dup_last[:d],
+                                out.dup_head[:d])
         return masks
 
 
@@ -96,10 +97,9 @@ def replay(store: Any, config: EnforcerConfig, *, start_ns: int | None = None,
                            [_I64_MIN if start_ns is None else start_ns,
                             _I64_MAX if end_ns is None else end_ns])
     cap = static.throttle_burst * COST
-    window = int(config.duplicate_window.total_seconds() * 1e9)
     bound = int(config.staleness_bound.total_seconds() * 1e9)
     groups, strats, dkeys = _Ids(), _Ids(), _Ids()
-    dyn_run, st_run = _Run(cap), _Run(cap)
+    dyn_run, st_run = _Run(cap, static.duplicate_depth), _Run(cap, static.duplicate_depth)
     hist: dict[str, deque] = {}
     summary: dict[str, Any] = {"orders": 0, "accepted": 0, "rejected": 0,
                                "static_rejected": 0, "reasons": {}}
@@ -109,8 +109,8 @@ def replay(store: Any, config: EnforcerConfig, *, start_ns: int | None = None,
                    if len(h) >= config.fat_finger_min_history}
         cols_d, cols_s, meta = _columns(part, static, medians, bound, groups, strats, dkeys)
         sizes = (len(groups), len(strats), len(dkeys))
-        m_dyn = dyn_run.check(cols_d, sizes, static, window)
-        m_st = st_run.check(cols_s, sizes, static, window)
+        m_dyn = dyn_run.check(cols_d, sizes, static)
+        m_st = st_run.check(cols_s, sizes, static)
         for t, q, ok in zip(part["trader"], part["qty"], cols_d["valid"], strict=True):
             if ok and q is not None and q > 0:
                 hist.setdefault(t, deque(maxlen=config.fat_finger_window)).append(q)
@@ -168,6 +168,8 @@ def _columns(part: dict[str, list], static: StaticLimits, medians: dict[str, flo
         "strat": strats.ids(part["strategy"]),
         "dkey": dkeys.ids(list(zip(part["strategy"], part["sym"], part["side"], part["qty"],
                                    keys_price, strict=True))),
+        "dup_n": np.array([static.duplicate_for(s).max_identical for s in part["strategy"]]),
+        "dup_window": np.array([static.duplicate_for(s).window_ns for s in part["strategy"]]),
     }
     cols_s = {**common, "max_order_qty": s_qty, "max_notional": s_not,
               "price_band_bps": s_band, "max_position": s_pos, "fat_finger_threshold": s_ff,

@@ -19,13 +19,15 @@ Semantics shared with the batch path (`enforcer/batch.py`):
   both paths); notional = qty * price (LIMIT) or qty * mid (MARKET).
 * fat finger: qty > fat_finger_threshold * median, where median is the trader's median qty
   over their last N orders (refreshed every poll); 0 (too little history) disables the rule.
-* throttle: see `enforcer/throttle.py`; duplicate: same (strategy, sym, side, qty, price)
-  as an ACCEPTED order with ts - last_ts <= window.
+* throttle: see `enforcer/throttle.py`; duplicate: `dup_n` ACCEPTED orders with the same
+  (strategy, sym, side, qty, price) already at ts - window or later (this one would be
+  one more than `dup_n` within the window; `enforcer.config.DuplicateRule`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from enforcer.limits import HALTED, REDUCING, Lim
 from enforcer.reasons import Reason
@@ -121,20 +123,25 @@ def rule_throttle(bucket: list[int] | None, ts: int, rate: int, cap: int) -> Rea
     return Reason.THROTTLE if min(cap, bucket[0] + dt * rate) < COST else None
 
 
-def rule_duplicate(last_ts: int | None, ts: int, window_ns: int) -> Reason | None:
-    return Reason.DUPLICATE if last_ts is not None and ts - last_ts <= window_ns else None
+def rule_duplicate(recent: Sequence[int] | None, ts: int, window_ns: int,
+                   dup_n: int = 1) -> Reason | None:
+    """recent: ts of the last accepted identical orders, oldest first (>= dup_n kept)."""
+    if recent is None or len(recent) < dup_n:
+        return None
+    return Reason.DUPLICATE if ts - recent[-dup_n] <= window_ns else None
 
 
 # ---- the fused form the engine calls -----------------------------------------------------
 def order_mask(lim: Lim, buy: bool, qty: int, price: float | None, mid: float | None,  # noqa: C901, E501 -- fused on purpose: one call per order (speed goal)
                ts: int, pos: list[int] | None, bucket: list[int] | None,
-               dup_ts: int | None, median: float, rate: int, cap: int, window_ns: int,
-               need_ref: bool) -> int:
+               dup: Sequence[int] | None, median: float, rate: int, cap: int, window_ns: int,
+               need_ref: bool, dup_n: int = 1) -> int:
     """Reason bits of a well-formed order under `lim` (0 = pass). Pure: changes nothing.
 
     pos: [filled, open_buy, open_sell] lots or None; bucket: [nano-tokens, last_ts] or None;
-    dup_ts: ts of the last accepted identical order or None; median: trader median qty
-    (0.0 = unknown); rate orders/s, cap nano-tokens, window_ns ns.
+    dup: ts (ns) of the last accepted identical orders, oldest first, or None; median:
+    trader median qty (0.0 = unknown); rate orders/s, cap nano-tokens; window_ns ns and
+    dup_n: the strategy's duplicate rule (more than dup_n identical within window_ns).
     """
     m = 0
     if pos is None:
@@ -181,22 +188,22 @@ def order_mask(lim: Lim, buy: bool, qty: int, price: float | None, mid: float | 
         dt = 0 if dt < 0 else (DT_CLIP if dt > DT_CLIP else dt)
         if min(cap, bucket[0] + dt * rate) < COST:
             m |= B_THROTTLE
-    if dup_ts is not None and ts - dup_ts <= window_ns:
+    if dup is not None and len(dup) >= dup_n and ts - dup[-dup_n] <= window_ns:
         m |= B_DUPLICATE
     return m
 
 
 def rules_mask(lim: Lim, buy: bool, qty: int, price: float | None, mid: float | None,
                ts: int, pos: list[int] | None, bucket: list[int] | None,
-               dup_ts: int | None, median: float, rate: int, cap: int, window_ns: int,
-               need_ref: bool) -> int:
+               dup: Sequence[int] | None, median: float, rate: int, cap: int, window_ns: int,
+               need_ref: bool, dup_n: int = 1) -> int:
     """`order_mask` computed from the single rules (slow; the reference for tests)."""
     net = 0 if pos is None else pos[0] + pos[1] - pos[2]
     out = (rule_state(lim, buy, qty, net), rule_restricted(lim), rule_max_qty(lim, qty),
            rule_notional(lim, qty, price, mid), rule_collar(lim, price, mid),
            rule_reference(price, mid, need_ref), rule_fat_finger(lim, qty, median),
            rule_position(lim, buy, qty, pos), rule_throttle(bucket, ts, rate, cap),
-           rule_duplicate(dup_ts, ts, window_ns))
+           rule_duplicate(dup, ts, window_ns, dup_n))
     m = 0
     for r in out:
         if r is not None:

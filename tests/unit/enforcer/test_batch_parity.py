@@ -28,8 +28,18 @@ order_st = st.tuples(
 )
 
 
+# the duplicate rule counts: s1 may send 3 identical orders within 0.2 s, the others 1
+DUP_STATIC = SMALL_STATIC + """
+[duplicate]
+max_identical = 1
+window_s = 0.2
+[duplicate.strategies.s1]
+max_identical = 3
+"""
+
+
 def _engine(tmp_path, mids: bool = True) -> Enforcer:
-    path = write_static(tmp_path / "static.toml", SMALL_STATIC)
+    path = write_static(tmp_path / "static.toml", DUP_STATIC)
     cfg = EnforcerConfig(static_limits_path=path, breaker_rejects_per_s=0,
                          fat_finger_min_history=3)
     e = Enforcer(cfg, None, FakeClock())
@@ -66,7 +76,7 @@ def test_batch_when_second_call_same_padded_shape_then_no_recompile(tmp_path):
     a = [order(i, T0 + i * 1000, qty=1 + i % 7) for i in range(300)]
     b = [order(i, T0 + i * 5000, qty=2 + i % 5, side="S") for i in range(900)]
     cols, state = arrays_from_orders(a, e)
-    kw = dict(flags=0, rate=10, cap=5 * 10**9, window_ns=10**9, need_ref=True)
+    kw = dict(flags=0, rate=10, cap=5 * 10**9, need_ref=True)
     check_batch(cols, state, **kw)
     size = run_jit._cache_size()
     cols, state = arrays_from_orders(b, e)  # other length, same padded size (1024)
@@ -96,8 +106,7 @@ def _seq_reference(cols, state, kw):
         m, out = run_seq_jit(pad_orders(cols), BatchState(*(jnp.asarray(a) for a in
                                                               pad_state(state))),
                              jnp.int32(kw["flags"]), jnp.int64(kw["rate"]),
-                             jnp.int64(kw["cap"]), jnp.int64(kw["window_ns"]),
-                             jnp.bool_(kw["need_ref"]))
+                             jnp.int64(kw["cap"]), jnp.bool_(kw["need_ref"]))
         return np.asarray(m)[:n], [np.asarray(a) for a in out]
 
 
@@ -127,12 +136,14 @@ def test_batch_when_strategy_lanes_then_same_masks_and_state_as_sequential_scan(
                 fat_finger_threshold=np.full(n, 10.0),
                 lstate=rng.choice([0, 0, 0, 1], n).astype(np.int8),
                 restricted=np.zeros(n, bool), halted=np.zeros(n, bool), group=group,
-                strat=strat, dkey=dkey)
+                strat=strat, dkey=dkey, dup_n=1 + strat % 3,
+                dup_window=np.full(n, 10**7, np.int64))
     g, k, d = n_strat * 3, n_strat, int(dkey.max()) + 1
     state = BatchState(rng.integers(-100, 100, g), rng.integers(0, 50, g),
                        rng.integers(0, 50, g), np.full(k, 3 * 10**9, np.int64),
-                       np.full(k, -1, np.int64), np.full(d, NO_DUP, np.int64))
-    kw = dict(flags=0, rate=200, cap=5 * 10**9, window_ns=10**7, need_ref=True)
+                       np.full(k, -1, np.int64), np.full((d, 4), NO_DUP, np.int64),
+                       np.zeros(d, np.int64))
+    kw = dict(flags=0, rate=200, cap=5 * 10**9, need_ref=True)
     lanes = lane_layout(strat, group, dkey, len(pad_state(state).tokens))
     assert (lanes is None) == (shared and len(set(strat[: n // 2])) > 1)
     want_m, want_s = _seq_reference(cols, state, kw)

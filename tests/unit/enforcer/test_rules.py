@@ -24,12 +24,12 @@ maybe_price = st.one_of(st.none(), st.floats(1, 200))
                                                            min_size=3, max_size=3)),
        bucket=st.one_of(st.none(), st.tuples(st.integers(0, 5 * COST),
                                              st.integers(-1, 10**9)).map(list)),
-       dup=st.one_of(st.none(), st.integers(0, 2 * 10**9)), median=st.floats(0, 500),
-       need_ref=st.booleans())
+       dup=st.one_of(st.none(), st.lists(st.integers(0, 2 * 10**9), max_size=5).map(sorted)),
+       median=st.floats(0, 500), need_ref=st.booleans(), dup_n=st.integers(1, 5))
 def test_order_mask_when_random_inputs_then_equals_or_of_single_rules(
-        lim, buy, qty, price, mid, pos, bucket, dup, median, need_ref):
+        lim, buy, qty, price, mid, pos, bucket, dup, median, need_ref, dup_n):
     args = (lim, buy, qty, price, mid, 10**9, pos, bucket, dup, median, 10, 5 * COST, 10**8,
-            need_ref)
+            need_ref, dup_n)
     assert order_mask(*args) == rules_mask(*args)
 
 
@@ -73,3 +73,15 @@ def test_token_bucket_when_burst_used_then_refills_at_rate():
 def test_names_to_mask_when_round_trip_then_identity():
     names = ("MAX_QTY", "THROTTLE", "DUPLICATE")
     assert mask_to_names(names_to_mask(names)) == names
+
+
+def test_duplicate_when_n_identical_within_window_then_only_the_next_one_rejected():
+    """10 identical accepted orders 0.1 s apart (vn.py's default count of 10): an 11th within
+    1 s of the first is DUPLICATE; once the oldest has left the window, it passes."""
+    from enforcer.rules import rule_duplicate
+
+    recent = [i * 10**8 for i in range(10)]  # accepted at 0.0 .. 0.9 s
+    assert rule_duplicate(recent[:9], 10**9 - 1, 10**9, 10) is None  # only 9 so far
+    assert rule_duplicate(recent, 10**9, 10**9, 10) == Reason.DUPLICATE  # 0.0 s is in
+    assert rule_duplicate(recent, 10**9 + 1, 10**9, 10) is None  # 0.0 s has left
+    assert rule_duplicate(recent, 10**9 + 1, 10**9, 1) == Reason.DUPLICATE  # old rule
