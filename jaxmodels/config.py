@@ -149,6 +149,47 @@ class VAEConfig(_Conf):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class StressConfig(_Conf):
+    """Layer 2's interpretable stress statistics (``jaxmodels.stress``), beside the VAE.
+
+    Per symbol and 100 ms bucket, against slow baselines of the session so far (as of the
+    previous bucket; a new session after a gap starts them afresh): |1 s| and |10 s| mid
+    log-returns in units of a slow volatility (EWMA of squared 1 s returns, half-life
+    ``vol_half_life_s``, floored at ``vol_floor_bps`` per sqrt(s)); the mid's distance from
+    its EWMA (half-life ``drift_half_life_s``) in units of that distance's standard deviation
+    under a random walk at the slow volatility; log spread above and log thinner top-5 depth
+    below their EWMAs (half-life ``base_half_life_s``). Each is held ``persist_buckets``
+    (trailing minimum: a statistic must last 1 s; a normal market's single-bucket spread
+    and depth flickers do not). No parameter is fitted to data but the calibration: each statistic
+    is scaled by its largest 1-minute maximum on half of the normal minutes, and HIGH_ALERT
+    is the split-conformal level of the scaled maximum on the other half at
+    ``episodes_per_day`` false episodes per symbol-day (CRITICAL: ``critical_mult`` x it).
+    Minutes of a session's first ``skip_open_s`` are left out of the calibration (tiers are
+    capped at ELEVATED there)."""
+
+    enabled: bool = True
+    vol_half_life_s: float = 1800.0
+    base_half_life_s: float = 600.0
+    drift_half_life_s: float = 300.0
+    vol_floor_bps: float = 0.2
+    persist_buckets: int = 10
+    episodes_per_day: float = 0.25
+    critical_mult: float = 2.0
+    block_s: float = 60.0
+    skip_open_s: float = 120.0
+    bucket_s: float = 0.1
+
+    def __post_init__(self) -> None:
+        n = "StressConfig"
+        for k in ("vol_half_life_s", "base_half_life_s", "drift_half_life_s", "vol_floor_bps",
+                  "episodes_per_day", "block_s", "bucket_s"):
+            _check(n, k, getattr(self, k), getattr(self, k) > 0, "> 0")
+        _check(n, "persist_buckets", self.persist_buckets, self.persist_buckets >= 1, ">= 1")
+        _check(n, "critical_mult", self.critical_mult, self.critical_mult >= 1, ">= 1")
+        _check(n, "skip_open_s", self.skip_open_s, self.skip_open_s >= 0, ">= 0")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class GBDTConfig(_Conf):
     """Layer-1 boosted oblivious trees: ``depth`` levels per tree, ``n_bins`` histogram bins
     per feature (bin 0 holds missing values), ``target_fpr`` on valid validation orders."""
@@ -256,6 +297,7 @@ class ModelsConfig(_Conf):
 
     root: str = "data/models"
     vae: VAEConfig = VAEConfig()
+    stress: StressConfig = StressConfig()
     gbdt: GBDTConfig = GBDTConfig()
     calib: CalibConfig = CalibConfig()
     drift: DriftConfig = DriftConfig()
@@ -265,6 +307,7 @@ _SUB_MAP = {("CalibConfig", "symbol_caps"): StaticCaps}  # dict[str, conf] field
 _SUB = {
     ("CalibConfig", "caps"): StaticCaps,
     ("ModelsConfig", "vae"): VAEConfig,
+    ("ModelsConfig", "stress"): StressConfig,
     ("ModelsConfig", "gbdt"): GBDTConfig,
     ("ModelsConfig", "calib"): CalibConfig,
     ("ModelsConfig", "drift"): DriftConfig,

@@ -20,12 +20,12 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
-from jaxmodels import calibrate
+from jaxmodels import calibrate, stress
 from jaxmodels import livestate as ls
 from jaxmodels.config import STATES, TIERS, CalibConfig
 from jaxmodels.data import MarketRows, scores_table
 from jaxmodels.errors import MSG_NOT_NEWER, ModelError
-from jaxmodels.model import GLOBAL
+from jaxmodels.model import DEFAULT_STRESS, GLOBAL
 from jaxmodels.prep import alpha_from_half_life, apply_norm
 from jaxmodels.vae import tail_on
 
@@ -55,7 +55,8 @@ class LiveStep:
 class ChainState(NamedTuple):
     """Everything carried per symbol slot except the tail ring (``ls.TailState``):
     ``halted`` bool[S] breaker latch, ``prev`` float64[S, 6] the previous row's limits and
-    state (change detection), ``has_prev`` bool[S], ``caps`` float64[S, 5] static caps."""
+    state (change detection), ``has_prev`` bool[S], ``caps`` float64[S, 5] static caps,
+    ``stress`` the stress statistics' baselines and hold (``stress.StressState``)."""
 
     online: ls.OnlineState
     smooth: ls.EWMAState
@@ -68,6 +69,7 @@ class ChainState(NamedTuple):
     prev: np.ndarray
     has_prev: np.ndarray
     caps: np.ndarray
+    stress: stress.StressState
 
 
 class LiveScorer:
@@ -169,13 +171,19 @@ class LiveScorer:
         self._tail, thr = ls.tail_update(self._tail, slots, ref, n, self._thr, cfg,
                                          self._tail_on)
         tier = (held[..., None] > thr).sum(axis=-1).astype(np.int8)
+        st_stress = st.stress
+        if self.mm.stress is not None:  # model.MarketModel.score: the higher of both tiers
+            ctx = {k: pan.spread(np.asarray(rows.ctx[k], np.float64), np.nan)
+                   for k in stress.INPUTS}
+            st_stress, z = stress.update(st_stress, ctx, since, n, self.mm.stress.config)
+            tier = np.maximum(tier, self.mm.stress.tiers(self.mm.stress.combined(z)))
         tier = np.where(since < cfg.open_warmup_s * 1e9, np.minimum(tier, 1), tier)
         tier = tier.astype(np.int8)
         clock, cool = ls.cool_update(clock, ts, tier, n, self.calib.alert_hold_s)
         now = pan.spread(calibrate.market_keys(rows.ctx), np.nan)
         recovery, cool = ls.recovery_update(st.recovery, ts, tier, cool, now, n, self.calib)
         st = st._replace(online=online, smooth=smooth, held=held_st, clock=clock,
-                         recovery=recovery)
+                         recovery=recovery, stress=st_stress)
         st, vals, state, changed = self._calibrate(st, rows, pan, cool)
         ls.put(self._s, slots, st)
         return (pan.gather(sm), pan.gather(tier), pan.gather(vals), pan.gather(state),
@@ -244,7 +252,9 @@ class LiveScorer:
                           ls.trail_init(p, self.loosen_after, np.inf, (len(calibrate.FIELDS),)),
                           ls.trail_init(p, self.loosen_after, 0, (), np.int8),
                           np.zeros(p, bool), np.zeros((p, 6)), np.zeros(p, bool),
-                          np.zeros((p, len(CAP_FIELDS))))
+                          np.zeros((p, len(CAP_FIELDS))),
+                          stress.init(p, self.mm.stress.config if self.mm.stress is not None
+                                      else DEFAULT_STRESS))
 
     def _slots(self, names: list[str]) -> np.ndarray:
         new = [s for s in names if s not in self._slot]

@@ -14,23 +14,33 @@ import dataclasses
 import numpy as np
 import pyarrow as pa
 
-from jaxmodels import gbdt, vae
-from jaxmodels.config import LOG_INPUTS, SIGNED_LOG_INPUTS, GBDTConfig, ModelsConfig, VAEConfig
+from jaxmodels import gbdt, stress, vae
+from jaxmodels.config import (
+    LOG_INPUTS,
+    SIGNED_LOG_INPUTS,
+    GBDTConfig,
+    ModelsConfig,
+    StressConfig,
+    VAEConfig,
+)
 from jaxmodels.data import MarketRows, event_mask, to_matrix
 from jaxmodels.prep import Norm, apply_norm, fit_norm, online_standardise
 
 NORMAL_MARGIN_BEFORE_NS = 60_000_000_000  # rows this close to an event are not "normal"
 NORMAL_MARGIN_AFTER_NS = 300_000_000_000
 GLOBAL = "*"
+DEFAULT_STRESS = StressConfig()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class MarketModel:
-    """Layer 2: the VAE, its per-symbol normalisers (``"*"`` for unseen symbols) and inputs."""
+    """Layer 2: the VAE, its per-symbol normalisers (``"*"`` for unseen symbols) and inputs,
+    and the stress statistics' calibration (``stress``; None: the VAE alone)."""
 
     anomaly: vae.AnomalyModel
     norms: dict[str, Norm]
     inputs: tuple[str, ...]
+    stress: stress.StressModel | None = None
 
     def standardise(self, rows: MarketRows) -> np.ndarray:
         """Robust-standardised inputs, then (``online_half_life`` > 0) re-standardised
@@ -46,14 +56,26 @@ class MarketModel:
         return np.clip(out, -cfg.clip_sigma, cfg.clip_sigma)
 
     def score(self, rows: MarketRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(raw float64[n], smoothed float64[n], tier int8[n]) for rows sorted by (sym, ts)."""
+        """(raw float64[n], smoothed float64[n], tier int8[n]) for rows sorted by (sym, ts).
+        The tier is the higher of the VAE's and the stress statistics' (``stress_tiers``)."""
         cfg = self.anomaly.config
         raw = self.anomaly.raw_scores(self.standardise(rows))
         sm = self.anomaly.smooth(raw, rows.code)
         since = since_session_start(rows)
         tier = self.anomaly.tiers(sm, rows.code, since >= cfg.tail_skip_open_s * 1e9)
+        if self.stress is not None:
+            tier = np.maximum(tier, self.stress_tiers(rows, since))
         warm = since < cfg.open_warmup_s * 1e9
         return raw, sm, np.where(warm, np.minimum(tier, 1), tier).astype(np.int8)
+
+
+    def stress_tiers(self, rows: MarketRows, since: np.ndarray | None = None) -> np.ndarray:
+        """int8[n]: 0, HIGH_ALERT or CRITICAL of the stress statistics (0 without them)."""
+        if self.stress is None:
+            return np.zeros(len(rows.ts), np.int8)
+        since = since_session_start(rows) if since is None else since
+        held = stress.batch(rows.code, rows.ctx, since, self.stress.config)
+        return self.stress.tiers(self.stress.combined(held))
 
 
 def since_session_start(rows: MarketRows, gap_ns: int = 3_600_000_000_000) -> np.ndarray:
@@ -77,8 +99,13 @@ def normal_mask(rows: MarketRows, evs: list[dict]) -> np.ndarray:
 
 
 def fit_market(rows: MarketRows, normal: np.ndarray,
-               cfg: VAEConfig) -> tuple[MarketModel, dict]:
-    """Fit normalisers and the VAE on the normal rows of ``rows``."""
+               cfg: VAEConfig,
+               stress_cfg: StressConfig | None = DEFAULT_STRESS) -> tuple[MarketModel, dict]:
+    """Fit normalisers and the VAE on the normal rows of ``rows``, and calibrate the stress
+    statistics (``stress_cfg``; None or not enabled: none) on all of them. ``metrics``
+    gains ``stress`` and ``false_high_bound_per_day``: the stated bound on false HIGH
+    episodes per symbol-day of the combined tier, the VAE's conformal bound plus the stress
+    statistics' (a union bound: an episode of the combined tier is one of either)."""
     lm, sm = masks(cfg.inputs)
     norms = {GLOBAL: fit_norm(rows.x[normal], lm, sm)}
     for i, s in enumerate(rows.syms):
@@ -91,7 +118,18 @@ def fit_market(rows: MarketRows, normal: np.ndarray,
     xs = mm.standardise(rows)
     model, metrics = vae.fit(xs[normal], rows.code[normal], cfg)
     metrics["training_window"] = {"start_ns": int(rows.ts.min()), "end_ns": int(rows.ts.max())}
-    return dataclasses.replace(mm, anomaly=model), metrics
+    bound = metrics["conformal"]["false_high_bound_per_day"]
+    st = None
+    if stress_cfg is not None and stress_cfg.enabled:
+        since = since_session_start(rows)
+        held = stress.batch(rows.code, rows.ctx, since, stress_cfg)
+        st, metrics["stress"] = stress.fit(held, rows.code,
+                                           normal & (since >= stress_cfg.skip_open_s * 1e9),
+                                           stress_cfg)
+        sb = st.bound_per_day
+        bound = None if bound is None or sb is None else bound + sb
+    metrics["false_high_bound_per_day"] = bound
+    return dataclasses.replace(mm, anomaly=model, stress=st), metrics
 
 
 # -- layer 1 ---------------------------------------------------------------------------------
@@ -132,7 +170,7 @@ def fit_layers(rows: MarketRows, normal: np.ndarray, orders: pa.Table,
     """Both layers on in-memory data (pure; what a Dask worker runs): the VAE on the normal
     rows, then the trees on the labelled orders with the VAE's scores as of each order.
     Returns (market model, its metrics, tree model or None, its metrics or None)."""
-    mm, mmet = fit_market(rows, normal, cfg.vae)
+    mm, mmet = fit_market(rows, normal, cfg.vae, cfg.stress)
     _, sm, _ = mm.score(rows)
     y, known = labels(orders)
     if not (known.sum() and y[known].any()):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jaxmodels import gbdt, vae
+from jaxmodels import gbdt, stress, vae
 from jaxmodels.config import GBDTConfig, VAEConfig
 from jaxmodels.model import MarketModel
 from jaxmodels.prep import Norm
@@ -17,6 +17,7 @@ def save_market(reg: Registry, mm: MarketModel, metrics: dict) -> str:
         "inputs": list(mm.inputs), "config": a.config.to_dict(),
         "normalisation": {s: n.to_dict() for s, n in mm.norms.items()},
         "thresholds": [float(t) for t in a.thresholds],
+        "stress": None if mm.stress is None else mm.stress.to_dict(),
         "training_window": metrics.get("training_window"),
         "metrics": {k: v for k, v in metrics.items() if k != "training_window"}})
 
@@ -29,7 +30,9 @@ def load_market(reg: Registry, mid: str) -> MarketModel:
                          thresholds=np.asarray(man["thresholds"], np.float64))
     return MarketModel(anomaly=a, norms={s: Norm.from_dict(d) for s, d in
                                          man["normalisation"].items()},
-                       inputs=tuple(man["inputs"]))
+                       inputs=tuple(man["inputs"]),
+                       stress=stress.StressModel.from_dict(man["stress"])
+                       if man.get("stress") else None)
 
 
 def save_trees(reg: Registry, tm: gbdt.TreeModel, metrics: dict, window: dict | None) -> str:

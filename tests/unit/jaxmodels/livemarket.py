@@ -8,10 +8,10 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from jaxmodels import vae
-from jaxmodels.config import CalibConfig, StaticCaps, VAEConfig
+from jaxmodels import stress, vae
+from jaxmodels.config import CalibConfig, StaticCaps, StressConfig, VAEConfig
 from jaxmodels.data import MARKET_CONTEXT, MarketRows
-from jaxmodels.model import GLOBAL, MarketModel
+from jaxmodels.model import GLOBAL, MarketModel, since_session_start
 from jaxmodels.prep import fit_norm
 from jaxmodels.publish import limits_for
 
@@ -27,6 +27,9 @@ CALIB = CalibConfig(alert_hold_s=5.0, halt_move_bps=150.0, strategies=("*", "mm"
                     recover_ratio=1.2, recover_max_s=8.0,
                     caps=StaticCaps(max_order_qty=5000, max_notional=500_000.0))
 LOOSEN = 20
+# stress statistics on the scale of this small market: baselines of seconds, a 0.3 s hold
+SCFG = StressConfig(vol_half_life_s=20.0, base_half_life_s=5.0, drift_half_life_s=3.0,
+                    persist_buckets=3, block_s=5.0, skip_open_s=2.0)
 
 
 def market(seed: int = 0, n: int = 900, syms: tuple[str, ...] = ("AAA", "BBB", "CCC"),
@@ -74,7 +77,19 @@ def model(rows: MarketRows, seed: int = 0, cfg: VAEConfig = VCFG) -> MarketModel
     held = a.held(sm, rows.code)
     thr = np.quantile(held, [0.9, 0.97, 0.99]) + np.arange(3) * 1e-9
     return MarketModel(anomaly=vae.AnomalyModel(params=params, config=cfg, n_features=F,
-                                                thresholds=thr), norms=norms, inputs=cfg.inputs)
+                                                thresholds=thr), norms=norms, inputs=cfg.inputs,
+                       stress=stress_model(rows))
+
+
+def stress_model(rows: MarketRows) -> stress.StressModel:
+    """The stress calibration of ``rows`` with its level lowered to the 99th percentile of
+    the combined score, so that the stress tiers raise some rows above the VAE's."""
+    since = since_session_start(rows)
+    held = stress.batch(rows.code, rows.ctx, since, SCFG)
+    fitted, _ = stress.fit(held, rows.code, since >= SCFG.skip_open_s * 1e9, SCFG)
+    level = float(np.quantile(fitted.combined(held), 0.99))
+    return stress.StressModel(config=SCFG, scale=fitted.scale, level=level, rank=0,
+                              blocks=fitted.blocks, bound_per_day=None)
 
 
 def batch(mm: MarketModel, rows: MarketRows, in_force: dict | None = None):

@@ -87,6 +87,10 @@ def test_market_when_built_then_it_exercises_every_stateful_branch():
     states = set(lim.column("state").to_pylist())
     assert states == {"ACTIVE", "REDUCING", "HALTED"}
     assert (np.diff(rows.ts)[rows.code[1:] == 0] > 3_600_000_000_000).any()  # a new session
+    st_tier = mm.stress_tiers(rows)
+    vae_only = dataclasses.replace(mm, stress=None).score(rows)[2]
+    assert set(st_tier.tolist()) == {0, 2, 3}  # the stress statistics reach both tiers
+    assert (tier > vae_only).any()  # and raise the combined tier on some rows
 
 
 @settings(max_examples=25, deadline=None)

@@ -1,0 +1,257 @@
+"""Interpretable stress statistics beside the VAE, with a split-conformal HIGH_ALERT level.
+
+Why: the VAE scores inputs re-standardised against a 10-minute trailing window, so a move
+that lasts becomes familiar, and more training data raised its High level until crashes
+were late. These statistics are measured against *slow* baselines (a 30-minute volatility,
+10-minute spread and depth levels, a 5-minute price anchor), so a real move stays large for
+as long as it lasts, and each is in units a risk officer can read (sigmas, log ratios).
+
+Statistics per bucket (``COMPONENTS``; all >= 0, 0 where an input or baseline is missing):
+``jump_1s`` |ret_1s| / sigma, ``jump_10s`` |ret_10s| / (sigma sqrt(10)), ``drift``
+|ln mid - EWMA(ln mid)| / (sigma sqrt(h / (2 ln 2))) (h the anchor's half-life in s: the
+standard deviation of that distance for a random walk), ``spread`` ln(spread / its level),
+``liquidity`` that plus ln(level / thinner top-5 depth) (each part at least 0: a wide spread
+and a thin book together); sigma (per sqrt(s)) is the slow EWMA of squared
+1 s returns, floored. Baselines are as of the previous bucket, so a bucket never sees
+itself. Each statistic is held ``persist_buckets`` (trailing minimum).
+
+The combined score is S = max_j held_j / c_j. ``fit`` takes c_j as the largest 1-minute
+maximum of statistic j on the even normal minutes (A) and the HIGH_ALERT level lambda as the
+split-conformal level of the 1-minute maxima of S on the odd minutes (B), which c never saw:
+for a new normal minute exchangeable with B, P(max S > lambda) <= (#{M_B > lambda} + 1) /
+(n_B + 1), so the expected false HIGH episodes per 6.5 h symbol-day are at most 390 times
+that (episodes merged within a minute start at most one per minute).
+
+State is an ``(init, update)`` pair over panels (``jaxmodels.livestate``'s layout), so the
+batch path (``score``: one panel of every row) and the live scorer (chunks) run the same
+code; the parity tests feed random chunkings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple
+
+import numpy as np
+
+from jaxmodels import livestate as ls
+from jaxmodels.config import StressConfig
+from jaxmodels.prep import EWMAState, alpha_from_half_life
+from jaxmodels.vae import block_maxima
+
+COMPONENTS = ("jump_1s", "jump_10s", "drift", "spread", "liquidity")
+INPUTS = ("mid", "ret_1s", "ret_10s", "spread_bps", "depth5_bid", "depth5_ask")
+HIGH, CRITICAL = 2, 3
+DAY_S = 23_400.0
+
+
+class StressState(NamedTuple):
+    """Per symbol (leading axis P): EWMAs of the masked inputs and their masks (``vol``:
+    [r1^2 v, v]; ``base``: [ln spread v_s, ln depth v_d, v_s, v_d]; ``anchor``: [ln mid v,
+    v]) and the trailing window of the statistics, [P, persist - 1, C]."""
+
+    vol: EWMAState
+    base: EWMAState
+    anchor: EWMAState
+    held: ls.TrailState
+
+
+def init(p: int, cfg: StressConfig) -> StressState:
+    return StressState(ls.ewma_init(p, (2,)), ls.ewma_init(p, (4,)), ls.ewma_init(p, (2,)),
+                       ls.trail_init(p, cfg.persist_buckets, np.inf, (len(COMPONENTS),)))
+
+
+def _alpha(half_life_s: float, cfg: StressConfig) -> float:
+    return alpha_from_half_life(half_life_s / cfg.bucket_s)
+
+
+def _inputs(ctx: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Masked series of a panel of inputs (each [P, K]): r1^2, ln spread, ln depth, ln mid
+    and their validity (float 0/1). A book with one side empty has depth 0 (1 lot in logs)."""
+    r1 = np.asarray(ctx["ret_1s"], np.float64)
+    sp = np.asarray(ctx["spread_bps"], np.float64)
+    mid = np.asarray(ctx["mid"], np.float64)
+    b, a = (np.asarray(ctx[k], np.float64) for k in ("depth5_bid", "depth5_ask"))
+    depth = np.where(np.isnan(b) & np.isnan(a), np.nan, np.fmin(np.nan_to_num(b),
+                                                                  np.nan_to_num(a)))
+    v_r = np.isfinite(r1)
+    v_s = np.isfinite(sp) & (sp > 0)
+    v_d = np.isfinite(depth)
+    v_m = np.isfinite(mid) & (mid > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lsp = np.where(v_s, np.log(np.where(v_s, sp, 1.0)), 0.0)
+        ldp = np.where(v_d, np.log(np.maximum(np.nan_to_num(depth), 1.0)), 0.0)
+        lm = np.where(v_m, np.log(np.where(v_m, mid, 1.0)), 0.0)
+    r2 = np.where(v_r, np.nan_to_num(r1) ** 2, 0.0)
+    return r2, v_r, lsp, v_s, ldp, v_d, lm, v_m
+
+
+def _pos(x: np.ndarray) -> np.ndarray:
+    """max(x, 0) with NaN and +-inf (no input or no baseline yet) as 0."""
+    return np.maximum(np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0), 0.0)
+
+
+def _lagged(state: EWMAState, smoothed: np.ndarray, k: int) -> np.ndarray:
+    """Each row's previous masked EWMA (value / mask weight) of channel ``k`` (values in
+    channels 0..k-1, masks after them), [P, K]; NaN before any valid row."""
+    w = state.weight.reshape((-1,) + (1,) * (state.value.ndim - 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        before = state.value / w
+    prev = np.concatenate([before[:, None], smoothed[:, :-1]], axis=1)
+    half = prev.shape[-1] // 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(prev[..., half + k] > 0, prev[..., k] / prev[..., half + k], np.nan)
+
+
+def statistics(state: StressState, ctx: dict[str, np.ndarray], n: np.ndarray,
+               cfg: StressConfig) -> tuple[StressState, np.ndarray]:
+    """Held statistics float64[P, K, C] of a panel of inputs (``INPUTS``, each [P, K]);
+    the state is that of the same symbols after their ``n`` new rows (one session: see
+    ``update`` for session starts)."""
+    r2, v_r, lsp, v_s, ldp, v_d, lm, v_m = _inputs(ctx)
+    f = np.float64
+    vol, vs = ls.ewma_update(state.vol, np.stack([r2, v_r.astype(f)], -1), n,
+                             _alpha(cfg.vol_half_life_s, cfg))
+    base, bs = ls.ewma_update(state.base, np.stack([lsp * v_s, ldp * v_d, v_s.astype(f),
+                                                    v_d.astype(f)], -1), n,
+                              _alpha(cfg.base_half_life_s, cfg))
+    anchor, an = ls.ewma_update(state.anchor, np.stack([lm, v_m.astype(f)], -1), n,
+                                _alpha(cfg.drift_half_life_s, cfg))
+    var = _lagged(state.vol, vs, 0)
+    floor = (cfg.vol_floor_bps * 1e-4) ** 2
+    sigma = np.sqrt(np.where(np.isfinite(var), np.maximum(var, floor), np.nan))
+    r1 = np.abs(np.asarray(ctx["ret_1s"], f))
+    r10 = np.abs(np.asarray(ctx["ret_10s"], f))
+    drift_sd = sigma * np.sqrt(cfg.drift_half_life_s / (2.0 * np.log(2.0)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wide = _pos(np.where(v_s, lsp - _lagged(state.base, bs, 0), np.nan))
+        thin = _pos(np.where(v_d, _lagged(state.base, bs, 1) - ldp, np.nan))
+        z = np.stack([_pos(r1 / sigma), _pos(r10 / (sigma * np.sqrt(10.0))),
+                      _pos(np.where(v_m, np.abs(lm - _lagged(state.anchor, an, 0)), np.nan)
+                           / drift_sd), wide, wide + thin], -1)
+    held, h = ls.trail_update(state.held, z, n, cfg.persist_buckets, "min")
+    return StressState(vol, base, anchor, held), h
+
+
+def update(state: StressState, ctx: dict[str, np.ndarray], since: np.ndarray, n: np.ndarray,
+           cfg: StressConfig) -> tuple[StressState, np.ndarray]:
+    """``statistics`` with a fresh state at every session start (rows whose ``since`` [P, K]
+    is 0: the first bucket of a symbol's session), [P, K, C]. The panel is cut at session
+    starts and run in rounds, round r being each symbol's r-th piece; a symbol's state is
+    reset before a piece that starts a session."""
+    p, k = since.shape
+    real = np.arange(k)[None, :] < n[:, None]
+    start = real & (since == 0)
+    piece = np.cumsum(start, axis=1)  # 0: rows continuing the state's session
+    out = np.zeros((p, k, len(COMPONENTS)))
+    for r in range(int(piece[real].max(initial=0)) + 1):
+        mine = real & (piece == r)
+        cnt = mine.sum(axis=1)
+        rows = np.flatnonzero(cnt > 0)
+        if not len(rows):
+            continue
+        first = np.argmax(mine[rows], axis=1)
+        sub = ls.take(state, rows)
+        fresh = start[rows, first]
+        if fresh.any():
+            ls.put(sub, np.flatnonzero(fresh), init(int(fresh.sum()), cfg))
+        width = int(cnt.max())
+        cols = np.minimum(first[:, None] + np.arange(width), k - 1)
+        sub_ctx = {name: np.asarray(v)[rows[:, None], cols] for name, v in ctx.items()}
+        sub, z = statistics(sub, sub_ctx, cnt[rows], cfg)
+        ls.put(state, rows, sub)
+        keep = np.arange(width)[None, :] < cnt[rows][:, None]
+        rr, cc = np.nonzero(keep)
+        out[rows[rr], first[rr] + cc] = z[rr, cc]
+    return state, out
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StressModel:
+    """The fitted calibration: ``scale`` float64[C] (c_j), ``level`` (lambda, HIGH_ALERT of
+    S), the conformal rank and blocks it came from and the bound it states."""
+
+    config: StressConfig
+    scale: np.ndarray
+    level: float
+    rank: int
+    blocks: int
+    bound_per_day: float | None
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """HIGH_ALERT per statistic in its own units (lambda c_j)."""
+        return {c: float(self.level * s) for c, s in zip(COMPONENTS, self.scale, strict=True)}
+
+    def combined(self, held: np.ndarray) -> np.ndarray:
+        """S = max_j held_j / c_j, float64[...] of held statistics [..., C]."""
+        return (np.asarray(held, np.float64) / self.scale).max(axis=-1)
+
+    def tiers(self, s: np.ndarray) -> np.ndarray:
+        """int8[...]: 0, HIGH_ALERT above lambda, CRITICAL above critical_mult x lambda."""
+        return np.where(s > self.config.critical_mult * self.level, CRITICAL,
+                        np.where(s > self.level, HIGH, 0)).astype(np.int8)
+
+    def to_dict(self) -> dict:
+        return {"config": self.config.to_dict(), "scale": [float(x) for x in self.scale],
+                "level": float(self.level), "rank": int(self.rank), "blocks": int(self.blocks),
+                "bound_per_day": self.bound_per_day, "components": list(COMPONENTS)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> StressModel:
+        return cls(config=StressConfig.from_dict(d["config"]),
+                   scale=np.asarray(d["scale"], np.float64), level=float(d["level"]),
+                   rank=int(d["rank"]), blocks=int(d["blocks"]),
+                   bound_per_day=d.get("bound_per_day"))
+
+
+def batch(code: np.ndarray, ctx: dict[str, np.ndarray], since: np.ndarray,
+          cfg: StressConfig) -> np.ndarray:
+    """Held statistics float64[n, C] of rows sorted by (symbol ``code``, time), ``since``
+    int64[n] ns since the row's session began: the live update on one panel of every row."""
+    if len(code) == 0:
+        return np.zeros((0, len(COMPONENTS)))
+    pan = ls.Panel.of(np.asarray(code))
+    sub = {k: pan.spread(np.asarray(ctx[k], np.float64), np.nan) for k in INPUTS}
+    _, z = update(init(len(pan.n), cfg), sub, pan.spread(np.asarray(since, np.int64), -1),
+                  pan.n, cfg)
+    return pan.gather(z)
+
+
+def segments(code: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """int64[n] run ids of consecutive ``ok`` rows of one symbol (-1 where not ok)."""
+    start = np.ones(len(code), bool)
+    start[1:] = (code[1:] != code[:-1]) | ~ok[:-1]
+    run = np.cumsum(start & ok) - 1
+    return np.where(ok, run, -1)
+
+
+def fit(held: np.ndarray, code: np.ndarray, eligible: np.ndarray,
+        cfg: StressConfig) -> tuple[StressModel, dict]:
+    """Scales, level and bound from the held statistics float64[n, C] of normal training
+    rows (``eligible`` bool[n]: normal, past the session's first ``skip_open_s``), rows
+    sorted by (symbol ``code``, time). The statistics have no fitted parameter, so every
+    normal row may serve."""
+    seg = segments(np.asarray(code), np.asarray(eligible, bool))
+    keep = seg >= 0
+    block = max(int(round(cfg.block_s / cfg.bucket_s)), 1)
+    m = np.stack([block_maxima(held[keep, j], seg[keep], block)
+                  for j in range(held.shape[1])], axis=1) if keep.any() else \
+        np.zeros((0, held.shape[1]))
+    a, b = m[0::2], m[1::2]
+    scale = a.max(axis=0) if len(a) else np.ones(held.shape[1])
+    scale = np.where(scale > 1e-9, scale, 1e-9)
+    mb = np.sort((b / scale).max(axis=1)) if len(b) else np.zeros(0)
+    nb = len(mb)
+    per_day = DAY_S / cfg.block_s
+    if nb == 0:
+        level, k, bound = float("inf"), 0, None
+    else:
+        k = min(int(np.ceil((nb + 1) * (1.0 - cfg.episodes_per_day / per_day))), nb)
+        level = float(mb[k - 1])
+        bound = float(per_day * (int((mb > level).sum()) + 1) / (nb + 1))
+    model = StressModel(config=cfg, scale=scale, level=level, rank=k, blocks=nb,
+                        bound_per_day=bound)
+    metrics = {"blocks_scale": len(a), "blocks_level": nb, "rank": k, "level": level,
+               "thresholds": model.thresholds, "false_high_bound_per_day": bound}
+    return model, metrics
