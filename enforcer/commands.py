@@ -35,6 +35,7 @@ class NewOrder:
     price: float | None
     order_type: str = "LIMIT"
     key: str | None = None  # the client's order key: one decision per key, ever
+    session: str | None = None  # FIX session (SenderCompID): its own circuit breaker
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +57,7 @@ class ReplaceOrder:
     order_type: str
     key: str
     orig_key: str
+    session: str | None = None  # FIX session (SenderCompID): its own circuit breaker
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,9 +84,10 @@ class OperatorCommand:
 
     halt/resume: one symbol (`sym`) or, with sym None, every symbol.
     kill/unkill: the global kill switch (sym ignored).
-    reset_breaker: one strategy's circuit breaker (`strategy`), every breaker (sym and
-    strategy None), or a symbol latched HALTED by a model row (sym given); a latch is
-    also cleared by `resume` of that symbol.
+    reset_breaker: one strategy's circuit breaker (`strategy`), one FIX session's
+    (`session`: its SenderCompID), every breaker (sym, strategy and session None), or a
+    symbol latched HALTED by a model row (sym given); a latch is also cleared by `resume`
+    of that symbol.
     `who` and `why` must say something (blank text is refused).
     """
 
@@ -93,6 +96,7 @@ class OperatorCommand:
     why: str
     sym: str | None = None
     strategy: str | None = None  # reset_breaker: that strategy's breaker only
+    session: str | None = None  # reset_breaker: that FIX session's breaker only
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,6 +12,13 @@ Semantics: a halt without a symbol halts everything; `resume` without a symbol c
 halt and latch; `reset_breaker` without a symbol resets the global breaker (and its reject
 count), with a symbol it clears that symbol's latch. Only an operator clears a latch or the
 breaker.
+
+Circuit breakers have three scopes: `global` (the operator's; never tripped automatically),
+`strategy` and `session` (a FIX session: the counterparty's SenderCompID). The automatic
+ones count rejects per second of order time; a reject counts against its session first,
+and the reject that trips a session's breaker, like every later reject of that session,
+does not count against its strategy: one client's storm halts that client only, while a
+storm spread over many sessions of one strategy still trips the strategy's.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ class OperatorState(NamedTuple):
     halted: frozenset[str] = frozenset()  # operator halts
     latched: frozenset[str] = frozenset()  # HALTED model rows, until an operator clears them
     tripped: frozenset[str] = frozenset()  # strategies whose own circuit breaker tripped
+    tripped_sessions: frozenset[str] = frozenset()  # FIX sessions (SenderCompIDs) tripped
 
     @property
     def flags(self) -> int:
@@ -45,13 +53,23 @@ class OperatorState(NamedTuple):
         """Symbols whose orders are rejected STATE_HALTED: halted or latched."""
         return self.halted | self.latched
 
+    @property
+    def breakers(self) -> list[dict[str, str | None]]:
+        """Tripped circuit breakers with their scope: [{"scope": "global" | "strategy" |
+        "session", "name": None | strategy | SenderCompID}], global first, then sorted."""
+        out: list[dict[str, str | None]] = [{"scope": "global", "name": None}] \
+            if self.breaker else []
+        out += [{"scope": "strategy", "name": n} for n in sorted(self.tripped)]
+        out += [{"scope": "session", "name": n} for n in sorted(self.tripped_sessions)]
+        return out
+
 
 def apply_action(s: OperatorState, action: str, sym: str | None,
-                 strategy: str | None = None) -> OperatorState:
+                 strategy: str | None = None, session: str | None = None) -> OperatorState:
     """The state after operator `action` ('kill', 'unkill', 'halt', 'resume',
-    'reset_breaker') on `sym` (None: all). reset_breaker with `strategy` resets that
-    strategy's breaker; with neither sym nor strategy, the global one and every
-    strategy's. Pure."""
+    'reset_breaker') on `sym` (None: all). reset_breaker with `strategy` and/or `session`
+    resets that strategy's / session's breaker; with none of sym, strategy and session,
+    the global one and every strategy's and session's. Pure."""
     if action == "kill":
         return s._replace(kill=True)
     if action == "unkill":
@@ -63,20 +81,27 @@ def apply_action(s: OperatorState, action: str, sym: str | None,
             return s._replace(halt_all=False, halted=frozenset(), latched=frozenset())
         return s._replace(halted=s.halted - {sym}, latched=s.latched - {sym})
     if action == "reset_breaker":
-        if strategy is not None:
-            return s._replace(tripped=s.tripped - {strategy})
+        if strategy is not None or session is not None:
+            return s._replace(tripped=s.tripped - {strategy},
+                              tripped_sessions=s.tripped_sessions - {session})
         if sym is None:
-            return s._replace(breaker=False, tripped=frozenset())
+            return s._replace(breaker=False, tripped=frozenset(),
+                              tripped_sessions=frozenset())
         return s._replace(latched=s.latched - {sym})
     raise ValueError(f"unknown operator action {action!r}; one of {OPERATOR_ACTIONS}")
 
 
-def apply_trip(s: OperatorState, what: str, sym: str | None) -> OperatorState:
+def apply_trip(s: OperatorState, what: str, sym: str | None,
+               scope: str = "strategy") -> OperatorState:
     """The state after a trip: 'breaker' with sym None (the global breaker, operator's),
-    'breaker' with a strategy name in `sym` (that strategy's), or 'latch' (sym). Pure."""
+    'breaker' with a name in `sym` (that strategy's, or with scope 'session' that FIX
+    session's), or 'latch' (sym). Pure."""
     if what == "breaker":
-        return s._replace(breaker=True) if sym is None else \
-            s._replace(tripped=s.tripped | {sym})
+        if sym is None:
+            return s._replace(breaker=True)
+        if scope == "session":
+            return s._replace(tripped_sessions=s.tripped_sessions | {sym})
+        return s._replace(tripped=s.tripped | {sym})
     if what == "latch" and sym is not None:
         return s._replace(latched=s.latched | {sym})
     raise ValueError(f"unknown trip {what!r} (sym {sym!r})")
@@ -87,16 +112,17 @@ class OperatorControls:
 
     lock: the engine's (re-entrant) lock, so a control and an order are ordered the same
     way on the decision log as in memory; append(record): the decision log writer;
-    alert(kind, msg): the daemon's alert sink; clock: UTC ns; publish(flags, blocked):
-    called under the lock after every change; breaker_rejects_per_s: rejects of one
-    strategy within one second of order time that trip THAT strategy's breaker (0: never;
-    one client's reject storm must not halt every strategy: the global breaker is the
-    operator's).
+    alert(kind, msg): the daemon's alert sink; clock: UTC ns; publish(flags, blocked,
+    tripped, tripped_sessions): called under the lock after every change;
+    breaker_rejects_per_s: rejects of one session (or one strategy) within one second of
+    order time that trip THAT session's (strategy's) breaker (0: never; one client's
+    reject storm must not halt every strategy: the global breaker is the operator's).
     """
 
     def __init__(self, *, lock: Any, append: Callable[[list], None],
                  alert: Callable[[str, str], None], clock: Callable[[], int],
-                 publish: Callable[[int, frozenset[str], frozenset[str]], None],
+                 publish: Callable[[int, frozenset[str], frozenset[str], frozenset[str]],
+                                   None],
                  breaker_rejects_per_s: int) -> None:
         self._lock = lock
         self._append = append
@@ -106,7 +132,7 @@ class OperatorControls:
         self._limit = breaker_rejects_per_s
         self.state = OperatorState()
         self.audit: deque[dict[str, Any]] = deque(maxlen=200)
-        self._rej: dict[str, list[int]] = {}  # strategy -> [second, rejects in it]
+        self._rej: dict[tuple[str, str], list[int]] = {}  # (scope, name) -> [second, n]
 
     def restore(self, state: OperatorState, audit: Iterable[dict[str, Any]]) -> None:
         """Take the state rebuilt from the decision log (start-up only)."""
@@ -123,22 +149,29 @@ class OperatorControls:
         with self._lock:
             now = self._clock()
             if cmd.action == "reset_breaker" and cmd.sym is None:
-                if cmd.strategy is None:
+                if cmd.strategy is None and cmd.session is None:
                     self._rej.clear()
                 else:
-                    self._rej.pop(cmd.strategy, None)
-            self._set(apply_action(self.state, cmd.action, cmd.sym, cmd.strategy))
-            self._append(["O", now, cmd.action, cmd.who, cmd.why, cmd.sym, cmd.strategy])
+                    self._rej.pop(("strategy", cmd.strategy), None)
+                    self._rej.pop(("session", cmd.session), None)
+            self._set(apply_action(self.state, cmd.action, cmd.sym, cmd.strategy,
+                                   cmd.session))
+            self._append(["O", now, cmd.action, cmd.who, cmd.why, cmd.sym, cmd.strategy,
+                          cmd.session])
             self.audit.append({"ts": now, "action": cmd.action, "who": cmd.who,
-                               "why": cmd.why, "sym": cmd.sym, "strategy": cmd.strategy})
+                               "why": cmd.why, "sym": cmd.sym, "strategy": cmd.strategy,
+                               "session": cmd.session})
 
-    def trip_breaker(self, ts: int, why: str, strategy: str | None = None) -> None:
-        """Trip a circuit breaker: `strategy`'s, or with None the global one (reserved for
-        the operator and its tools). Only an operator resets a breaker."""
+    def trip_breaker(self, ts: int, why: str, strategy: str | None = None, *,
+                     session: str | None = None) -> None:
+        """Trip a circuit breaker: FIX `session`'s, else `strategy`'s, or with neither the
+        global one (reserved for the operator and its tools). Only an operator resets a
+        breaker."""
+        name, scope = (session, "session") if session is not None else (strategy, "strategy")
         with self._lock:
-            self._set(apply_trip(self.state, "breaker", strategy))
-            self._append(["T", ts, "breaker", strategy, why])
-            self._alert("circuit_breaker", why if strategy is None else f"{strategy}: {why}")
+            self._set(apply_trip(self.state, "breaker", name, scope))
+            self._append(["T", ts, "breaker", name, why, scope])
+            self._alert("circuit_breaker", why if name is None else f"{scope} {name}: {why}")
 
     def latch(self, sym: str, ts: int, reason: str) -> None:
         """A HALTED model row for `sym`: halt it until an operator clears it (once)."""
@@ -149,24 +182,40 @@ class OperatorControls:
             self._append(["T", ts, "latch", sym, reason])
         self._alert("halted_row", f"{sym}: {reason}")
 
-    def note_reject(self, ts: int, strategy: str = "") -> None:
-        """Count a reject of `strategy` at order time `ts` (ns); trips that strategy's
-        breaker at the per-second limit.
+    def note_reject(self, ts: int, strategy: str = "", session: str | None = None) -> None:
+        """Count a reject of `session` (a FIX SenderCompID; None: an order without one)
+        and `strategy` at order time `ts` (ns); trips the session's breaker, or else the
+        strategy's, at the per-second limit (see the module doc).
 
         Called on the order path (under the engine's lock) for rejects only."""
         limit = self._limit
-        if limit <= 0 or strategy in self.state.tripped:
+        if limit <= 0:
             return
+        st = self.state
+        if session is not None:
+            if session in st.tripped_sessions:
+                return  # contained: a stopped client's rejects count nowhere else
+            n = self._bump(("session", session), ts)
+            if n >= limit:
+                self.trip_breaker(ts, f"{n} rejects within one second", session=session)
+                return
+        if strategy in st.tripped:
+            return
+        n = self._bump(("strategy", strategy), ts)
+        if n >= limit:
+            self.trip_breaker(ts, f"{n} rejects within one second", strategy)
+
+    def _bump(self, k: tuple[str, str], ts: int) -> int:
+        """One more reject of scope `k` in the second of `ts`; the count in that second."""
         sec = ts // 1_000_000_000
-        r = self._rej.get(strategy)
+        r = self._rej.get(k)
         if r is None:
-            r = self._rej[strategy] = [sec, 0]
+            r = self._rej[k] = [sec, 0]
         elif r[0] != sec:
             r[0], r[1] = sec, 0
         r[1] += 1
-        if r[1] >= limit:
-            self.trip_breaker(ts, f"{r[1]} rejects within one second", strategy)
+        return r[1]
 
     def _set(self, state: OperatorState) -> None:
         self.state = state
-        self._publish(state.flags, state.blocked, state.tripped)
+        self._publish(state.flags, state.blocked, state.tripped, state.tripped_sessions)

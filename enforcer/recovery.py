@@ -156,12 +156,13 @@ def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: 
             confirm_replace(book, orders, rec[2], rec[3])
         elif kind == "O":
             strategy = rec[6] if len(rec) > 6 else None
+            session = rec[7] if len(rec) > 7 else None
             if rec[2] in OPERATOR_ACTIONS:
-                ops = apply_action(ops, rec[2], rec[5], strategy)
+                ops = apply_action(ops, rec[2], rec[5], strategy, session)
             audit.append({"ts": rec[1], "action": rec[2], "who": rec[3], "why": rec[4],
-                          "sym": rec[5], "strategy": strategy})
+                          "sym": rec[5], "strategy": strategy, "session": session})
         elif kind == "T" and (rec[2] == "breaker" or (rec[2] == "latch" and rec[3])):
-            ops = apply_trip(ops, rec[2], rec[3])
+            ops = apply_trip(ops, rec[2], rec[3], rec[5] if len(rec) > 5 else "strategy")
     if log_id == "none":
         log_id = uuid.uuid4().hex
     book.refresh_medians()

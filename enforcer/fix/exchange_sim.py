@@ -122,6 +122,13 @@ class ExchangeSim:
         self._q.put(("sync", done))
         done.wait(timeout)
 
+    def pause(self) -> threading.Event:
+        """Stop matching once everything queued so far is done, until the returned event
+        is set (maintenance; tests use it to line up a race)."""
+        gate = threading.Event()
+        self._q.put(("pause", gate))
+        return gate
+
     def resting(self, sym: str) -> int:
         return len(self._book.get(sym, {}))
 
@@ -151,6 +158,8 @@ class ExchangeSim:
         try:
             if kind == "sync":
                 item.set()
+            elif kind == "pause":
+                item.wait()
             elif kind == "quote":
                 self._quote(*item)
             else:

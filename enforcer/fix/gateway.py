@@ -218,7 +218,7 @@ class FixGateway:
         key = order_key(session.peer, cl)
         cmd = NewOrder(order_id=order_id_of(cl), ts=self._clock(), trader=trader,
                        strategy=strategy, sym=sym, side=side, qty=qty, price=price,
-                       order_type=otype, key=key)
+                       order_type=otype, key=key, session=session.peer)
         d, fresh = self._enf.submit_once(cmd)
         e = self._enf.order(key)
         if not fresh:
@@ -295,7 +295,8 @@ class FixGateway:
         key, orig_key = order_key(session.peer, cl), order_key(session.peer, orig_cl)
         cmd = ReplaceOrder(order_id=order_id_of(cl), ts=self._clock(), trader=trader,
                            strategy=strategy, sym=sym, side=side, qty=qty, price=price,
-                           order_type=otype, key=key, orig_key=orig_key)
+                           order_type=otype, key=key, orig_key=orig_key,
+                           session=session.peer)
         d, fresh = self._enf.submit_once(cmd)
         e = self._enf.order(key)
         if not fresh:
@@ -304,8 +305,11 @@ class FixGateway:
         self.counters["replaces"] += 1
         self.risk_state = d.risk_state
         if not d.accepted:
+            orig = self._enf.order(orig_key)
             self._cancel_reject(session, cl, orig_cl, ",".join(d.reasons), d.risk_state,
-                                response_to=2)
+                                response_to=2,  # 0: too late, the original is done
+                                reason=0 if orig is not None and orig.status in DONE
+                                and orig.status != "5" else None)
             return
         orig = self._enf.order(orig_key)
         if self._venue is None or orig is None:  # nothing downstream: final here

@@ -6,8 +6,10 @@
     POST /check               dry-run verdict via Enforcer.check (records nothing)
     POST /halt, /resume       operator halt/resume of one symbol or all      [bearer token]
     POST /killswitch          engage (default) or release the kill switch      [bearer token]
-    POST /breaker/reset       reset a circuit breaker (a strategy's, a symbol's latch, or
-                              all)                                             [bearer token]
+    GET  /breakers            tripped circuit breakers with their scope (global, strategy,
+                              session: a FIX SenderCompID) and name
+    POST /breaker/reset       reset a circuit breaker (a strategy's, a FIX session's, a
+                              symbol's latch, or all); answers the scope reset  [bearer token]
     POST /quote               reference quote to the engine (and the venue)    [bearer token]
 
 Every handler turns the JSON body into one frozen command and calls one entry point.
@@ -82,10 +84,12 @@ class OperatorIn(BaseModel):
 
 
 class BreakerIn(OperatorIn):
-    """strategy: reset that strategy's breaker only (automatic trips are per strategy);
-    neither sym nor strategy: the global breaker and every strategy's."""
+    """strategy / session: reset that strategy's / FIX session's (SenderCompID) breaker
+    only (automatic trips are per strategy and per session); none of sym, strategy and
+    session: the global breaker and every strategy's and session's."""
 
     strategy: str | None = Field(default=None, min_length=1, max_length=64)
+    session: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class KillIn(OperatorIn):
@@ -119,6 +123,15 @@ def decision_json(d) -> dict[str, Any]:
             "static_verdict": d.static_verdict, "dynamic_verdict": d.dynamic_verdict,
             "risk_state": d.risk_state, "static_reasons": list(d.static_reasons),
             "dynamic_reasons": list(d.dynamic_reasons)}
+
+
+def breaker_scope(body: BreakerIn) -> str:
+    """What a reset reaches: 'session', 'strategy', both ('strategy+session'), 'latch'
+    (a symbol) or 'all'."""
+    parts = [n for n, v in (("strategy", body.strategy), ("session", body.session)) if v]
+    if parts:
+        return "+".join(parts)
+    return "latch" if body.sym is not None else "all"
 
 
 def _field_errors(exc: RequestValidationError) -> tuple[int, str]:
@@ -163,6 +176,10 @@ def _add_read_routes(app: FastAPI, enforcer, clock) -> None:
     def state() -> dict:
         return jsonable(enforcer.state())
 
+    @app.get("/breakers")
+    def breakers() -> dict:
+        return {"breakers": jsonable(enforcer.state()["breakers"])}
+
     @app.get("/limits/{sym}")
     def limits(sym: str, strategy: str = "*") -> dict:
         try:
@@ -198,7 +215,8 @@ def _add_operator_routes(app: FastAPI, enforcer, config: RestConfig, quote_sink,
 
     def _operator(action: str, body: OperatorIn) -> dict:
         cmd = OperatorCommand(action=action, who=body.who, why=body.why, sym=body.sym,
-                              strategy=getattr(body, "strategy", None))
+                              strategy=getattr(body, "strategy", None),
+                              session=getattr(body, "session", None))
         try:
             enforcer.operator(cmd)
         except (ValueError, KeyError) as e:
@@ -220,7 +238,9 @@ def _add_operator_routes(app: FastAPI, enforcer, config: RestConfig, quote_sink,
 
     @app.post("/breaker/reset", dependencies=auth)
     def breaker_reset(body: BreakerIn) -> dict:
-        return _operator("reset_breaker", body)
+        out = _operator("reset_breaker", body)
+        return {**out, "scope": breaker_scope(body), "strategy": body.strategy,
+                "session": body.session}
 
     @app.post("/quote", dependencies=auth)
     def quote(q: QuoteIn) -> dict:

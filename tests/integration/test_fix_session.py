@@ -213,6 +213,23 @@ def test_cancel_when_two_sessions_reuse_a_clordid_then_only_its_own_exposure_rel
     c2.close()
 
 
+def test_reject_storm_when_one_session_storms_then_only_that_session_halted(tmp_path):
+    enf = make_enforcer(tmp_path, decision_log_path=tmp_path / "d.log",
+                        breaker_rejects_per_s=5)
+    acc = _acceptor(enf)
+    try:
+        c1, c2 = _connect(acc), _connect(acc, sender="OMS2")  # same strategy (no Account)
+        for i in range(6):
+            assert b"MAX_QTY" in _order(c1, f"bad{i}", qty=5000).get(C.TEXT) or i == 5
+        assert b"CIRCUIT_BREAKER" in _order(c1, "ok1").get(C.TEXT)
+        assert _order(c2, "ok1").get(C.EXEC_TYPE) == b"0"  # the other client trades on
+        assert enf.state()["breakers"] == [{"scope": "session", "name": "OMS1"}]
+        c1.close()
+        c2.close()
+    finally:
+        acc.stop()
+
+
 # -- status, replace, venue expiry ---------------------------------------------------------
 
 def test_order_status_request_when_unknown_then_rejected_status(acc):
@@ -261,8 +278,14 @@ def test_replace_when_within_limits_then_replaced_and_exposure_moves(acc, enf):
 def test_replace_when_original_fills_first_at_the_venue_then_refused_no_overfill(acc, enf):
     c = _connect(acc)
     _order(c, 1, qty=10)  # rests at 95 (bid 99 / ask 101)
+    gate = acc.venue.pause()
     acc.venue.on_quote("AAPL", 93.0, 94.0, time.time_ns())  # queued at the venue first:
-    _replace(c, 2, 1, 20)  # ... the original fills at 94 before the replace arrives
+    _replace(c, 2, 1, 20)  # ... so the original fills at 94 before the replace arrives
+    deadline = time.monotonic() + 5
+    while enf.order("OMS1\x012") is None and time.monotonic() < deadline:
+        time.sleep(0.002)  # the engine decided the replace (accepted: the original is open)
+    assert enf.order("OMS1\x012").decision.verdict == "ACCEPT"
+    gate.set()
     fill = c.expect(b"8")
     assert (fill.get(C.EXEC_TYPE), fill.get(C.CL_ORD_ID), fill.get(C.LAST_QTY)) == \
         (b"F", b"1", b"10")
@@ -274,6 +297,17 @@ def test_replace_when_original_fills_first_at_the_venue_then_refused_no_overfill
     assert acc.venue.resting("AAPL") == 0
     c.send("H", [(C.CL_ORD_ID, 2), (C.SYMBOL, "AAPL"), (C.SIDE, "1")])
     assert c.expect(b"8").get(C.ORD_STATUS) == b"8"
+    c.close()
+
+
+def test_replace_when_original_filled_before_the_replace_then_refused_too_late(acc, enf):
+    c = _connect(acc)
+    _order(c, 1, qty=10, price=102.0)  # marketable: fills at once
+    assert c.expect(b"8").get(C.EXEC_TYPE) == b"F"
+    _replace(c, 2, 1, 20)
+    rej = c.expect(b"9")
+    assert (rej.get(C.CL_ORD_ID), rej.get(C.CXL_REJ_REASON)) == (b"2", b"0")
+    assert enf.book.pos[("default", "AAPL")] == [10, 0, 0]
     c.close()
 
 

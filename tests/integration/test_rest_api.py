@@ -160,6 +160,21 @@ def test_breaker_reset_when_who_or_why_blank_then_422_and_nothing_logged(http, e
     assert enf.state()["operator_log"] == []
 
 
+def test_breakers_when_session_and_strategy_tripped_then_listed_with_scope_and_reset_one(
+        http, enf):
+    enf.controls.trip_breaker(1, "storm", "s1")
+    enf.controls.trip_breaker(2, "storm", session="OMS1")
+    assert http.get("/breakers").json()["breakers"] == [
+        {"scope": "strategy", "name": "s1"}, {"scope": "session", "name": "OMS1"}]
+    r = http.post("/breaker/reset", json={**WHO, "session": "OMS1"}, headers=AUTH)
+    assert r.status_code == 200 and r.json()["scope"] == "session"
+    assert http.get("/breakers").json()["breakers"] == [{"scope": "strategy", "name": "s1"}]
+    assert enf.state()["operator_log"][-1]["session"] == "OMS1"
+    r = http.post("/breaker/reset", json={"who": "ops", "why": " ", "session": "OMS1"},
+                  headers=AUTH)
+    assert r.status_code == 422
+
+
 def test_breaker_reset_when_strategy_given_then_only_that_breaker_reset(http, enf):
     enf.controls.trip_breaker(1, "storm", "s1")
     enf.controls.trip_breaker(2, "storm", "s2")

@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from enforcer.commands import CancelOrder, OperatorCommand
+from enforcer.commands import CancelOrder, NewOrder, OperatorCommand
 from enforcer.config import EnforcerConfig
 from enforcer.decision_log import encode, read_log
 from enforcer.engine import Enforcer, ab_dynamic
@@ -108,6 +108,37 @@ def test_submit_when_one_strategy_storms_rejects_then_only_its_breaker_trips(tmp
     e.operator(OperatorCommand(action="reset_breaker", who="ops", why="checked",
                                strategy="storm"))
     assert e.submit(order(11, T0 + 11, strategy="storm")).verdict == "ACCEPT"
+
+
+def _session_order(i, session, qty=10):
+    return NewOrder(order_id=i, ts=T0 + i, trader="t1", strategy="s1", sym="AAA", side="B",
+                    qty=qty, price=100.0 + i / 100, session=session)
+
+
+def test_submit_when_one_session_storms_then_only_that_session_halted_and_survives_restart(
+        tmp_path):
+    e, _ = _make(tmp_path, breaker_rejects_per_s=3)  # one strategy, two FIX sessions
+    for i in range(5):
+        e.submit(_session_order(i, "OMS1", qty=5000))  # MAX_QTY
+    assert e.controls.state.tripped_sessions == {"OMS1"} and e.controls.state.tripped == set()
+    assert e.submit(_session_order(10, "OMS1")).reasons == ("CIRCUIT_BREAKER",)
+    assert e.submit(_session_order(11, "OMS2")).verdict == "ACCEPT"  # same strategy: trades
+    assert e.state()["breakers"] == [{"scope": "session", "name": "OMS1"}]
+    e.stop()
+    e2, _ = _make(tmp_path, breaker_rejects_per_s=3)
+    assert e2.submit(_session_order(12, "OMS1")).reasons == ("CIRCUIT_BREAKER",)
+    e2.operator(OperatorCommand(action="reset_breaker", who="ops", why="client fixed",
+                                session="OMS1"))
+    assert e2.submit(_session_order(13, "OMS1")).verdict == "ACCEPT"
+    assert e2.state()["breakers"] == []
+
+
+def test_submit_when_storm_spread_over_sessions_then_strategy_breaker_trips(tmp_path):
+    e, _ = _make(tmp_path, breaker_rejects_per_s=3)
+    for i in range(3):  # one reject each: no session reaches 3, the strategy does
+        e.submit(_session_order(i, f"OMS{i}", qty=5000))
+    assert e.controls.state.tripped == {"s1"} and e.controls.state.tripped_sessions == set()
+    assert e.submit(_session_order(9, "OMS9")).reasons == ("CIRCUIT_BREAKER",)
 
 
 @pytest.mark.parametrize(("who", "why"), [(" ", "x"), ("ops", "  "), ("\t", "\n")])
