@@ -34,6 +34,7 @@ SYMBOLS = {  # SYMBOL columns per table (the rest are ILP fields)
     "risk_scores": ("sym", "tier", "model_version"),
     "risk_limits": ("sym", "strategy", "state", "model_version"),
     "publisher_heartbeat": ("sym", "publisher", "model_version"),
+    "fat_finger_limits": ("sym", "trader", "model_version"),
     "decisions": ("verdict", "limits_version", "mode", "static_verdict", "dynamic_verdict",
                   "risk_state", "kind", "trader", "strategy", "sym", "side", "log_id"),
     "labels_orders": ("sym", "error_kind"),

@@ -66,6 +66,7 @@ RULES: dict[str, TableRules] = {
         },
         enums={"state": frozenset(LIMIT_STATES)},
     ),
+    "fat_finger_limits": TableRules(numeric={"fat_finger_max_qty": NONNEG}),
     "decisions": TableRules(
         enums={
             "verdict": frozenset({"ACCEPT", "REJECT"}),
