@@ -16,6 +16,8 @@ with a similar batch does not recompile; state arrays padded likewise):
   MARKET), mid float64 reference (NaN: none), ts int64 ns, median float64 (0: none),
   per-order limits (named as the risk_limits columns) max_order_qty int64, max_notional
   float64, price_band_bps float64, max_position int64, fat_finger_threshold float64,
+  fat_finger_max_qty float64 (layer 1's (sym, trader) row in force; inf, the default when
+  the column is not given: none),
   lstate int8 (0/1/2 ACTIVE/REDUCING/HALTED), restricted bool,
   halted bool (operator halt / latch), group int32 (strategy, sym) id, strat int32 id,
   dkey int32 duplicate-key id, dup_n int32 / dup_window int64 ns (the strategy's
@@ -43,18 +45,20 @@ NO_DUP = -UNBOUNDED_NS  # "no accepted order yet": ts - NO_DUP is never within a
 MIN_PAD = 1024
 ORDER_FIELDS = ("valid", "known", "side", "otype", "qty", "price", "mid", "ts", "median",
                 "max_order_qty", "max_notional", "price_band_bps", "max_position",
-                "fat_finger_threshold", "lstate",
+                "fat_finger_threshold", "fat_finger_max_qty", "lstate",
                 "restricted", "halted", "group", "strat", "dkey", "dup_n", "dup_window",
                 "kind", "fill", "release", "ref", "prior")
 _DTYPES = dict(valid=np.bool_, known=np.bool_, side=np.int8, otype=np.int8, qty=np.int64,
                price=np.float64, mid=np.float64, ts=np.int64, median=np.float64,
                max_order_qty=np.int64, max_notional=np.float64, price_band_bps=np.float64,
-               max_position=np.int64, fat_finger_threshold=np.float64, lstate=np.int8,
+               max_position=np.int64, fat_finger_threshold=np.float64,
+               fat_finger_max_qty=np.float64, lstate=np.int8,
                restricted=np.bool_,
                halted=np.bool_, group=np.int32, strat=np.int32, dkey=np.int32,
                dup_n=np.int32, dup_window=np.int64, kind=np.int8, fill=np.int64,
                release=np.int64, ref=np.int32, prior=np.bool_)
-_OPTIONAL = {"kind": 0, "fill": 0, "release": 0, "ref": -1, "prior": False}
+_OPTIONAL = {"kind": 0, "fill": 0, "release": 0, "ref": -1, "prior": False,
+             "fat_finger_max_qty": np.inf}
 _STATE_FILL = (0, 0, 0, 0, -1, NO_DUP, 0)
 
 __all__ = ["NO_DUP", "MIN_PAD", "ORDER_FIELDS", "BatchState", "check_batch", "lane_layout",

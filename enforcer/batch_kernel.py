@@ -65,7 +65,8 @@ def stateless_mask(o: dict[str, Any], flags: Any, need_ref: Any) -> Any:
     notional = (limit | has_mid) & (qf * ref > o["max_notional"])
     collar = limit & has_mid & (jnp.abs(price - mid) * 10000.0 > o["price_band_bps"] * mid)
     no_ref = ~has_mid & (~limit | need_ref)
-    ff = (o["median"] > 0.0) & (qf > o["fat_finger_threshold"] * o["median"])
+    ff = (((o["median"] > 0.0) & (qf > o["fat_finger_threshold"] * o["median"]))
+          | (qf > o["fat_finger_max_qty"]))
     m = (flags
          | jnp.where(o["halted"] | (o["lstate"] == 2), _bit(Reason.STATE_HALTED), 0)
          | jnp.where(o["restricted"], _bit(Reason.RESTRICTED), 0)

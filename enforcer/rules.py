@@ -18,7 +18,9 @@ Semantics shared with the batch path (`enforcer/batch.py`):
 * collar: |price - mid| * 1e4 > price_band_bps * mid (no division, same float64 ops in
   both paths); notional = qty * price (LIMIT) or qty * mid (MARKET).
 * fat finger: qty > fat_finger_threshold * median, where median is the trader's median qty
-  over their last N orders (refreshed every poll); 0 (too little history) disables the rule.
+  over their last N orders (refreshed every poll); 0 (too little history) disables that
+  part. Also qty > fat_finger_max_qty: layer 1's largest order for the (sym, trader) from
+  the fat_finger_limits table while in force, inf when none (the static part stays the floor).
 * throttle: see `enforcer/throttle.py`; duplicate: `dup_n` ACCEPTED orders with the same
   (strategy, sym, side, qty, price) already at ts - window or later (this one would be
   one more than `dup_n` within the window; `enforcer.config.DuplicateRule`).
@@ -104,7 +106,10 @@ def rule_reference(price: float | None, mid: float | None, need_ref: bool) -> Re
     return None
 
 
-def rule_fat_finger(lim: Lim, qty: int, median: float) -> Reason | None:
+def rule_fat_finger(lim: Lim, qty: int, median: float,
+                    fat_finger_max_qty: float = _INF) -> Reason | None:
+    if qty > fat_finger_max_qty:
+        return Reason.FAT_FINGER
     return Reason.FAT_FINGER if median > 0.0 and qty > lim.fat_finger_threshold * median else None
 
 
@@ -135,13 +140,14 @@ def rule_duplicate(recent: Sequence[int] | None, ts: int, window_ns: int,
 def order_mask(lim: Lim, buy: bool, qty: int, price: float | None, mid: float | None,  # noqa: C901, E501 -- fused on purpose: one call per order (speed goal)
                ts: int, pos: list[int] | None, bucket: list[int] | None,
                dup: Sequence[int] | None, median: float, rate: int, cap: int, window_ns: int,
-               need_ref: bool, dup_n: int = 1) -> int:
+               need_ref: bool, dup_n: int = 1, fat_finger_max_qty: float = _INF) -> int:
     """Reason bits of a well-formed order under `lim` (0 = pass). Pure: changes nothing.
 
     pos: [filled, open_buy, open_sell] lots or None; bucket: [nano-tokens, last_ts] or None;
     dup: ts (ns) of the last accepted identical orders, oldest first, or None; median:
     trader median qty (0.0 = unknown); rate orders/s, cap nano-tokens; window_ns ns and
-    dup_n: the strategy's duplicate rule (more than dup_n identical within window_ns).
+    dup_n: the strategy's duplicate rule (more than dup_n identical within window_ns);
+    fat_finger_max_qty lots: layer 1's row for the (sym, trader) in force (inf = none).
     """
     m = 0
     if pos is None:
@@ -176,7 +182,7 @@ def order_mask(lim: Lim, buy: bool, qty: int, price: float | None, mid: float | 
             m |= B_NOTIONAL
         if abs(price - mid) * 10000.0 > lim.price_band_bps * mid:
             m |= B_COLLAR
-    if median > 0.0 and qty > lim.fat_finger_threshold * median:
+    if (median > 0.0 and qty > lim.fat_finger_threshold * median) or qty > fat_finger_max_qty:
         m |= B_FF
     if buy:
         if f + ob + qty > lim.max_position:
@@ -196,12 +202,13 @@ def order_mask(lim: Lim, buy: bool, qty: int, price: float | None, mid: float | 
 def rules_mask(lim: Lim, buy: bool, qty: int, price: float | None, mid: float | None,
                ts: int, pos: list[int] | None, bucket: list[int] | None,
                dup: Sequence[int] | None, median: float, rate: int, cap: int, window_ns: int,
-               need_ref: bool, dup_n: int = 1) -> int:
+               need_ref: bool, dup_n: int = 1, fat_finger_max_qty: float = _INF) -> int:
     """`order_mask` computed from the single rules (slow; the reference for tests)."""
     net = 0 if pos is None else pos[0] + pos[1] - pos[2]
     out = (rule_state(lim, buy, qty, net), rule_restricted(lim), rule_max_qty(lim, qty),
            rule_notional(lim, qty, price, mid), rule_collar(lim, price, mid),
-           rule_reference(price, mid, need_ref), rule_fat_finger(lim, qty, median),
+           rule_reference(price, mid, need_ref),
+           rule_fat_finger(lim, qty, median, fat_finger_max_qty),
            rule_position(lim, buy, qty, pos), rule_throttle(bucket, ts, rate, cap),
            rule_duplicate(dup, ts, window_ns, dup_n))
     m = 0
