@@ -43,6 +43,9 @@ SYMBOLS = {  # SYMBOL columns per table (the rest are ILP fields)
     "features": ("sym",),
     "features_state": ("sym",),
     "drift_alerts": ("sym", "kind", "name", "model_version"),
+    "hedge_orders": ("run_id", "sym", "strategy", "side", "verdict", "risk_state",
+                     "limits_version", "model_version"),
+    "hedge_schedule": ("run_id", "sym", "verdict", "model_version"),
 }
 
 
