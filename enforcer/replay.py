@@ -1,220 +1,246 @@
 """Replay the `orders` table through the batch path and write the decisions (mode 'replay').
 
-`replay(store, config)` reads `sql/duckdb/enforcer/replay_orders.sql` (orders ASOF-joined
-to the quote mid, to the model limits in force and to the newest publisher heartbeat of
-their symbol), then runs each chunk through the jit-compiled rule set twice: with the
+`replay(store, config)` reads `sql/<dialect>/enforcer/replay_orders.sql` (orders ASOF-joined
+to the quote in force, to the model limits in force and to the newest publisher heartbeat
+of their symbol) and `replay_market.sql` (the recorded quotes and trades), asks the replay
+venue what it would do with each order (`enforcer/replay_venue.py`: fills at the touch,
+resting fills when the market crosses or trades through, cancels, expiries), and runs one
+timeline of orders and venue events through the jit-compiled rule set twice: with the
 dynamic limits (model rows clipped to the static caps), which is the verdict written, and
-with the static rule set alone, each with its own state carried from chunk to chunk.
+with the static rule set alone, each with its own state. A venue event moves the position
+only if its order was accepted by that run, at the event's time, within and across chunks:
+the batch path sees the exposure the live daemon would.
 
 Freshness as the live daemon judges it (`enforcer/feed.py`), at the order's time t: the
 symbol's row in force is used iff the symbol's newest heartbeat at or before t has
 `t - ts <= staleness_bound` (the publisher had judged a bucket that recent); otherwise, or
 with no heartbeat or no row, the static rule set decides ('RiskAlert_StaleLimits').
 
-Differences from the live daemon, by design of a replay: no operator commands, kill switch
-or circuit breaker; a HALTED row applies while it is the row in force (no latch); cancels
-(order_type CANCEL) are ACCEPTed and release nothing, and there are no fills, so positions
-are the open exposure of accepted orders; trader medians for the fat-finger rule are taken
-from the orders of earlier chunks; static_verdict is what the static rule set alone would
-have decided over the whole replay (its own positions/throttles), not a what-if against the
-dynamic run's state as in the live path.
+As in the live daemon: a fresh HALTED row latches its symbol (every later order STATE_HALTED,
+no operator here to clear it); a strategy with `breaker_rejects_per_s` rejects within one
+second of order time trips its circuit breaker (every later order of it CIRCUIT_BREAKER; the
+stateful reasons of those orders are not reported: they would depend on state the breaker
+froze). The summary counts those blocks apart from the limits' own ('rejected_by').
+Differences, by design of a replay: no operator commands or kill switch; cancels (order_type
+CANCEL) are ACCEPTed; trader medians for the fat-finger rule are taken from the orders of
+earlier chunks; static_verdict is what the static rule set alone would have decided over the
+whole replay (its own positions, throttles and breaker; no model row, so no latch).
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import deque
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
 
-from enforcer.batch import NO_DUP, BatchState, check_batch, empty_state
+from enforcer import replay_columns as C
+from enforcer import replay_venue as venue
+from enforcer.batch import NO_DUP, BatchState, check_batch
 from enforcer.config import EnforcerConfig, StaticLimits
-from enforcer.decision import Decision
-from enforcer.limits import STATE_CODE
-from enforcer.reasons import mask_to_names
-from enforcer.recovery import decisions_table
+from enforcer.reasons import Reason
+from enforcer.replay_out import decisions, summarize
 from enforcer.throttle import COST
-from tsdb.config import UNBOUNDED_NS
 
 _I64_MIN, _I64_MAX = -(2**63) + 1, 2**63 - 1
+B_BREAKER, B_HALTED = 1 << Reason.CIRCUIT_BREAKER, 1 << Reason.STATE_HALTED
+_STATEFUL = ((1 << Reason.STATE_REDUCING) | (1 << Reason.MAX_POSITION)
+             | (1 << Reason.THROTTLE) | (1 << Reason.DUPLICATE))
 
 
-class _Ids(dict):
-    def ids(self, keys: list) -> np.ndarray:
-        out = np.empty(len(keys), np.int32)
-        for i, k in enumerate(keys):
-            v = self.get(k)
-            if v is None:
-                v = self[k] = len(self)
-            out[i] = v
-        return out
+class Timeline(NamedTuple):
+    """Orders and venue events merged in event time (M rows). src (M,) the order each row
+    is or belongs to; is_ev (M,) bool; ts, fill, release (M,) int64; pos (N,) the row of
+    each order."""
+
+    src: np.ndarray
+    is_ev: np.ndarray
+    ts: np.ndarray
+    fill: np.ndarray
+    release: np.ndarray
+    pos: np.ndarray
 
 
-def _grow(a: np.ndarray, n: int, fill: int) -> np.ndarray:
-    if len(a) >= n:
-        return a
-    out = np.full((n, *a.shape[1:]), fill, np.int64)
-    out[: len(a)] = a
-    return out
+def timeline(ts: np.ndarray, valid: np.ndarray, vp: venue.VenuePlan) -> Timeline:
+    """Order rows plus one row per venue event that can matter (its order valid, the event
+    no later than the last order); an event sorts before an order at the same ns, and
+    never before its own order (at least 1 ns after it)."""
+    n = len(ts)
+    last = ts[-1] if n else 0
+    ev_ts = np.maximum(vp.event_ts, ts + 1)
+    ev = np.flatnonzero(valid & (vp.event_ts >= 0) & (ev_ts <= last)
+                        & (vp.event_fill + vp.event_release > 0))
+    src = np.concatenate([np.arange(n), ev])
+    t = np.concatenate([ts, ev_ts[ev]])
+    is_ev = np.concatenate([np.zeros(n, bool), np.ones(len(ev), bool)])
+    order = np.lexsort((src, ~is_ev, t))
+    src, is_ev, t = src[order], is_ev[order], t[order]
+    fill = np.where(is_ev, vp.event_fill[src], vp.fill_now[src])
+    release = np.where(is_ev, vp.event_release[src], vp.release_now[src])
+    pos = np.empty(n, np.int64)
+    pos[src[~is_ev]] = np.flatnonzero(~is_ev)
+    return Timeline(src, is_ev, t, fill, release, pos)
 
 
-class _Run:
-    """One rule set's state across chunks (dynamic or static)."""
+class Runs:
+    """Both rule sets (dynamic, static) across chunks, run as one batch: the static run's
+    ids are offset past the dynamic run's, so each (run, strategy) is its own lane of the
+    same scan (half the sequential steps of two calls)."""
 
-    def __init__(self, cap: int, depth: int) -> None:
-        self.state = empty_state(depth)
-        self.cap = cap
-
-    def check(self, cols: dict[str, np.ndarray], sizes: tuple[int, int, int],
-              static: StaticLimits) -> np.ndarray:
+    def __init__(self, sizes: tuple[int, int, int], cap: int, depth: int, n: int) -> None:
         g, k, d = sizes
-        s = self.state
-        s = BatchState(_grow(s.filled, g, 0), _grow(s.open_buy, g, 0), _grow(s.open_sell, g, 0),
-                       _grow(s.tokens, k, -1) if len(s.tokens) < k else s.tokens,
-                       _grow(s.last_ts, k, -1), _grow(s.dup_last, d, NO_DUP),
-                       _grow(s.dup_head, d, 0))
-        tok = s.tokens.copy()
-        tok[tok == -1] = self.cap  # new strategies start with a full bucket
-        masks, out = check_batch(cols, s._replace(tokens=tok), flags=0,
-                                 rate=static.throttle_rate, cap=self.cap,
-                                 need_ref=static.reject_without_reference)
-        self.state = BatchState(out.filled[:g], out.open_buy[:g], out.open_sell[:g],
-                                out.tokens[:k], out.last_ts[:k], out.dup_last[:d],
-                                out.dup_head[:d])
-        return masks
+        z = np.zeros(2 * g, np.int64)
+        self.state = BatchState(z, z.copy(), z.copy(), np.full(2 * k, cap, np.int64),
+                                np.full(2 * k, -1, np.int64),
+                                np.full((2 * d, depth), NO_DUP, np.int64),
+                                np.zeros(2 * d, np.int64))
+        self.sizes = sizes
+        self.accepted = (np.zeros(n, bool), np.zeros(n, bool))
+        self.masks = (np.zeros(n, np.int64), np.zeros(n, np.int64))
+
+    def check(self, cols: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
+              tl_rows: slice, tl: Timeline, static: StaticLimits, cap: int) -> None:
+        src, is_ev = tl.src[tl_rows], tl.is_ev[tl_rows]
+        m = len(src)
+        g, k, d = self.sizes
+        both = []
+        for i, c in enumerate(cols):
+            c = {**c, "prior": is_ev & (c["ref"] < 0) & self.accepted[i][src]}
+            if i:
+                c |= {"group": c["group"] + g, "strat": c["strat"] + k, "dkey": c["dkey"] + d,
+                      "ref": np.where(c["ref"] >= 0, c["ref"] + m, -1)}
+            both.append(c)
+        joined = {name: np.concatenate([both[0][name], both[1][name]]) for name in both[0]}
+        masks, out = check_batch(joined, self.state, flags=0, rate=static.throttle_rate,
+                                 cap=cap, need_ref=static.reject_without_reference)
+        self.state = BatchState(out.filled[:2 * g], out.open_buy[:2 * g],
+                                out.open_sell[:2 * g], out.tokens[:2 * k],
+                                out.last_ts[:2 * k], out.dup_last[:2 * d],
+                                out.dup_head[:2 * d])
+        rows = ~is_ev
+        for i in range(2):
+            mi = masks[i * m:(i + 1) * m]
+            self.masks[i][src[rows]] = mi[rows]
+            self.accepted[i][src[rows]] = both[i]["valid"][rows] & (mi[rows] == 0)
+
+
+def breaker(masks: np.ndarray, valid: np.ndarray, strat: np.ndarray, ts: np.ndarray,
+            limit: int) -> tuple[np.ndarray, dict[int, int]]:
+    """Masks with each strategy's circuit breaker applied: it trips at the reject that makes
+    `limit` rejects of that strategy within one second of order time (ts // 1 s), and every
+    later order of the strategy gets CIRCUIT_BREAKER (stateful reasons dropped). Returns
+    (masks (N,), {strategy code: row index of the trip})."""
+    if limit <= 0 or not len(masks):
+        return masks, {}
+    rej = np.flatnonzero(valid & (masks != 0))
+    key = strat[rej].astype(np.int64) * (1 << 40) + ts[rej] // 1_000_000_000
+    o = np.argsort(key, kind="stable")
+    k = key[o]
+    first = np.r_[True, k[1:] != k[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(k)), 0))
+    count = np.arange(len(k)) - start + 1
+    hit = rej[o][count >= limit]
+    trips: dict[int, int] = {}
+    for r in np.sort(hit):
+        trips.setdefault(int(strat[r]), int(r))
+    out = masks.copy()
+    for s, r in trips.items():
+        later = np.flatnonzero(strat == s)
+        later = later[later > r]
+        out[later] = (out[later] & ~_STATEFUL) | B_BREAKER
+    return out, trips
+
+
+def _medians(o: C.Orders, valid: np.ndarray, upto: int, config: EnforcerConfig
+             ) -> np.ndarray:
+    """Per order: its trader's median qty over their last `fat_finger_window` well-formed
+    orders among the first `upto` orders (0.0 below `fat_finger_min_history`)."""
+    med = np.zeros(len(o.trader.names))
+    ok = valid[:upto] & (o.qty[:upto] > 0)
+    for t in np.unique(o.trader.codes[:upto][ok]):
+        h = o.qty[:upto][ok & (o.trader.codes[:upto] == t)][-config.fat_finger_window:]
+        if len(h) >= config.fat_finger_min_history:
+            med[t] = float(np.median(h))
+    return med[o.trader.codes]
+
+
+def _latch(o: C.Orders, dyn: C.Dynamic) -> tuple[np.ndarray, dict[str, int]]:
+    """(halted (N,) bool: at or after its symbol's first fresh HALTED row, {sym: ts})."""
+    first = np.full(len(o.sym.names), _I64_MAX, np.int64)
+    h = dyn.state == 2
+    np.minimum.at(first, o.sym.codes[h], o.ts[h])
+    latched = {o.sym.names[i]: int(t) for i, t in enumerate(first) if t != _I64_MAX}
+    return o.ts >= first[o.sym.codes], latched
 
 
 def replay(store: Any, config: EnforcerConfig, *, start_ns: int | None = None,
-           end_ns: int | None = None, chunk: int = 65536, write: bool = True) -> dict[str, Any]:
+           end_ns: int | None = None, chunk: int = 1 << 17, write: bool = True
+           ) -> dict[str, Any]:
     """Run orders with ts in [start_ns, end_ns) through the batch path; write decisions.
 
-    Returns {"orders", "accepted", "rejected", "static_rejected", "reasons": {name: n}}.
+    chunk: timeline rows (orders + venue events) per batch call. Returns the summary of
+    `enforcer.replay_out.summarize` (orders, accepted, rejected, static_rejected, reasons,
+    rejected_by {limits, halted, breaker} and its static twin, latched, tripped, venue).
     """
     static = StaticLimits.load(config.static_limits_path)
-    tbl = store.query_file("enforcer/replay_orders.sql",
-                           [_I64_MIN if start_ns is None else start_ns,
-                            _I64_MAX if end_ns is None else end_ns])
+    lo = _I64_MIN if start_ns is None else start_ns
+    hi = _I64_MAX if end_ns is None else end_ns
+    tbl = store.query_file("enforcer/replay_orders.sql", [lo, hi])
+    o = C.orders(tbl)
+    n = len(o.ts)
+    valid = ~o.cancel
+    st = C.static_columns(o, static)
+    dyn = C.dynamic_columns(tbl, o, st, int(config.staleness_bound.total_seconds() * 1e9))
+    mkts = C.markets(store.query_file("enforcer/replay_market.sql", [lo, hi]),
+                     o.sym.names) if n else {}
+    expire = config.expire_after
+    vp = venue.plan(o.ts, o.sym.codes, o.side == 0, o.qty, o.price, o.otype == 1, o.cancel,
+                    o.bid, o.ask, o.bid_size, o.ask_size, mkts, o.order_id,
+                    C.dense_ids(o.trader.codes, o.strategy.codes, o.sym.codes, o.side),
+                    None if expire is None else int(expire.total_seconds() * 1e9))
+    tl = timeline(o.ts, valid, vp)
+    price_key = np.where(np.isnan(o.price), -1.0, o.price).view(np.int64)
+    group = C.dense_ids(o.strategy.codes, o.sym.codes)
+    dkey = C.dense_ids(o.strategy.codes, o.sym.codes, o.side, o.qty, price_key)
+    rules = {s: static.duplicate_for(s) for s in o.strategy.names}
+    per = {"group": group, "strat": o.strategy.codes, "dkey": dkey, "side": o.side,
+           "otype": o.otype, "qty": o.qty, "price": o.price, "mid": o.mid,
+           "known": st["known"], "restricted": st["restricted"],
+           "dup_n": C.lookup(o.strategy, {s: r.max_identical for s, r in rules.items()}, 1,
+                             np.int32),
+           "dup_window": C.lookup(o.strategy, {s: r.window_ns for s, r in rules.items()}, 0,
+                                  np.int64)}
+    halted_d, latched = _latch(o, dyn)
+    lim_s = {**{f: st[f] for f in C._LIM_FIELDS}, "lstate": np.zeros(n, np.int8),
+             "halted": np.zeros(n, bool)}
+    lim_d = {**dyn.lims, "lstate": dyn.state, "halted": halted_d}
     cap = static.throttle_burst * COST
-    bound = int(config.staleness_bound.total_seconds() * 1e9)
-    groups, strats, dkeys = _Ids(), _Ids(), _Ids()
-    dyn_run, st_run = _Run(cap, static.duplicate_depth), _Run(cap, static.duplicate_depth)
-    hist: dict[str, deque] = {}
-    summary: dict[str, Any] = {"orders": 0, "accepted": 0, "rejected": 0,
-                               "static_rejected": 0, "reasons": {}}
-    for lo in range(0, tbl.num_rows, chunk):
-        part = tbl.slice(lo, chunk).to_pydict()
-        medians = {t: float(statistics.median(h)) for t, h in hist.items()
-                   if len(h) >= config.fat_finger_min_history}
-        cols_d, cols_s, meta = _columns(part, static, medians, bound, groups, strats, dkeys)
-        sizes = (len(groups), len(strats), len(dkeys))
-        m_dyn = dyn_run.check(cols_d, sizes, static)
-        m_st = st_run.check(cols_s, sizes, static)
-        for t, q, ok in zip(part["trader"], part["qty"], cols_d["valid"], strict=True):
-            if ok and q is not None and q > 0:
-                hist.setdefault(t, deque(maxlen=config.fat_finger_window)).append(q)
-        rows = _rows(part, m_dyn, m_st, meta, summary)
-        if write and rows:
-            store.ingest("decisions", decisions_table(rows, None))
+    sizes = (int(group.max()) + 1 if n else 0, len(o.strategy.names),
+             int(dkey.max()) + 1 if n else 0)
+    runs = Runs(sizes, cap, static.duplicate_depth, n)
+    m = len(tl.src)
+    for a in range(0, m, chunk):
+        rows = slice(a, min(m, a + chunk))
+        src, is_ev = tl.src[rows], tl.is_ev[rows]
+        first_order = int(src[~is_ev][0]) if (~is_ev).any() else n
+        median = _medians(o, valid, first_order, config)
+        ref = np.where(is_ev, tl.pos[src] - a, -1)
+        common = {k: v[src] for k, v in per.items()}
+        common |= {"valid": valid[src] & ~is_ev, "ts": tl.ts[rows], "median": median[src],
+                   "kind": is_ev.astype(np.int8), "fill": tl.fill[rows],
+                   "release": tl.release[rows], "ref": np.where(ref >= 0, ref, -1)}
+        runs.check(tuple({**common, **{k: v[src] for k, v in lims.items()}}
+                         for lims in (lim_d, lim_s)), rows, tl, static, cap)
+    limit = config.breaker_rejects_per_s
+    m_dyn, tripped = breaker(runs.masks[0], valid, o.strategy.codes, o.ts, limit)
+    m_st, tripped_st = breaker(runs.masks[1], valid, o.strategy.codes, o.ts, limit)
+    summary = summarize(o, valid, m_dyn, m_st, vp, runs.accepted[0], latched,
+                        {o.strategy.names[s]: int(o.ts[r]) for s, r in tripped.items()},
+                        {o.strategy.names[s]: int(o.ts[r]) for s, r in tripped_st.items()})
+    if write and n:
+        store.ingest("decisions", decisions(tbl, o, valid, m_dyn, m_st, dyn, static,
+                                            halted_d))
     return summary
 
 
-def _columns(part: dict[str, list], static: StaticLimits, medians: dict[str, float],
-             bound: int, groups: _Ids, strats: _Ids, dkeys: _Ids
-             ) -> tuple[dict, dict, dict]:
-    n = len(part["ts"])
-    ts = np.asarray(part["ts"], np.int64)
-    otype = part["order_type"]
-    valid = np.array([t != "CANCEL" for t in otype])
-    lims = [static.for_sym(s) for s in part["sym"]]
-    known = np.array([x is not None for x in lims])
-    d = static.defaults
-
-    def sfield(name: str, dt: Any) -> np.ndarray:
-        return np.array([getattr(x or d, name) for x in lims], dt)
-
-    s_qty, s_not = sfield("max_order_qty", np.int64), sfield("max_notional", np.float64)
-    s_band, s_pos = sfield("price_band_bps", np.float64), sfield("max_position", np.int64)
-    s_ff = sfield("fat_finger_threshold", np.float64)
-    # fresh as the live daemon judges it: a row in force, and the symbol's newest heartbeat
-    # at or before the order within the staleness bound (see the module doc)
-    hb = np.array([x if x is not None else -UNBOUNDED_NS for x in part["heartbeat_ts"]],
-                  np.int64)  # none: ts - hb is ~146 years (> any bound, no int64 overflow)
-    fresh = (np.array([x is not None for x in part["limits_ts"]])) & (ts - hb <= bound)
-
-    def dyn(col: str, st: np.ndarray) -> np.ndarray:
-        v = np.array([x if x is not None else 0 for x in part[col]], st.dtype)
-        return np.where(fresh, np.minimum(v, st), st)
-
-    state = np.array([STATE_CODE.get(x, 2) if x is not None else 0 for x in part["state"]],
-                     np.int8)
-    qty = np.array([q if q is not None else 0 for q in part["qty"]], np.int64)
-    market = np.array([t == "MARKET" for t in otype])
-    price = np.array([p if p is not None else np.nan for p in part["price"]], np.float64)
-    price[market] = np.nan
-    keys_price = [None if m else p for m, p in zip(market, part["price"], strict=True)]
-    common = {
-        "valid": valid, "known": known,
-        "side": np.array([{"B": 0, "S": 1}.get(s, 2) for s in part["side"]], np.int8),
-        "otype": np.array([{"LIMIT": 0, "MARKET": 1}.get(t, 0 if t == "CANCEL" else 2)
-                           for t in otype], np.int8),
-        "qty": qty, "price": price,
-        "mid": np.array([m if m is not None else np.nan for m in part["mid"]], np.float64),
-        "ts": ts, "median": np.array([medians.get(t, 0.0) for t in part["trader"]]),
-        "restricted": np.array([s in static.restricted for s in part["sym"]]),
-        "halted": np.zeros(n, bool),
-        "group": groups.ids(list(zip(part["strategy"], part["sym"], strict=True))),
-        "strat": strats.ids(part["strategy"]),
-        "dkey": dkeys.ids(list(zip(part["strategy"], part["sym"], part["side"], part["qty"],
-                                   keys_price, strict=True))),
-        "dup_n": np.array([static.duplicate_for(s).max_identical for s in part["strategy"]]),
-        "dup_window": np.array([static.duplicate_for(s).window_ns for s in part["strategy"]]),
-    }
-    cols_s = {**common, "max_order_qty": s_qty, "max_notional": s_not,
-              "price_band_bps": s_band, "max_position": s_pos, "fat_finger_threshold": s_ff,
-              "lstate": np.zeros(n, np.int8)}
-    d_state = np.where(fresh, state, 0).astype(np.int8)
-    cols_d = {**common, "max_order_qty": dyn("max_order_qty", s_qty),
-              "max_notional": dyn("max_notional", s_not),
-              "price_band_bps": dyn("price_band_bps", s_band),
-              "max_position": dyn("max_position", s_pos),
-              "fat_finger_threshold": dyn("fat_finger_threshold", s_ff), "lstate": d_state}
-    tight = ((cols_d["max_order_qty"] < s_qty) | (cols_d["max_notional"] < s_not)
-             | (cols_d["price_band_bps"] < s_band) | (cols_d["max_position"] < s_pos)
-             | (cols_d["fat_finger_threshold"] < s_ff))
-    risk = np.where(~fresh, "RiskAlert_StaleLimits",
-                    np.where(d_state == 2, "RiskAlert_Halted",
-                             np.where(d_state == 1, "RiskAlert_Reducing",
-                                      np.where(tight, "RiskAlert_HighAnomaly", "Normal"))))
-    version = [f"{mv}@{lt}" if f else static.version
-               for mv, lt, f in zip(part["model_version"], part["limits_ts"], fresh, strict=True)]
-    return cols_d, cols_s, {"risk": risk, "version": version, "valid": valid}
-
-
-def _rows(part: dict[str, list], m_dyn: np.ndarray, m_st: np.ndarray, meta: dict,
-          summary: dict[str, Any]) -> list[tuple]:
-    rows = []
-    reasons = summary["reasons"]
-    for i in range(len(part["ts"])):
-        md, ms = int(m_dyn[i]), int(m_st[i])
-        names = mask_to_names(md)
-        for r in names:
-            reasons[r] = reasons.get(r, 0) + 1
-        summary["orders"] += 1
-        summary["accepted" if md == 0 else "rejected"] += 1
-        summary["static_rejected"] += ms != 0
-        d = Decision(order_id=part["order_id"][i], ts=part["ts"][i],
-                     verdict="ACCEPT" if md == 0 else "REJECT", reasons=names,
-                     limits_version=meta["version"][i], mode="replay",
-                     static_verdict="ACCEPT" if ms == 0 else "REJECT",
-                     dynamic_verdict="ACCEPT" if md == 0 else "REJECT",
-                     risk_state=str(meta["risk"][i]), dynamic_reasons=names,
-                     static_reasons=mask_to_names(ms))
-        kind = "NEW" if meta["valid"][i] else "CANCEL"
-        rows.append((d, kind, part["trader"][i], part["strategy"][i], part["sym"][i],
-                     part["side"][i], part["qty"][i], part["price"][i]))
-    return rows
-
-
-__all__ = ["replay", "pa"]
+__all__ = ["replay", "timeline", "breaker", "pa"]

@@ -1,0 +1,168 @@
+"""Replay input as numpy columns: the orders query's Arrow table -> order columns, the
+static and the dynamic limits per order, ids, and the recorded market per symbol.
+
+Column-wise throughout (Arrow compute, numpy): a replay of a symbol-hour is ~72,000 rows
+and the goal is <= 1 s end to end, so no Python loop runs per order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from enforcer.config import StaticLimits
+from enforcer.limits import STATE_CODE
+from enforcer.replay_venue import Market
+from tsdb.config import UNBOUNDED_NS
+
+_QTY_MAX = 2**62  # a larger qty is treated as malformed (0): int64 sums cannot overflow
+_LIM_FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
+               "fat_finger_threshold")
+
+
+class Codes(NamedTuple):
+    """A string column as int32 codes (N,) into `names` (nulls: '')."""
+
+    codes: np.ndarray
+    names: list[str]
+
+
+def codes(col: pa.ChunkedArray | pa.Array) -> Codes:
+    enc = pc.dictionary_encode(pc.fill_null(col, "")).combine_chunks() \
+        if isinstance(col, pa.ChunkedArray) else pc.dictionary_encode(pc.fill_null(col, ""))
+    return Codes(enc.indices.to_numpy(zero_copy_only=False).astype(np.int32),
+                 enc.dictionary.to_pylist())
+
+
+def num(tbl: pa.Table, name: str, fill: float | int, dtype: Any) -> np.ndarray:
+    """Column `name` as numpy `dtype`, nulls -> `fill`."""
+    col = tbl.column(name)
+    if col.null_count:
+        col = pc.fill_null(col, pa.scalar(fill, col.type))
+    return col.to_numpy().astype(dtype, copy=False)
+
+
+def present(tbl: pa.Table, name: str) -> np.ndarray:
+    return pc.is_valid(tbl.column(name)).to_numpy(zero_copy_only=False)
+
+
+def lookup(c: Codes, table: dict[str, Any], default: Any, dtype: Any) -> np.ndarray:
+    """Per row: table[name of its code] (default when absent). One lookup per distinct name."""
+    return np.array([table.get(n, default) for n in c.names], dtype)[c.codes] \
+        if c.names else np.zeros(0, dtype)
+
+
+def dense_ids(*keys: np.ndarray) -> np.ndarray:
+    """Dense int32 ids of the distinct rows of the int64 key columns (N,) each."""
+    n = len(keys[0])
+    if not n:
+        return np.zeros(0, np.int32)
+    order = np.lexsort(keys[::-1])
+    new = np.zeros(n, bool)
+    new[0] = True
+    for k in keys:
+        sk = np.asarray(k)[order]
+        new[1:] |= sk[1:] != sk[:-1]
+    out = np.empty(n, np.int32)
+    out[order] = np.cumsum(new) - 1
+    return out
+
+
+class Orders(NamedTuple):
+    """The orders of a replay (N rows, sorted by ts). Codes index `sym.names` etc."""
+
+    ts: np.ndarray
+    order_id: np.ndarray
+    trader: Codes
+    strategy: Codes
+    sym: Codes
+    side: np.ndarray  # int8 0 B, 1 S, 2 bad
+    otype: np.ndarray  # int8 0 LIMIT, 1 MARKET, 2 bad (CANCEL rows: 0, not valid)
+    cancel: np.ndarray  # bool: a CANCEL row
+    qty: np.ndarray  # int64 lots (bad: 0)
+    price: np.ndarray  # float64 (NaN: MARKET or none)
+    mid: np.ndarray
+    bid: np.ndarray
+    ask: np.ndarray
+    bid_size: np.ndarray
+    ask_size: np.ndarray
+
+
+def orders(tbl: pa.Table) -> Orders:
+    otype_c = codes(tbl.column("order_type"))
+    otype = lookup(otype_c, {"LIMIT": 0, "MARKET": 1, "CANCEL": 0}, 2, np.int8)
+    cancel = lookup(otype_c, {"CANCEL": True}, False, bool)
+    market = lookup(otype_c, {"MARKET": True}, False, bool)
+    qty = num(tbl, "qty", 0, np.int64)
+    price = num(tbl, "price", np.nan, np.float64)
+    return Orders(
+        ts=num(tbl, "ts", 0, np.int64), order_id=num(tbl, "order_id", -1, np.int64),
+        trader=codes(tbl.column("trader")), strategy=codes(tbl.column("strategy")),
+        sym=codes(tbl.column("sym")),
+        side=lookup(codes(tbl.column("side")), {"B": 0, "S": 1}, 2, np.int8),
+        otype=otype, cancel=cancel, qty=np.where(np.abs(qty) < _QTY_MAX, qty, 0),
+        price=np.where(market, np.nan, price), mid=num(tbl, "mid", np.nan, np.float64),
+        bid=num(tbl, "bid", np.nan, np.float64), ask=num(tbl, "ask", np.nan, np.float64),
+        bid_size=num(tbl, "bid_size", 0, np.int64), ask_size=num(tbl, "ask_size", 0, np.int64))
+
+
+def static_columns(o: Orders, static: StaticLimits) -> dict[str, np.ndarray]:
+    """known, restricted and the five static limits per order (unknown symbol: 0)."""
+    lims = {s: static.for_sym(s) for s in o.sym.names}
+    out = {"known": lookup(o.sym, {s: lim is not None for s, lim in lims.items()}, False,
+                           bool),
+           "restricted": lookup(o.sym, {s: True for s in static.restricted}, False, bool)}
+    for f in _LIM_FIELDS:
+        dt = np.int64 if f in ("max_order_qty", "max_position") else np.float64
+        out[f] = lookup(o.sym, {s: getattr(lim, f) for s, lim in lims.items() if lim}, 0, dt)
+    return out
+
+
+class Dynamic(NamedTuple):
+    """The model limits per order: fresh bool (row in force and publisher fresh), state int8
+    (0/1/2 ACTIVE/REDUCING/HALTED where fresh, else 0), the five limits clipped to the
+    static caps (static where not fresh), limits_ts int64 and model_version Codes."""
+
+    fresh: np.ndarray
+    state: np.ndarray
+    lims: dict[str, np.ndarray]
+    limits_ts: np.ndarray
+    model_version: Codes
+
+
+def dynamic_columns(tbl: pa.Table, o: Orders, st: dict[str, np.ndarray],
+                    bound_ns: int) -> Dynamic:
+    """Freshness as the live daemon judges it (see `enforcer/replay.py`)."""
+    # no heartbeat: ts - hb is ~146 years (> any bound, no int64 overflow)
+    hb = num(tbl, "heartbeat_ts", -UNBOUNDED_NS, np.int64)
+    fresh = present(tbl, "limits_ts") & (o.ts - hb <= bound_ns)
+    state = lookup(codes(tbl.column("state")), {**STATE_CODE, "": 0}, 2, np.int8)
+    lims = {}
+    for f in _LIM_FIELDS:
+        v = num(tbl, f, 0, st[f].dtype)
+        lims[f] = np.where(fresh, np.minimum(v, st[f]), st[f])
+    return Dynamic(fresh, np.where(fresh, state, 0).astype(np.int8), lims,
+                   num(tbl, "limits_ts", 0, np.int64), codes(tbl.column("model_version")))
+
+
+def markets(tbl: pa.Table, sym_names: list[str]) -> dict[int, Market]:
+    """The replay_market.sql rows -> {sym code: Market} for the symbols in `sym_names`."""
+    out: dict[int, Market] = {}
+    if not tbl.num_rows:
+        return out
+    sym = codes(tbl.column("sym"))
+    kind = lookup(codes(tbl.column("kind")), {"Q": 0, "T": 1}, 2, np.int8)
+    ts = num(tbl, "ts", 0, np.int64)
+    bid, ask = num(tbl, "bid", np.nan, np.float64), num(tbl, "ask", np.nan, np.float64)
+    at = {s: i for i, s in enumerate(sym_names)}
+    for j, name in enumerate(sym.names):
+        if name not in at:
+            continue
+        m = sym.codes == j
+        q, t = m & (kind == 0), m & (kind == 1)
+        oq, ot = np.argsort(ts[q], kind="stable"), np.argsort(ts[t], kind="stable")
+        out[at[name]] = Market(ts[q][oq], bid[q][oq], ask[q][oq], ts[t][ot], bid[t][ot])
+    return out
