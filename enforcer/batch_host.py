@@ -45,7 +45,7 @@ def arrays_from_orders(orders: list[NewOrder], enf: Any, *, use_dynamic: bool = 
     n = len(orders)
     cols = {k: [] for k in ("known", "side", "otype", "qty", "price", "mid", "ts", "median",
                             *_LIM_FIELDS, "lstate", "restricted", "halted", "group", "strat",
-                            "dkey", "dup_n", "dup_window")}
+                            "dkey", "dup_n", "dup_window", "fat_finger_max_qty")}
     groups, strats, dkeys = _Ids(), _Ids(), _Ids()
     blocked = ctx.blocked
     for o in orders:
@@ -63,6 +63,8 @@ def arrays_from_orders(orders: list[NewOrder], enf: Any, *, use_dynamic: bool = 
         cols["mid"].append(ctx.mids.get(o.sym, math.nan))
         cols["ts"].append(o.ts)
         cols["median"].append(book.medians.get(o.trader, 0.0))
+        cols["fat_finger_max_qty"].append(
+            snap.fat_finger_max_qty.get((o.sym, o.trader), math.inf) if use_dynamic else math.inf)
         if lim is None:
             for k in (*_LIM_FIELDS, "lstate"):
                 cols[k].append(0)

@@ -13,7 +13,9 @@ newest market data it had (`market_ts - ts <= bound`). Otherwise that symbol, al
 back to its static limits with risk state 'RiskAlert_StaleLimits' and an alert naming it
 and why; when it is fresh again an alert says so. A symbol with rows but no heartbeat is
 stale. A store that does not answer, or holds no risk_limits rows, or no symbol in force,
-means static limits for every symbol.
+means static limits for every symbol. Layer 1's fat_finger_limits rows (latest per
+(sym, trader), `queries/latest_fat_finger.sql`) ride along with a symbol's rows in force; a
+store without that table or query gives none (the static fat-finger rule alone).
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ class LimitsFeed:
         self.snapshot: LimitsSnapshot = self._static_snap if store is None else self._stale_snap
         self.fallback_reason: str | None = None if store is None else "no limits polled yet"
         self.rows: dict[tuple[str, str], DynRow] = {}
+        self.fat_finger: dict[tuple[str, str], tuple[int, int]] = {}  # (ts, max qty lots)
+        self._ff_seen: int | None = None  # newest fat_finger_limits ts seen
         self.heartbeats: dict[str, Heartbeat] = {}
         self.freshness: dict[str, Freshness] = {}  # replaced whole at each poll, never mutated
         self._with_rows: frozenset[str] = frozenset()  # symbols with rows (for state())
@@ -170,6 +174,7 @@ class LimitsFeed:
         self.last_ok_poll = now
         changed = self._merge_rows(rows_from_arrow(tbl))
         changed = self._merge_heartbeats(heartbeats_from_arrow(hbs)) or changed
+        changed = self._merge_fat_finger() or changed
         self._rebuild(now, changed)
         return True
 
@@ -184,6 +189,27 @@ class LimitsFeed:
                     self._on_halted_row(key[0], row.ts, row.reason)
             if self.watermark is None or row.ts > self.watermark:
                 self.watermark = row.ts
+        return changed
+
+    def _merge_fat_finger(self) -> bool:
+        """Read and merge the fat_finger_limits rows newer than the last seen; True when
+        one changed. A backend without the table or query answers nothing (no alert: the
+        static fat-finger rule is the floor either way)."""
+        since = -(2**62) if self._ff_seen is None else self._ff_seen
+        try:
+            tbl = self.store.query_file("queries/latest_fat_finger.sql", [since])
+        except Exception:
+            return False
+        changed = False
+        d = tbl.to_pydict()
+        for ts, sym, trader, q in zip(d["ts_ns"], d["sym"], d["trader"],
+                                      d["fat_finger_max_qty"], strict=True):
+            old = self.fat_finger.get((sym, trader))
+            if old is None or ts >= old[0]:
+                changed = changed or old is None or old[1] != q
+                self.fat_finger[(sym, trader)] = (int(ts), int(q))
+            if self._ff_seen is None or ts > self._ff_seen:
+                self._ff_seen = int(ts)
         return changed
 
     def _merge_heartbeats(self, new: dict[str, Heartbeat]) -> bool:
@@ -217,7 +243,8 @@ class LimitsFeed:
                 and cur.heartbeats == hb_ts):
             return
         snap = LimitsSnapshot(self.static, dict(self.rows), source="dynamic", stale=stale,
-                              heartbeats=hb_ts)
+                              heartbeats=hb_ts,
+                              fat_finger={k: v[1] for k, v in self.fat_finger.items()})
         if self.fallback_reason is not None:
             self._alert("limits_dynamic", "dynamic limits back in force")
         self.fallback_reason = None

@@ -95,16 +95,19 @@ class LimitsSnapshot:
     stale: symbols that have rows but whose rows are out of force (static limits with
     risk state 'RiskAlert_StaleLimits'). heartbeats[sym]: ts (bucket end, UTC ns) of the
     newest publisher heartbeat of sym this snapshot was built from.
+    fat_finger_max_qty[(sym, trader)]: layer 1's largest order (lots, fat_finger_limits),
+    kept only for symbols whose model rows are in force (absent: the static rule alone).
     """
 
     __slots__ = ("source", "static_cfg", "dyn", "dyn_pair", "static", "default_static",
                  "newest_ts", "rows", "sym_idx", "strat_col", "arrays", "static_arrays",
-                 "has_pairs", "stale", "heartbeats")
+                 "has_pairs", "stale", "heartbeats", "fat_finger_max_qty")
 
     def __init__(self, static_cfg: StaticLimits, rows: dict[tuple[str, str], DynRow],
                  *, source: str, static_risk_state: str = "Normal",
                  stale: frozenset[str] = frozenset(),
-                 heartbeats: dict[str, int] | None = None) -> None:
+                 heartbeats: dict[str, int] | None = None,
+                 fat_finger: dict[tuple[str, str], int] | None = None) -> None:
         self.source = source
         self.static_cfg = static_cfg
         self.rows = rows
@@ -145,6 +148,10 @@ class LimitsSnapshot:
                                                   static_risk_state)
                     self.dyn.setdefault(sym, self.static[sym])
         self.has_pairs = bool(self.dyn_pair)
+        in_force = {s for s, _ in rows if s not in stale and s in self.static}
+        self.fat_finger_max_qty: dict[tuple[str, str], float] = (
+            {k: float(v) for k, v in (fat_finger or {}).items() if k[0] in in_force}
+            if source == "dynamic" else {})
         self.sym_idx: dict[str, int] = {}
         self.strat_col: dict[str, int] = {}
         self.arrays: dict[str, np.ndarray] = {}
