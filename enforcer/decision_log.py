@@ -6,6 +6,7 @@ The first JSON element is the record kind:
   "D"  a new-order decision   "X"  a cancel decision   "F"  a fill
   "V"  the venue ended an order (cancel, expiry, a refused replace)
   "P"  the venue confirmed a replace (the replacement's seq and leaves)
+  "E"  a new session day began: the order ledger keeps the open orders only
   "O"  an operator command    "T"  an automatic trip (circuit breaker, HALTED row latch)
 
 Durability (EnforcerConfig.fsync):

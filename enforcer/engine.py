@@ -104,6 +104,7 @@ class Enforcer:
         self._seq = 0
         self._log: DecisionLog | None = None
         self.log_id = "none"
+        self.session_day: str | None = None  # FIX session day of the ledger (roll_day)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         # what the order path reads, published by the collaborators below
@@ -131,6 +132,7 @@ class Enforcer:
     def _apply_recovered(self, rec: recovery.Recovered) -> None:
         self.log_id = rec.log_id
         self._seq = rec.seq
+        self.session_day = rec.day
         for k, v in rec.counters.items():
             self.counters[k] += v
         self.controls.restore(rec.operator, rec.audit)
@@ -486,6 +488,18 @@ class Enforcer:
             released = self.book.apply_cancel(e.key)
             self._append(["V", done.ts, done.order_seq, e.status, released])
             return e
+
+    def roll_day(self, ts: int, day: str) -> int:
+        """A new session day `day` (YYYY-MM-DD) begins at `ts` (UTC ns): the order ledger
+        keeps only the orders still open (`OrderLedger.compact`; a ClOrdID of a done
+        order may be decided again on the new day, never twice within one); logged, so a
+        restart compacts at the same point. Returns how many ledger entries were
+        dropped."""
+        with self._lock:
+            dropped = self.orders.compact()
+            self._append(["E", ts, day, dropped])
+            self.session_day = day
+            return dropped
 
     def on_replaced(self, order_seq: int, leaves: int, ts: int) -> OrderEntry | None:
         """The venue confirmed the replace decided as record `order_seq`: the replacement

@@ -77,6 +77,23 @@ class OrderLedger:
         e.status = status
         return e
 
+    def compact(self) -> int:
+        """End of the session day: keep only the orders still open (accepted, not done)
+        and the originals of pending replaces; forget decided cancels. Within the new day
+        a ClOrdID of a done order may be used again (a new order, a new decision).
+        Returns how many entries were dropped."""
+        keep = {k: e for k, e in self.by_key.items()
+                if e.status not in DONE and e.decision.verdict == "ACCEPT"}
+        for e in list(keep.values()):
+            orig = self.pending_replace(e)
+            if orig is not None:
+                keep[orig.key] = orig
+        dropped = len(self.by_key) - len(keep)
+        self.by_key = keep
+        self.by_seq = {e.seq: e for e in keep.values()}
+        self.cancels = {}
+        return dropped
+
     def pending_replace(self, e: OrderEntry) -> OrderEntry | None:
         """The order `e` replaces while the venue has not yet answered the replace (None:
         `e` is no replacement, or it was confirmed or refused)."""

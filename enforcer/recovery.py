@@ -89,7 +89,8 @@ class Recovered(NamedTuple):
     decision yet); book: the Book passed in, with the log replayed into it; counters:
     orders / accepted / rejected / cancels / fills seen; operator: the operator state at
     the end of the log; audit: the operator commands, oldest first; pending: queued rows
-    (Decision, kind, trader, strategy, sym, side, qty, price) not yet in the table.
+    (Decision, kind, trader, strategy, sym, side, qty, price) not yet in the table; day:
+    the session day of the last end-of-day record ("E"; None: none yet).
     """
 
     log_id: str
@@ -99,6 +100,7 @@ class Recovered(NamedTuple):
     operator: OperatorState
     audit: tuple[dict[str, Any], ...]
     pending: tuple[tuple, ...]
+    day: str | None = None
 
 
 def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: C901
@@ -114,6 +116,7 @@ def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: 
     ops = OperatorState()
     audit: list[dict[str, Any]] = []
     decided: list[list[Any]] = []
+    day = None
     for rec in read_log(path):
         kind = rec[0]
         if kind == "H":
@@ -154,6 +157,9 @@ def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: 
                 book.apply_cancel(e.key)
         elif kind == "P":
             confirm_replace(book, orders, rec[2], rec[3])
+        elif kind == "E":  # a new session day: the ledger keeps the open orders only
+            orders.compact()
+            day = rec[2]
         elif kind == "O":
             strategy = rec[6] if len(rec) > 6 else None
             session = rec[7] if len(rec) > 7 else None
@@ -167,7 +173,7 @@ def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: 
         log_id = uuid.uuid4().hex
     book.refresh_medians()
     pending = _pending(decided, store, log_id, static_version) if store is not None else ()
-    return Recovered(log_id, seq, book, counters, ops, tuple(audit), pending)
+    return Recovered(log_id, seq, book, counters, ops, tuple(audit), pending, day)
 
 
 def _cancel_decision(rec: list[Any], static_version: str) -> Decision:

@@ -27,9 +27,10 @@ import time
 from enforcer.fix.config import ExchangeSimConfig, FixConfig
 from enforcer.fix.exchange_sim import ExchangeSim
 from enforcer.fix.gateway import FixGateway
+from enforcer.fix.schedule import session_day
 from enforcer.fix.session import FixSession
 from enforcer.fix.state import SessionState
-from enforcer.fix.store import SessionStore, session_file
+from enforcer.fix.store import SessionStore, session_file, session_peers
 
 log = logging.getLogger("adaptrisk.enforcer.fix")
 
@@ -70,7 +71,9 @@ class FixAcceptor:
         self._stopping = threading.Event()
         self.port = 0
         self._last_freeze = 0.0
-        self.counters = {"connections": 0, "refused": 0, "connection_errors": 0}
+        self._roll_lock = threading.Lock()
+        self.counters = {"connections": 0, "refused": 0, "connection_errors": 0,
+                         "day_rolls": 0}
 
     # -- sessions -----------------------------------------------------------------------
 
@@ -88,7 +91,54 @@ class FixAcceptor:
                     begin_string=cfg.begin_string)
                 st.custom_tags = peer not in cfg.standard_only
                 st.durable = self._enforcer.flush_held
+                if st.store.day is None:  # a new journal, or one from before days
+                    st.store.set_day(self.session_day())
             return st
+
+    # -- the session day ----------------------------------------------------------------
+
+    def session_day(self, now: int | None = None) -> str:
+        """The session day (YYYY-MM-DD) of `now` (UTC ns; default: the clock)."""
+        cfg = self.config
+        return session_day(self._clock() if now is None else now, cfg.session_reset_time,
+                           cfg.session_reset_zone)
+
+    def roll_session_day(self) -> str | None:
+        """If the clock has passed the session day's end (`FixConfig.session_reset_time`):
+        the engine compacts its order ledger to the orders still open (logged, so a
+        restart does the same), and every session whose journal belongs to an earlier
+        day is archived and starts again at 1 (a connected one is logged out first).
+        Returns the new day, or None when nothing was due. Idempotent; called at start,
+        from the accept loop and before every Logon."""
+        if not self.config.daily_reset:
+            return None
+        now = self._clock()
+        day = self.session_day(now)
+        enf = self._enforcer
+        if getattr(enf, "session_day", day) == day and all(
+                st.store.day == day for st in self.sessions.values()):
+            return None
+        with self._roll_lock:
+            rolled = None
+            if getattr(enf, "session_day", day) != day:
+                enf.roll_day(now, day)
+                rolled = day
+            for st in self.sessions.values():
+                if st.store.day != day:
+                    st.roll_day(day)
+                    rolled = day
+            if rolled is not None:
+                self.counters["day_rolls"] += 1
+                log.info("FIX session day %s begins", day)
+            return rolled
+
+    def _open_journals(self) -> None:
+        """Open every session journal of the store directory (so a day roll reaches the
+        sessions that have not logged on since the restart)."""
+        if self.store_dir is None or not self.store_dir.is_dir():
+            return
+        for peer in session_peers(self.store_dir, self.config.comp_id):
+            self.session_for(peer)
 
     @property
     def sessions(self) -> dict[str, SessionState]:
@@ -110,6 +160,8 @@ class FixAcceptor:
           ms full collections triggered by the flush thread's allocations -> the FIX
           thread's p99. Reference counting still frees everything as usual.
         """
+        self._open_journals()
+        self.roll_session_day()
         if sys.getswitchinterval() > GIL_SWITCH_S:
             sys.setswitchinterval(GIL_SWITCH_S)
         gc.collect()
@@ -174,6 +226,10 @@ class FixAcceptor:
     def _accept_loop(self) -> None:
         while not self._stopping.is_set():
             self._refreeze()
+            try:
+                self.roll_session_day()
+            except Exception:  # noqa: BLE001 -- keep accepting; the next tick retries
+                log.exception("FIX session day roll failed")
             try:
                 conn, _addr = self._listener.accept()
             except TimeoutError:

@@ -8,11 +8,13 @@ ends were written in parallel with the core; they can be folded into `config.py`
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import time as dtime
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from enforcer.errors import ConfigError
+from enforcer.fix.schedule import parse_time, zone
 
 DOWNSTREAMS = ("sim", "none")
 
@@ -45,10 +47,23 @@ class FixConfig:
     reset_on_logon: start both sequence numbers at 1 on every Logon (as if each Logon
         carried ResetSeqNumFlag=Y); off by default: sessions keep their numbers.
     standard_only: counterparties that get standard FIX 4.4 fields only: no 8011/8012/
-        8013 on their reports. An engine that validates against the stock FIX 4.4
-        dictionary (QuickFIX's defaults: UseDataDictionary=Y, ValidateUserDefinedFields=Y)
-        rejects every message carrying a tag it does not know; list it here, or have it
-        add the three fields to its dictionary.
+        8013 on their reports. Our ExecutionReports carry three custom tags: 8011
+        RiskState (text, e.g. 'Normal', 'RiskAlert_HighAnomaly'), 8012 LimitsVersion (the
+        version of the limits that decided) and 8013 Mode ('enforce', 'shadow', 'ab'). An
+        engine that validates against the stock FIX 4.4 dictionary (QuickFIX's defaults:
+        UseDataDictionary=Y, ValidateUserDefinedFields=Y) rejects every message carrying
+        a tag it does not know. Either list its SenderCompID here (it then gets standard
+        fields only), or give it the dictionary that declares the three tags:
+        `enforcer/fix/FIX44-adaptrisk.xml` (the stock FIX44.xml plus 8011-8013 on 35=8
+        and 35=9; QuickFIX: DataDictionary=<that file>).
+    session_reset_time / session_reset_zone: the end of the session day (a `time`, TOML
+        `17:00:00` or "17:00", wall clock in the IANA zone; default 17:00
+        America/New_York). At the roll each session's journal is archived beside it
+        (`<ours>-<theirs>.<day>.session`), both sequence numbers start at 1 for the new
+        day (a connected counterparty is logged out first), and the engine's order ledger
+        keeps only the orders still open: a ClOrdID gets exactly one decision within a
+        day, across restarts. daily_reset = false: never roll (sessions and the ledger
+        grow without end).
     max_message_bytes: a frame larger than this is rejected OVERSIZED (bytes).
     max_connections: further connections are closed at once.
     default_strategy: strategy of an order without Account (1).
@@ -72,6 +87,9 @@ class FixConfig:
     min_heartbeat_s: int = 1
     max_heartbeat_s: int = 300
     default_strategy: str = "default"
+    session_reset_time: dtime = dtime(17, 0)
+    session_reset_zone: str = "America/New_York"
+    daily_reset: bool = True
     downstream: str = "sim"
     timer_interval: timedelta = timedelta(milliseconds=500)
     send_timeout: timedelta = timedelta(seconds=10)
@@ -91,6 +109,8 @@ class FixConfig:
             object.__setattr__(self, "passwords", tuple(sorted(self.passwords.items())))
         if self.store_dir is not None and not isinstance(self.store_dir, Path):
             object.__setattr__(self, "store_dir", Path(self.store_dir))
+        object.__setattr__(self, "session_reset_time", parse_time(self.session_reset_time))
+        zone(self.session_reset_zone)  # ConfigError if unknown
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FixConfig:

@@ -65,6 +65,8 @@ class SessionRegistry(Protocol):
 
     def session_for(self, peer: str) -> SessionState: ...
 
+    def roll_session_day(self) -> str | None: ...
+
 
 class FixSession:
     """One acceptor-side connection. Driven by one reader thread (`on_bytes`, `on_timer`).
@@ -314,6 +316,7 @@ class FixSession:
         if reset and seq != 1:
             self.logout("Logon with ResetSeqNumFlag=Y must have MsgSeqNum 1")
             return
+        self._registry.roll_session_day()  # a new day's first Logon starts at 1
         st = self._registry.session_for(self.peer)
         with st.exclusive():  # the Logon reply is the first message on this connection
             if not st.attach(self._send_raw, self._lost):

@@ -55,6 +55,19 @@ class SessionState:
             self._write, self._on_lost = write, on_lost
             return True
 
+    def roll_day(self, day: str) -> None:
+        """End of the session day: a connected counterparty is logged out (its reader
+        closes the connection at its next tick), then the journal is archived and the
+        sequence numbers start at 1 for `day` (`SessionStore.archive`)."""
+        with self._lock:
+            self._flush_held()
+            if self._write is not None:
+                self.send("5", [(C.TEXT, "end of session day")])
+                lost, self._write, self._on_lost = self._on_lost, None, None
+                if lost is not None:
+                    lost()
+            self.store.archive(day)
+
     def detach(self, write: Callable[[bytes], None]) -> None:
         with self._lock:
             if self._write is write:

@@ -8,6 +8,9 @@ daemon restarts. `SessionStore` keeps, in one append-only journal file per sessi
     b"R <next_in> <next_out>\\n"   sequence reset (a Logon with ResetSeqNumFlag=Y, or
                                   the acceptor's reset_on_logon): messages before it
                                   are forgotten (the file is truncated first)
+    b"Y <day>\\n"                  the session day (YYYY-MM-DD) the journal belongs to;
+                                  at the day's end `archive` moves the file to
+                                  `archive/<name>.<day>.session` and starts a new one
 
 and rebuilds from it on open: the next inbound and outbound MsgSeqNum, and an index of
 every stored outbound message so a ResendRequest can replay them byte for byte (the
@@ -19,6 +22,7 @@ last record (the crash hit mid-write) is dropped on open.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import threading
@@ -32,6 +36,31 @@ def session_file(directory: Path, ours: str, theirs: str) -> Path:
     def safe(s: str) -> str:
         return _SAFE.sub(lambda m: f"%{ord(m.group()):02x}", s)
     return Path(directory) / f"{safe(ours)}-{safe(theirs)}.session"
+
+
+def session_peers(directory: Path, ours: str) -> list[str]:
+    """The counterparties (CompIDs) with a live journal of ours in `directory`."""
+    prefix = session_file(directory, ours, "").name[:-len(".session")]
+    out = []
+    for p in sorted(Path(directory).glob(f"{glob.escape(prefix)}*.session")):
+        peer = re.sub(r"%([0-9a-f]{2})", lambda m: chr(int(m.group(1), 16)),
+                      p.name[len(prefix):-len(".session")])
+        if peer and session_file(directory, ours, peer).name == p.name:  # round trip
+            out.append(peer)
+    return out
+
+
+def _archive_name(path: Path, day: str) -> Path:
+    """`archive/<stem>.<day>.session` under `path`'s folder; `.1`, `.2`, ... if taken
+    (an archive is never overwritten)."""
+    folder = path.parent / "archive"
+    folder.mkdir(exist_ok=True)
+    dest = folder / f"{path.stem}.{day}{path.suffix}"
+    n = 0
+    while dest.exists():
+        n += 1
+        dest = folder / f"{path.stem}.{day}.{n}{path.suffix}"
+    return dest
 
 
 class SessionStore:
@@ -53,6 +82,7 @@ class SessionStore:
         self._fd = -1
         self._mem: list[bytes] = []  # without a path: messages kept in memory
         self._pending: list[bytes] = []  # deferred records (`defer=True`), not yet written
+        self.day: str | None = None  # session day (YYYY-MM-DD); None: not noted yet
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._load()
@@ -82,6 +112,9 @@ class SessionStore:
                         break  # torn
                     self._index(seq, nl + 1, ln)
                     pos = end + 1
+                elif kind == b"Y" and len(head) == 2:
+                    self.day = head[1].decode("ascii")
+                    pos = nl + 1
                 elif kind == b"R" and len(head) == 3:
                     self.next_in, self.next_out = int(head[1]), int(head[2])
                     self._first, self._offsets, self._lens = self.next_out, [], []
@@ -171,9 +204,40 @@ class SessionStore:
             self._size = 0
             self._mem = []
             self._pending.clear()
-            self._write(b"R %d %d\n" % (next_in, next_out))
+            day = b"" if self.day is None else b"Y %s\n" % self.day.encode("ascii")
+            self._write(b"R %d %d\n%s" % (next_in, next_out, day))  # the day stays
             self.next_in, self.next_out = next_in, next_out
             self._first, self._offsets, self._lens = next_out, [], []
+
+    def set_day(self, day: str) -> None:
+        """Note the session day of this journal (a new one, or one written before days)."""
+        with self._lock:
+            self._write(b"Y %s\n" % day.encode("ascii"))
+            self.day = day
+
+    def archive(self, day: str) -> Path | None:
+        """End of the session day: the journal moves to `archive/<name>.<its day>.session`
+        (kept, never overwritten) and a new one for `day` starts with both sequence numbers at
+        1 and no stored messages. Returns the archive's path (None: in memory)."""
+        with self._lock:
+            if self._pending:
+                data = b"".join(self._pending)
+                self._pending.clear()
+                self._size -= len(data)
+                self._write(data)
+            dest = None
+            if self.path is not None:
+                os.close(self._fd)
+                dest = _archive_name(self.path, self.day or "undated")
+                os.replace(self.path, dest)
+                self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            self._size = 0
+            self._mem = []
+            self._write(b"R 1 1\nY %s\n" % day.encode("ascii"))
+            self.next_in = self.next_out = 1
+            self._first, self._offsets, self._lens = 1, [], []
+            self.day = day
+            return dest
 
     # -- resend -------------------------------------------------------------------------
 

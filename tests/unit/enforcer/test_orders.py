@@ -154,3 +154,27 @@ def test_replace_when_venue_refuses_after_full_fill_then_replacement_released(tm
     e._log.close()
     e2 = _make(tmp_path)
     assert e2.book.pos == e.book.pos and e2.book.open_orders == {}
+
+
+def test_roll_day_when_new_session_day_then_ledger_keeps_open_orders_and_restart_agrees(
+        tmp_path):
+    e = _make(tmp_path)
+    e.submit(_new(1, "k1", qty=5000))  # MAX_QTY: rejected, done
+    a = e.submit(_new(2, "k2"))
+    b = e.submit(_new(3, "k3"))
+    e.on_fill(Fill(ts=T0 + 4, sym="AAA", strategy="s1", side="B", qty=10, price=100.0,
+                   order_seq=b.seq))  # filled: done
+    r = e.submit(_replace(4, "k4", "k2", 20))  # pending at the venue: k2 must stay too
+    e.submit(CancelOrder(order_id=5, ts=T0 + 5, trader="t1", strategy="s1", sym="AAA",
+                         orig_order_id=9, key="c5", orig_key="nope"))
+    assert e.roll_day(T0 + 6, "2026-12-01") == 2  # k1 and k3 dropped
+    assert sorted(e.orders.by_key) == ["k2", "k4"] and e.orders.cancels == {}
+    assert e.orders.pending_replace(e.order("k4")) is e.order("k2")
+    assert e.submit_once(_new(1, "k1"))[1] is True  # a new day: a new order, decided
+    e._log.close()
+    e2 = _make(tmp_path)
+    assert e2.session_day == "2026-12-01" and sorted(e2.orders.by_key) == ["k1", "k2", "k4"]
+    assert e2.submit_once(_new(1, "k1"))[1] is False  # within the day: once
+    assert e2.on_replaced(r.seq, 20, T0 + 7) is not None
+    assert e2.book.pos == {("s1", "AAA"): [10, 30, 0]}  # k1 (day 2) 10 + k4 20 open
+    assert a.seq in e2.orders.by_seq
