@@ -7,7 +7,9 @@ Rules (FIX 4.4 session layer, as a QuickFIX initiator with default settings expe
     A Logon with ResetSeqNumFlag=Y (141=Y), or every Logon when the acceptor is configured
     `reset_on_logon`, starts both directions at 1 again.
   * Logon MsgSeqNum below the expected one (without 141=Y): Logout and disconnect. Above
-    it: the Logon is accepted and a ResendRequest (7=expected, 16=0) follows.
+    it: the Logon is accepted and a ResendRequest (7=expected, 16=0) follows -- except on
+    a session day with nothing exchanged yet (see `enforcer.fix.schedule`), where it is
+    a Logout: the counterparty must start the day at 1 (or send 141=Y).
   * Any later message above the expected MsgSeqNum: one ResendRequest per gap, and the
     message is dropped (the counterparty resends it in order). Below it: ignored with
     PossDupFlag=Y, else Logout ("MsgSeqNum too low") and disconnect.
@@ -329,6 +331,13 @@ class FixSession:
             expected = st.store.next_in
             if seq < expected:
                 self.logout(f"MsgSeqNum too low, expecting {expected} but received {seq}")
+                return
+            if seq > expected == 1 and st.store.next_out == 1:
+                # a session day with nothing exchanged yet: a higher MsgSeqNum is a client
+                # still on yesterday's numbers, and a ResendRequest would bring yesterday's
+                # orders back as new ones (the ledger keeps only open orders overnight)
+                self.logout(f"new session day {st.store.day}: log on with MsgSeqNum 1 or "
+                            "ResetSeqNumFlag=Y")
                 return
             self.heartbeat_s = int(hb)
             self.state = "ACTIVE"

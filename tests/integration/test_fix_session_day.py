@@ -141,3 +141,25 @@ def test_day_roll_when_daemon_down_over_the_end_of_day_then_rolled_at_start(tmp_
         c2.close()
     finally:
         _stop(enf, acc)
+
+
+def test_logon_when_new_day_and_client_still_on_yesterdays_numbers_then_logout(tmp_path,
+                                                                            clock):
+    enf, acc = _start(tmp_path, clock)
+    try:
+        c, _ = _connect(acc)
+        _order(c, "y1", qty=5000)  # decided and done yesterday
+        seq = c.seq
+        _gone(acc, c)
+        clock.advance(3 * MINUTE)
+        acc.roll_session_day()
+        with FixClient("127.0.0.1", acc.port, sender="OMS1", seq=seq) as c2:
+            c2.send("A", [(C.ENCRYPT_METHOD, 0), (C.HEARTBT_INT, 30)])
+            assert b"new session day 2026-12-01" in c2.expect(b"5").get(C.TEXT)
+            assert c2.closed_by_peer()
+        c3 = FixClient("127.0.0.1", acc.port, sender="OMS1", seq=seq)
+        assert c3.logon(reset=True).get(C.SEQ) == b"1"  # or with ResetSeqNumFlag=Y
+        c3.close()
+        assert len(_decided(tmp_path)) == 1
+    finally:
+        _stop(enf, acc)
