@@ -77,6 +77,14 @@ def pad_len(n: int) -> int:
     return max(MIN_PAD, 1 << max(0, (n - 1).bit_length()))
 
 
+def steps_len(n: int) -> int:
+    """Padded scan length of the lanes: the smallest 2**k or 3 * 2**(k-1) >= max(n,
+    MIN_PAD). Two shapes per octave: at most 1/3 idle steps (a power of two alone wastes up
+    to 1/2), and still few distinct shapes, so similar batches reuse the compiled scan."""
+    p = pad_len(n)
+    return p * 3 // 4 if p > MIN_PAD and p * 3 // 4 >= n else p
+
+
 def pad_orders(cols: dict[str, np.ndarray], n_pad: int | None = None) -> dict[str, np.ndarray]:
     """Cast to the batch dtypes and pad to `pad_len(n)` with inert rows (valid=False)."""
     n = len(cols["qty"])
@@ -114,8 +122,8 @@ def lane_layout(strat: np.ndarray, group: np.ndarray, dkey: np.ndarray, n_strat:
 
     Returns {"idx": (T, S) int32 order row of each cell, "cell": (n_rows,) int32 cell of
     each order row (its inverse; n_rows = the padded batch length, padding rows -> 0),
-    "lane_strat": (S,) int32}, T = pad_len(longest lane)
-    (>= MIN_PAD, a power of two) and S a power of two >= 16 (shapes repeat between
+    "lane_strat": (S,) int32}, T = steps_len(longest lane)
+    (>= MIN_PAD, 2**k or 3 * 2**(k-1)) and S a power of two >= 16 (shapes repeat between
     similar batches: no recompile); idle cells are -1 and unused lanes point at strategy
     slot `n_strat` (a dummy). None when some group or duplicate key id is shared by two
     strategies (then lanes could race on a slot: the caller runs the sequential scan).
@@ -139,7 +147,7 @@ def lane_layout(strat: np.ndarray, group: np.ndarray, dkey: np.ndarray, n_strat:
     starts = np.zeros(len(present) + 1, np.int64)
     np.cumsum(counts[present], out=starts[1:])
     step = np.arange(n, dtype=np.int64) - starts[lane[order]]
-    t_pad = pad_len(int(counts.max()) if n else 1)
+    t_pad = steps_len(int(counts.max()) if n else 1)
     s_pad = _pow2(len(present), 16)
     cell = np.zeros(n_rows, np.int32)
     cell[order] = step * s_pad + lane[order]
