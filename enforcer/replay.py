@@ -22,9 +22,11 @@ second of order time trips its circuit breaker (every later order of it CIRCUIT_
 stateful reasons of those orders are not reported: they would depend on state the breaker
 froze). The summary counts those blocks apart from the limits' own ('rejected_by').
 Differences, by design of a replay: no operator commands or kill switch; cancels (order_type
-CANCEL) are ACCEPTed; trader medians for the fat-finger rule are taken from the orders of
-earlier chunks; static_verdict is what the static rule set alone would have decided over the
-whole replay (its own positions, throttles and breaker; no model row, so no latch).
+CANCEL) are ACCEPTed; trader medians for the fat-finger rule are causal and per order
+(`enforcer/baseline.py`; the live daemon refreshes them every poll), and layer 1's
+fat_finger_limits row of the order's (sym, trader) applies where its model rows do;
+static_verdict is what the static rule set alone would have decided over the whole replay
+(its own positions, throttles and breaker; no model row, so no latch).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import pyarrow as pa
 
 from enforcer import replay_columns as C
 from enforcer import replay_venue as venue
+from enforcer.baseline import TraderMedians
 from enforcer.batch import NO_DUP, BatchState, check_batch
 from enforcer.config import EnforcerConfig, StaticLimits
 from enforcer.reasons import Reason
@@ -151,19 +154,6 @@ def breaker(masks: np.ndarray, valid: np.ndarray, strat: np.ndarray, ts: np.ndar
     return out, trips
 
 
-def _medians(o: C.Orders, valid: np.ndarray, upto: int, config: EnforcerConfig
-             ) -> np.ndarray:
-    """Per order: its trader's median qty over their last `fat_finger_window` well-formed
-    orders among the first `upto` orders (0.0 below `fat_finger_min_history`)."""
-    med = np.zeros(len(o.trader.names))
-    ok = valid[:upto] & (o.qty[:upto] > 0)
-    for t in np.unique(o.trader.codes[:upto][ok]):
-        h = o.qty[:upto][ok & (o.trader.codes[:upto] == t)][-config.fat_finger_window:]
-        if len(h) >= config.fat_finger_min_history:
-            med[t] = float(np.median(h))
-    return med[o.trader.codes]
-
-
 def _latch(o: C.Orders, dyn: C.Dynamic) -> tuple[np.ndarray, dict[str, int]]:
     """(halted (N,) bool: at or after its symbol's first fresh HALTED row, {sym: ts})."""
     first = np.full(len(o.sym.names), _I64_MAX, np.int64)
@@ -212,8 +202,13 @@ def replay(store: Any, config: EnforcerConfig, *, start_ns: int | None = None,
                                   np.int64)}
     halted_d, latched = _latch(o, dyn)
     lim_s = {**{f: st[f] for f in C._LIM_FIELDS}, "lstate": np.zeros(n, np.int8),
-             "halted": np.zeros(n, bool)}
-    lim_d = {**dyn.lims, "lstate": dyn.state, "halted": halted_d}
+             "halted": np.zeros(n, bool), "fat_finger_max_qty": np.full(n, np.inf)}
+    ffq = C.num(tbl, "fat_finger_max_qty", -1, np.int64)  # layer 1's row (-1: none)
+    lim_d = {**dyn.lims, "lstate": dyn.state, "halted": halted_d,
+             "fat_finger_max_qty": np.where(dyn.fresh & (ffq >= 0), ffq.astype(np.float64),
+                                            np.inf)}
+    median = TraderMedians(config.fat_finger_window, config.fat_finger_min_history).before(
+        o.trader.codes.tolist(), o.qty.tolist(), valid)
     cap = static.throttle_burst * COST
     sizes = (int(group.max()) + 1 if n else 0, len(o.strategy.names),
              int(dkey.max()) + 1 if n else 0)
@@ -222,8 +217,6 @@ def replay(store: Any, config: EnforcerConfig, *, start_ns: int | None = None,
     for a in range(0, m, chunk):
         rows = slice(a, min(m, a + chunk))
         src, is_ev = tl.src[rows], tl.is_ev[rows]
-        first_order = int(src[~is_ev][0]) if (~is_ev).any() else n
-        median = _medians(o, valid, first_order, config)
         ref = np.where(is_ev, tl.pos[src] - a, -1)
         common = {k: v[src] for k, v in per.items()}
         common |= {"valid": valid[src] & ~is_ev, "ts": tl.ts[rows], "median": median[src],
