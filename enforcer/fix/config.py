@@ -53,9 +53,10 @@ class FixConfig:
         engine that validates against the stock FIX 4.4 dictionary (QuickFIX's defaults:
         UseDataDictionary=Y, ValidateUserDefinedFields=Y) rejects every message carrying
         a tag it does not know. Either list its SenderCompID here (it then gets standard
-        fields only), or give it the dictionary that declares the three tags:
-        `enforcer/fix/FIX44-adaptrisk.xml` (the stock FIX44.xml plus 8011-8013 on 35=8
-        and 35=9; QuickFIX: DataDictionary=<that file>).
+        fields only), or give it a dictionary that declares the three tags: `python -m
+        enforcer.fix.dictionary <QuickFIX's FIX44.xml> FIX44-adaptrisk.xml` writes the
+        stock dictionary plus `enforcer/fix/FIX44-adaptrisk-ext.xml` (8011-8013 on 35=8,
+        8011 on 35=9); QuickFIX: DataDictionary=FIX44-adaptrisk.xml.
     session_reset_time / session_reset_zone: the end of the session day (a `time`, TOML
         `17:00:00` or "17:00", wall clock in the IANA zone; default 17:00
         America/New_York). At the roll each session's journal is archived beside it

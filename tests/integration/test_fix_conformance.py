@@ -2,7 +2,9 @@
 test extra) as the initiator, with its default settings: persistent message store, sequence
 numbers kept across logons (no ResetOnLogon), the stock FIX 4.4 data dictionary. Only the
 acceptor is told to leave our custom tags 8011-8013 off this counterparty's reports
-(`FixConfig.standard_only`), because the stock dictionary rejects unknown tags.
+(`FixConfig.standard_only`), because the stock dictionary rejects unknown tags -- or the
+initiator gets the stock dictionary merged with ours (`enforcer.fix.dictionary`), and then
+validates reports that carry them.
 
 Covered: logon with kept sequence numbers; fills during a disconnect delivered on
 reconnect (QuickFIX asks for the resend itself); a PossDupFlag=Y resend of a decided order
@@ -29,6 +31,7 @@ import pytest
 from enforcer.decision_log import read_log
 from enforcer.fix.acceptor import FixAcceptor
 from enforcer.fix.config import FixConfig
+from enforcer.fix.dictionary import merge
 from tests.unit.enforcer_fe.helpers import make_enforcer, quote_all, static_limits
 
 fix = pytest.importorskip("quickfix", reason="quickfix (test extra) not installed")
@@ -102,7 +105,8 @@ class App(fix.Application):
 class Initiator:
     """A QuickFIX SocketInitiator with default settings and a file store under `d`."""
 
-    def __init__(self, d: Path, port: int) -> None:
+    def __init__(self, d: Path, port: int, *, sender: str = SENDER,
+                 dictionary: Path | None = None) -> None:
         d.mkdir(parents=True, exist_ok=True)
         cfg = d / "initiator.cfg"
         cfg.write_text(textwrap.dedent(f"""\
@@ -116,10 +120,10 @@ class Initiator:
             HeartBtInt=30
             SocketConnectHost=127.0.0.1
             SocketConnectPort={port}
-            DataDictionary={_spec()}
+            DataDictionary={dictionary or _spec()}
             [SESSION]
             BeginString=FIX.4.4
-            SenderCompID={SENDER}
+            SenderCompID={sender}
             TargetCompID=ADAPTRISK
             """))
         self.app = App()
@@ -218,6 +222,30 @@ def test_quickfix_when_decided_order_resent_possdup_then_original_decision(daemo
     assert (first[39], again[39]) == ("8", "8") and "MAX_QTY" in again[58]
     assert again[38] == "5000"  # the original order, not the resent fields
     assert len(_decisions(tmp_path / "d.log")) == 1
+    qf.stop()
+
+
+def test_quickfix_when_given_our_dictionary_then_validates_reports_with_8011_to_8013(
+        daemon, tmp_path):
+    _enf, acc = daemon  # "QFIXDD" is not in standard_only: its reports carry 8011-8013
+    dd = merge(_spec(), tmp_path / "FIX44-adaptrisk.xml")
+    qf = Initiator(tmp_path / "qf", acc.port, sender="QFIXDD", dictionary=dd).start()
+    _order(qf, "D-1", price=102.0)  # new + fill
+    _order(qf, "D-2", qty=5000)  # MAX_QTY
+    assert qf.app.wait(lambda: len(qf.app.reports()) == 3)
+    new, fill, rej = (next(m for m in qf.app.reports() if (m[11], m[150]) == k)
+                      for k in (("D-1", "0"), ("D-1", "F"), ("D-2", "8")))
+    assert (new[8011], new[8013], rej[8011]) == ("Normal", "enforce", "Normal")
+    assert fill[8011] == "Normal" and new[8012]
+    qf.stop()
+
+
+def test_quickfix_when_stock_dictionary_and_custom_tags_then_reports_refused(daemon,
+                                                                              tmp_path):
+    _enf, acc = daemon  # why standard_only or our dictionary is needed: the stock one
+    qf = Initiator(tmp_path / "qf", acc.port, sender="QFIXDD").start()
+    _order(qf, "S-1", price=102.0)
+    assert not qf.app.wait(lambda: len(qf.app.reports()) > 0, timeout=2.0)
     qf.stop()
 
 
