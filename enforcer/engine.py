@@ -275,9 +275,11 @@ class Enforcer:
                 flags |= B_BREAKER
             if self._tripped_sessions and o.session in self._tripped_sessions:
                 flags |= B_BREAKER
+            ffq = snap.fat_finger_max_qty.get((sym, o.trader), math.inf) \
+                if snap.fat_finger_max_qty else math.inf  # layer 1's row (dynamic only)
             dmask = flags | order_mask(dyn, buy, qty, price, mid, ts, pos, bucket, dup,
                                        median, self._rate, self._cap, dup_w,
-                                       self._need_ref, dup_n)
+                                       self._need_ref, dup_n, ffq)
             smask = dmask if dyn is st else flags | order_mask(
                 st, buy, qty, price, mid, ts, pos, bucket, dup, median, self._rate,
                 self._cap, dup_w, self._need_ref, dup_n)
