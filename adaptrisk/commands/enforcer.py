@@ -61,6 +61,9 @@ def register(sub) -> None:
                      "path and append the decisions; print a summary.")
     _common(b)
     b.add_argument("--json", action="store_true", help="print the summary as JSON")
+    b.add_argument("--expire-after", metavar="SECONDS", type=float,
+                   help="orders still resting this long after they were sent expire in the "
+                   "replay venue (default: day orders, expiring at the end of their UTC day)")
     b.set_defaults(func=replay)
 
 
@@ -139,10 +142,38 @@ def run(args: argparse.Namespace) -> int:
     return 0 if st["pending_decisions"] == 0 else 1
 
 
+def _jax_cache() -> None:
+    """Keep compiled batch kernels on disk between runs (a replay's scan takes seconds to
+    compile, longer than it runs): ADAPTRISK_JAX_CACHE (empty: off), default
+    ~/.cache/adaptrisk/jax."""
+    import os
+
+    path = os.environ.get("ADAPTRISK_JAX_CACHE", str(Path.home() / ".cache/adaptrisk/jax"))
+    if path:
+        import jax
+
+        jax.config.update("jax_compilation_cache_dir", path)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
 def replay(args: argparse.Namespace) -> int:
+    if args.expire_after is not None and not args.expire_after > 0:
+        raise UsageError(f"--expire-after must be > 0 seconds, got {args.expire_after}")
+    _jax_cache()
+    from enforcer.config import StaticLimits
+    from enforcer.errors import ConfigError
     from enforcer.replay import replay as run_replay
 
     cfg = _config(args, None)
+    try:
+        StaticLimits.load(cfg.static_limits_path)  # a bad file: one line, nothing written
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+    if args.expire_after is not None:
+        try:
+            cfg = type(cfg).from_dict({**cfg.to_dict(), "expire_after": args.expire_after})
+        except ConfigError as e:
+            raise UsageError(str(e)) from None
     with open_store(args.db) as store:
         summary = run_replay(store, cfg)
     if args.json:
@@ -151,6 +182,13 @@ def replay(args: argparse.Namespace) -> int:
     print(f"replayed {summary['orders']} orders: {summary['accepted']} accepted, "
           f"{summary['rejected']} rejected (static rule set alone: "
           f"{summary['static_rejected']} rejected)")
+    by = summary.get("rejected_by", {})
+    print(f"  blocked by the limits {by.get('limits', 0)}, a HALTED row or latched symbol "
+          f"{by.get('halted', 0)}, a tripped circuit breaker {by.get('breaker', 0)}")
+    for sym, ts in sorted(summary.get("latched", {}).items()):
+        print(f"  latched {sym} at {ts}")
+    for strategy, ts in sorted(summary.get("tripped", {}).items()):
+        print(f"  breaker tripped for {strategy} at {ts}")
     for name, n in sorted(summary["reasons"].items(), key=lambda kv: -kv[1]):
         print(f"  {name:<20} {n}")
     sys.stdout.flush()
