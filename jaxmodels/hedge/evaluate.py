@@ -1,0 +1,69 @@
+"""Out-of-sample figures of a hedger against the classical hedges, on common paths.
+
+Test paths come from ``test_seed``; the Whalley-Wilmott risk aversion is chosen on
+separate calibration paths (``calib_seed``), never on the test paths: once to give the
+agent's P&L std ("ww_equal_std", for the cost-at-equal-std comparison) and once to
+minimise the agent's own objective ("ww_best"). Money in currency units.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxmodels.hedge import baselines
+from jaxmodels.hedge.agent import make_policy, objective
+from jaxmodels.hedge.config import HedgeConfig
+from jaxmodels.hedge.env import EnvParams, cvar, env_params
+from jaxmodels.hedge.rollout import Paths, rollout_jit
+
+TEST_SEED = 99_991
+CALIB_SEED = 5_555
+WW_GRID = tuple(float(x) for x in np.geomspace(1e-4, 10.0, 26))
+
+
+def summary(paths: Paths, level: float = 0.95) -> dict[str, float]:
+    """pnl_mean, pnl_std, cost_mean, cvar_loss (CVaR at ``level`` of -pnl), kr_reward
+    (mean per-episode sum of Kolm-Ritter rewards), trades (mean non-zero trades a path)."""
+    return {"pnl_mean": float(jnp.mean(paths.pnl)), "pnl_std": float(jnp.std(paths.pnl)),
+            "cost_mean": float(jnp.mean(paths.cost)),
+            "cvar_loss": float(cvar(-paths.pnl, level)),
+            "kr_reward": float(jnp.mean(paths.reward)),
+            "trades": float(jnp.mean(jnp.sum(paths.trade != 0, axis=1)))}
+
+
+def _ww_paths(params: EnvParams, gamma: float, key, n: int) -> Paths:
+    return rollout_jit(baselines.whalley_wilmott, jnp.float32(gamma), key, params, n)
+
+
+def calibrate_ww(cfg: HedgeConfig, target_std: float | None, *, n_paths: int = 4096,
+                 seed: int = CALIB_SEED) -> float:
+    """The WW risk aversion on the grid whose calibration-path P&L std is nearest
+    ``target_std``, or (None) the one minimising the agent's objective there."""
+    params, key = env_params(cfg), jax.random.PRNGKey(seed)
+    scores = []
+    for g in WW_GRID:
+        p = _ww_paths(params, g, key, n_paths)
+        scores.append(abs(float(jnp.std(p.pnl)) - target_std) if target_std is not None
+                      else float(objective(p, cfg.agent)))
+    return WW_GRID[int(np.argmin(scores))]
+
+
+def evaluate(cfg: HedgeConfig, agent_params, *, n_paths: int = 10_000,
+             seed: int = TEST_SEED, calib_paths: int = 4096) -> dict:
+    """Figures of the agent and the baselines on ``n_paths`` test paths from ``seed``:
+    {"agent"|"no_hedge"|"bs_delta"|"ww_equal_std"|"ww_best": summary, "ww_gamma": {...},
+    "n_paths", "seed"}."""
+    params, key, level = env_params(cfg), jax.random.PRNGKey(seed), cfg.agent.cvar_level
+    pol = make_policy(cfg.agent.hidden)
+    calib = rollout_jit(pol, agent_params, jax.random.PRNGKey(CALIB_SEED), params, calib_paths)
+    g_eq = calibrate_ww(cfg, float(jnp.std(calib.pnl)), n_paths=calib_paths)
+    g_best = calibrate_ww(cfg, None, n_paths=calib_paths)
+    out = {"agent": summary(rollout_jit(pol, agent_params, key, params, n_paths), level),
+           "no_hedge": summary(rollout_jit(baselines.no_hedge, 0.0, key, params, n_paths), level),
+           "bs_delta": summary(rollout_jit(baselines.bs_delta, 0.0, key, params, n_paths), level),
+           "ww_equal_std": summary(_ww_paths(params, g_eq, key, n_paths), level),
+           "ww_best": summary(_ww_paths(params, g_best, key, n_paths), level),
+           "ww_gamma": {"equal_std": g_eq, "best": g_best}, "n_paths": n_paths, "seed": seed}
+    return out
