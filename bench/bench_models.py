@@ -237,9 +237,73 @@ def _grid() -> list[dict]:
     return grid_rows(ev.run(ev.Grid.load(GRID), GRID_SEEDS, out=lambda *_: None))
 
 
+def fat_finger_rows() -> list[dict]:
+    """Layer 1 at the gate per trader population (issue 11 point 3; ``bench/fat_finger.py``):
+    trained on 4 populations (seeds 201-204), measured on 5 others (seeds 301-305)."""
+    from bench import fat_finger as ff
+    from jaxmodels import layer1
+
+    tm, met = ff.train(ff.pop_rows(ff.TRAIN))
+    out = []
+    for p, tbl in ff.pop_rows(ff.TEST):
+        r, orc = ff.score(tm, p, tbl), ff.oracle(p, tbl)
+        worst = min(r["recall_gate"].values())
+        kinds = "; ".join(f"{k} {r['recall_gate'][k]:.3f} (trees {r['recall_trees'][k]:.3f}"
+                          + (f", oracle {orc[k]:.3f}" if k in orc else "") + f", n {r['n_kind'][k]})"
+                          for k in r["recall_gate"])
+        name = f"fat_finger_{p.name}"
+        out.append(_row(name, "recall_worst_kind", worst, "", ">= 0.99 per kind at FPR <= 0.001",
+                        worst >= 0.99 and r["fpr_gate"] <= 0.001,
+                        f"gate = max qty per (sym, trader) from the trees; price kinds judged by "
+                        f"the 500 bps collar; {kinds}; oracle = true size law, level "
+                        f"{orc['level_sigmas']:.2f} sigma"))
+        out.append(_row(name, "fpr", r["fpr_gate"], "", "<= 0.001", r["fpr_gate"] <= 0.001,
+                        f"of {r['valid']} valid orders; trees alone {r['fpr_trees']:.4f}; gate and "
+                        f"trees differ on {r['gate_vs_trees_disagree']} orders (not monotone)"))
+        if r["blocks"]:
+            b = r["blocks_blocked_gate"]
+            out.append(_row(name, "blocks_blocked", b, "", "<= 0.005", b <= 0.005,
+                            f"{r['blocks']} legitimate blocks (20x the trader median): one max "
+                            f"qty per trader cannot pass its blocks and stop its x10 slips"))
+    out.append(_row("fat_finger_train", "orders", met["train_rows"] + met["valid_rows"], "",
+                    "-", None, f"{met['train_errors']} size errors in training; "
+                    f"{met['n_trees']} trees; inputs {', '.join(layer1.L1_INPUTS)}"))
+    return out + _fat_finger_cost(tm)
+
+
+def _fat_finger_cost(tm) -> list[dict]:
+    """The gate's per-order cost of the layer-1 check (single path, a row in force vs none)
+    and the calibrator's cost of inverting the trees per order baseline."""
+    import math
+
+    from enforcer.limits import Lim
+    from enforcer.rules import order_mask
+    from jaxmodels import layer1
+
+    lim = Lim(500, 2e6, 500.0, 10**5, 25.0, 0, False, "v", "Normal")
+    n = 200_000
+
+    def loop(ff):
+        for i in range(n):
+            order_mask(lim, True, 10 + (i & 7), 100.0, 100.01, i, None, None, None, 12.0, 10,
+                       10**9, 0, True, 1, ff)
+
+    t_none = _median_time(lambda: loop(math.inf), 3) / n
+    t_ff = _median_time(lambda: loop(40.0), 3) / n
+    rng = np.random.default_rng(0)
+    x = np.abs(rng.lognormal(size=(4096, len(tm.config.inputs)))).astype(np.float32)
+    q = np.full(4096, 100.0)
+    t_inv = _median_time(lambda: layer1.max_qty(tm, x, q), 3) / 4096
+    return [_row("fat_finger_gate", "ns_per_order_single_path", t_ff * 1e9, "ns", "-", None,
+                 f"order_mask with a layer-1 row; {t_none * 1e9:.0f} ns with none (the rule is "
+                 f"one float compare; the engine adds one dict lookup per order)"),
+            _row("fat_finger_publish", "us_per_order_baseline", t_inv * 1e6, "us", "-", None,
+                 "inverting the trees into a max qty (grid + bisection), 4096 baselines")]
+
+
 def run() -> list[dict]:
     rows, tm, mm = _quality()
-    return rows + _speed(tm, mm) + [_train_day()] + _grid()
+    return rows + _speed(tm, mm) + [_train_day()] + _grid() + fat_finger_rows()
 
 
 if __name__ == "__main__":
