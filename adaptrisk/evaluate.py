@@ -251,17 +251,36 @@ def blocked_calm(orders, lim, evs: list[dict], calib) -> dict:
     from jaxmodels.calibrate import caps_for
 
     if orders.num_rows == 0:
-        return {"valid_calm_orders": 0, "blocked_calm": {"adaptive": 0, "static": 0}}
+        return {"valid_calm_orders": 0, "blocked_calm": {"adaptive": 0, "static": 0},
+                "halted_calm": {"adaptive": 0, "static": 0}}
     cols = ev.order_columns(orders)
     caps = caps_for(calib, str(cols["sym"][0]))
     calm = ~ev.in_windows(cols["ts"], cols["sym"], evs, STRESS_EVENTS + ("aggressive_seller",),
                           before_ns=60 * NS, after_ns=300 * NS)
     valid = calm & (cols["kind"] == "") & (cols["trader"] != "T_SELLER")
-    dyn = ev.blocked(cols, ev.limits_in_force(cols, lim, caps))
+    in_force = ev.limits_in_force(cols, lim, caps)
+    dyn = ev.blocked(cols, in_force)
     sta = ev.blocked(cols, ev.limits_in_force(cols, None, caps))
+    halted = latched(cols["ts"], cols["sym"], in_force["state"])
+    # a HALTED row (and the latch it sets) is counted apart from the limits' own blocks;
+    # the static rule set has no model rows, so nothing latches there
     return {"valid_calm_orders": int(valid.sum()),
-            "blocked_calm": {"adaptive": int((dyn & valid).sum()),
+            "halted_calm": {"adaptive": int((halted & valid).sum()), "static": 0},
+            "blocked_calm": {"adaptive": int((dyn & valid & ~halted).sum()),
                              "static": int((sta & valid).sum())}}
+
+
+def latched(ts: np.ndarray, sym: np.ndarray, state: np.ndarray) -> np.ndarray:
+    """bool[n]: the order's symbol is halted by a HALTED row in force at or before it, or
+    latched by an earlier one (the enforcer latches a symbol on a HALTED row until an
+    operator clears it; no operator in an evaluation). state: 2 = HALTED, per order."""
+    out = np.zeros(len(ts), bool)
+    for s in set(sym.tolist()):
+        m = sym == s
+        h = m & (state == 2)
+        if h.any():
+            out |= m & (ts >= ts[h].min())
+    return out
 
 
 # -- the grid ----------------------------------------------------------------------------------
@@ -317,6 +336,7 @@ def summarise(cases: list[dict]) -> dict:
             n = sum(c["false_high"][k] for c in cs)
             row[f"false_high_per_symbol_day_{k}"] = n / days if days else None
             row[f"blocked_calm_{k}"] = sum(c["blocked_calm"][k] for c in cs)
+            row[f"halted_calm_{k}"] = sum(c.get("halted_calm", {}).get(k, 0) for c in cs)
         row["valid_calm_orders"] = sum(c["valid_calm_orders"] for c in cs)
         if cs[0]["kind"] == "stress":
             for k in ("adaptive", "static"):
@@ -354,7 +374,9 @@ def format_report(rep: dict) -> str:
         rows = [("false High / symbol-day", r["false_high_per_symbol_day_static"],
                  r["false_high_per_symbol_day_adaptive"]),
                 (f"valid calm orders blocked (of {r['valid_calm_orders']})",
-                 r["blocked_calm_static"], r["blocked_calm_adaptive"])]
+                 r["blocked_calm_static"], r["blocked_calm_adaptive"]),
+                ("  ...by a HALTED row / latch, apart", r.get("halted_calm_static"),
+                 r.get("halted_calm_adaptive"))]
         if r["kind"] == "stress":
             rows += [("first High alert after onset, s", r["high_delay_s_static"],
                       r["high_delay_s_adaptive"]),
