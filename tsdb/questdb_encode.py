@@ -46,6 +46,8 @@ SYMBOLS = {  # SYMBOL columns per table (the rest are ILP fields)
     "hedge_orders": ("run_id", "sym", "strategy", "side", "verdict", "risk_state",
                      "limits_version", "model_version"),
     "hedge_schedule": ("run_id", "sym", "verdict", "model_version"),
+    "impact_labels": ("sym", "side"),
+    "exec_advice": ("sym", "algo", "model_version"),
 }
 
 

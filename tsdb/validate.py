@@ -67,6 +67,16 @@ RULES: dict[str, TableRules] = {
         enums={"state": frozenset(LIMIT_STATES)},
     ),
     "fat_finger_limits": TableRules(numeric={"fat_finger_max_qty": NONNEG}),
+    "impact_labels": TableRules(
+        numeric={"qty": POSITIVE, "n_prints": POSITIVE, "arrival_mid": POSITIVE,
+                 "vwap": POSITIVE, "slippage_bps": FINITE, "spread_bps": NONNEG},
+        enums={"side": frozenset({"B", "S"})},
+    ),
+    "exec_advice": TableRules(
+        numeric={"participation_cap": POSITIVE, "clip_qty": POSITIVE, "impact_max_qty": NONNEG,
+                 "budget_bps": POSITIVE, "parent_qty": POSITIVE},
+        enums={"algo": frozenset({"TWAP", "VWAP", "POV"})},
+    ),
     "decisions": TableRules(
         enums={
             "verdict": frozenset({"ACCEPT", "REJECT"}),
