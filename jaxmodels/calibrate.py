@@ -127,15 +127,18 @@ def recovered(now: np.ndarray, ref: np.ndarray, ratio: float) -> np.ndarray:
 def recovery_hold(ts: np.ndarray, tier: np.ndarray, limit_tier: np.ndarray,
                   m: dict[str, np.ndarray], cfg: CalibConfig) -> np.ndarray:
     """Tier used for limits, int8[n] (one symbol, time order): after a HIGH_ALERT or
-    CRITICAL bucket of the score ``tier``, ``limit_tier`` stays at least HIGH_ALERT until a
-    bucket below HIGH_ALERT whose market has recovered (``recovered`` against the market of
+    CRITICAL bucket of the score ``tier``, ``limit_tier`` stays at least at the highest
+    score tier since the last recovered bucket (``hold_peak``) until a bucket below
+    HIGH_ALERT whose market has recovered (``recovered`` against the market of
     the last NORMAL bucket before the newest alert bucket), at most ``recover_max_s`` after the last alert
     bucket (0 turns the hold off).
 
     Hysteresis tied to the market, not to the score: a score standardised against its own
     recent past calms down while a crash is still running (the tier fell back to NORMAL at
     +7.5 s in a crash whose price kept falling until +21.6 s); a wide spread, a thin book
-    or a high realized vol keep the limits tight until they are back."""
+    or a high realized vol keep the limits tight until they are back. The hold keeps the
+    highest tier of the episode, not just HIGH_ALERT: a crash's limits went from CRITICAL's
+    back to HIGH_ALERT's (10 -> 200 lots) 0.6 s before its trough."""
     t = np.asarray(tier, np.int8)
     out = np.asarray(limit_tier, np.int8)
     if cfg.recover_max_s <= 0 or len(t) == 0:
@@ -151,10 +154,25 @@ def recovery_hold(ts: np.ndarray, tier: np.ndarray, limit_tier: np.ndarray,
     ref = np.where((idx >= 0)[:, None], now[np.maximum(idx, 0)], np.nan)
     none = np.iinfo(np.int64).min
     alert = np.maximum.accumulate(np.where(t >= hi, ts, none))
-    rec = np.maximum.accumulate(np.where((t < hi) & recovered(now, ref, cfg.recover_ratio),
-                                         ts, none))
+    good = (t < hi) & recovered(now, ref, cfg.recover_ratio)
+    rec = np.maximum.accumulate(np.where(good, ts, none))
     hold = (alert > none) & (alert > rec) & (ts - alert <= int(cfg.recover_max_s * 1e9))
-    return np.where(hold, np.maximum(out, hi), out).astype(np.int8)
+    peak = hold_peak(t, good, 0)[0]
+    return np.where(hold, np.maximum(out, peak), out).astype(np.int8)
+
+
+def hold_peak(t: np.ndarray, good: np.ndarray, before) -> tuple[np.ndarray, np.ndarray]:
+    """Running maximum of the tiers ``t`` int8[..., K] restarted at every ``good`` (market
+    recovered) bucket along the last axis, ``before`` [...] the maximum carried in from
+    earlier rows; returns (int64[..., K], the maximum after the last row). Segment s's
+    values are coded s * 4 + tier, so one cumulative maximum never crosses a restart."""
+    t = np.asarray(t, np.int64)
+    seg = np.cumsum(good, axis=-1)
+    lead = np.asarray(before, np.int64)[..., None]
+    cm = np.maximum.accumulate(np.concatenate([lead, seg * 4 + t], axis=-1), axis=-1)[..., 1:]
+    peak = cm - seg * 4
+    last = peak[..., -1] if peak.shape[-1] else np.asarray(before, np.int64)
+    return peak, last
 
 
 def hold_tight(lim: dict[str, np.ndarray], loosen_after: int) -> dict[str, np.ndarray]:

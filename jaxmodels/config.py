@@ -153,12 +153,13 @@ class StressConfig(_Conf):
     """Layer 2's interpretable stress statistics (``jaxmodels.stress``), beside the VAE.
 
     Per symbol and 100 ms bucket, against slow baselines of the session so far (as of the
-    previous bucket; a new session after a gap starts them afresh): |1 s| and |10 s| mid
-    log-returns in units of a slow volatility (EWMA of squared 1 s returns, half-life
+    previous bucket; a new session after a gap starts them afresh): the |10 s| mid
+    log-return in units of a slow L4 norm of 1 s returns (EWMA, half-life
     ``vol_half_life_s``, floored at ``vol_floor_bps`` per sqrt(s)); the mid's distance from
     its EWMA (half-life ``drift_half_life_s``) in units of that distance's standard deviation
-    under a random walk at the slow volatility; log spread above and log thinner top-5 depth
-    below their EWMAs (half-life ``base_half_life_s``). Each is held ``persist_buckets``
+    under a random walk at the slow L2 volatility; log spread above and log thinner top-5
+    depth below their EWMAs (half-life ``base_half_life_s``), in units of their own slow RMS
+    deviation (floored at ``disp_floor``). Each is held ``persist_buckets``
     (trailing minimum: a statistic must last 1 s; a normal market's single-bucket spread
     and depth flickers do not). No parameter is fitted to data but the calibration: each statistic
     is scaled by its largest 1-minute maximum on half of the normal minutes, and HIGH_ALERT
@@ -172,6 +173,7 @@ class StressConfig(_Conf):
     base_half_life_s: float = 600.0
     drift_half_life_s: float = 300.0
     vol_floor_bps: float = 0.2
+    disp_floor: float = 0.05
     persist_buckets: int = 10
     episodes_per_day: float = 0.25
     critical_mult: float = 2.0
@@ -182,7 +184,7 @@ class StressConfig(_Conf):
     def __post_init__(self) -> None:
         n = "StressConfig"
         for k in ("vol_half_life_s", "base_half_life_s", "drift_half_life_s", "vol_floor_bps",
-                  "episodes_per_day", "block_s", "bucket_s"):
+                  "disp_floor", "episodes_per_day", "block_s", "bucket_s"):
             _check(n, k, getattr(self, k), getattr(self, k) > 0, "> 0")
         _check(n, "persist_buckets", self.persist_buckets, self.persist_buckets >= 1, ">= 1")
         _check(n, "critical_mult", self.critical_mult, self.critical_mult >= 1, ">= 1")
@@ -242,8 +244,9 @@ class CalibConfig(_Conf):
     ``alert_hold_s``: after a CRITICAL bucket, limits stay at least at the
     HIGH_ALERT level for this many seconds (0 turns the cool-down off).
     ``recover_ratio`` / ``recover_max_s``: after a HIGH_ALERT or CRITICAL bucket the limits
-    stay at least at the HIGH_ALERT level until the spread, the thinner top-5 depth and the
-    1-minute vol are back within ``recover_ratio`` of their values at the last NORMAL bucket
+    stay at least at the highest tier since the market last recovered, until the spread, the
+    thinner top-5 depth and the 1-minute vol are back within ``recover_ratio`` of their
+    values at the last NORMAL bucket
     (``calibrate.recovery_hold``), for at most ``recover_max_s`` after the last alert.
     ``halt_move_bps``: a CRITICAL tier with |10 s return| beyond this trips the breaker
     (HALTED, latched until an operator resets it).

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
 from scipy.signal import lfilter
 
-from jaxmodels.calibrate import recovered
+from jaxmodels.calibrate import hold_peak, recovered
 from jaxmodels.config import TIERS, CalibConfig, VAEConfig
 from jaxmodels.prep import EWMAState
 from jaxmodels.vae import tail_thresholds
@@ -267,17 +267,20 @@ class RecoveryState(NamedTuple):
     """Per symbol: ``normal`` float64[P, 3] the market (``calibrate.market_keys``) at the
     last NORMAL bucket, ``ref`` float64[P, 3] the market at the last NORMAL bucket before
     the newest alert bucket (NaN: none yet), ``alert`` newest HIGH_ALERT+ bucket end,
-    ``rec`` newest recovered bucket end below HIGH_ALERT (int64[P], ``NONE_TS``: none)."""
+    ``rec`` newest recovered bucket end below HIGH_ALERT (int64[P], ``NONE_TS``: none),
+    ``peak`` int64[P] the highest tier since the last recovered bucket."""
 
     normal: np.ndarray
     ref: np.ndarray
     alert: np.ndarray
     rec: np.ndarray
+    peak: np.ndarray
 
 
 def recovery_init(p: int) -> RecoveryState:
     return RecoveryState(np.full((p, 3), np.nan), np.full((p, 3), np.nan),
-                         np.full(p, NONE_TS, np.int64), np.full(p, NONE_TS, np.int64))
+                         np.full(p, NONE_TS, np.int64), np.full(p, NONE_TS, np.int64),
+                         np.zeros(p, np.int64))
 
 
 def recovery_update(state: RecoveryState, ts: np.ndarray, tier: np.ndarray,
@@ -309,7 +312,9 @@ def recovery_update(state: RecoveryState, ts: np.ndarray, tier: np.ndarray,
     rec = np.maximum.accumulate(np.concatenate(
         [state.rec[:, None], np.where(good, ts, NONE_TS)], axis=1), axis=1)[:, 1:]
     hold = (alert > NONE_TS) & (alert > rec) & (ts - alert <= int(cfg.recover_max_s * 1e9))
+    peak, _ = hold_peak(t, good, state.peak)
     pan = Panel(None, None, n, None)
     new = RecoveryState(pan.last(nf[:, 1:], state.normal), pan.last(ref, state.ref),
-                        pan.last(alert, state.alert), pan.last(rec, state.rec))
-    return new, np.where(hold, np.maximum(out, hi), out).astype(np.int8)
+                        pan.last(alert, state.alert), pan.last(rec, state.rec),
+                        pan.last(peak, state.peak))
+    return new, np.where(hold, np.maximum(out, peak), out).astype(np.int8)

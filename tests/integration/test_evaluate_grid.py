@@ -56,3 +56,22 @@ def test_evaluate_when_grid_run_then_one_task_per_case_and_a_table_per_scenario(
     assert rep["conformal"]["false_high_bound_per_day"] > 0
     calm = rep["summary"]["calm_blocks"]
     assert calm["normal_symbol_days"] > 0 and calm["valid_calm_orders"] > 0
+
+
+def test_crash_when_scored_end_to_end_then_limits_never_loosen_before_the_trough(tmp_path):
+    """The tier no longer relaxes mid-fall (issue 11: in one crash the tier fell back to
+    NORMAL at +7.5 s and the limit loosened from 50 to 200 lots at +8.0 s while the price
+    fell until +21.6 s): on an unseen crash, simulated, featurised, scored and calibrated,
+    the max order qty is cut before the trough and not raised again until it."""
+    grid = tmp_path / "g.toml"
+    grid.write_text(GRID)
+    mm, static_rv, metrics = ev.train(ev.Grid.load(grid), str(tmp_path))
+    assert metrics["false_high_bound_per_day"] >= metrics["conformal"][
+        "false_high_bound_per_day"]  # the combined bound adds the stress statistics'
+    scen = ev.GridScenario(name="crash", kind="stress", sim={
+        "scenario": "flash_crash", "n_symbols": 1, "minutes": 14, "onset_minute": 8})
+    for seed in (7, 8):
+        out = ev.run_case(mm, static_rv, scen, seed)
+        assert out["trough_s"] is not None and out["trough_s"] > 5.0
+        assert out["limit_cut_s"] is not None and out["limit_cut_s"] < out["trough_s"], out
+        assert out["loosened_before_trough_s"] is None, out

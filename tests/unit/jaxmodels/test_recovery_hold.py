@@ -43,7 +43,17 @@ def test_hold_when_market_never_recovers_then_released_after_recover_max_s():
     tier = np.array([0, 3] + [0] * 13, np.int8)
     m = _market([2] + [9] * 14, [100] * 15, [1e-3] * 15)
     out = recovery_hold(ts, tier, tier, m, CFG)
-    assert out.tolist() == [0, 3] + [2] * 10 + [0] * 3  # 10 s after the last alert
+    # the episode's highest tier (CRITICAL) holds, until 10 s after the last alert
+    assert out.tolist() == [0, 3] + [3] * 10 + [0] * 3
+
+
+def test_hold_when_critical_then_high_then_recovered_then_new_alert_peak_restarts():
+    ts = np.arange(9) * NS
+    tier = np.array([0, 3, 2, 0, 0, 2, 0, 0, 0], np.int8)
+    spread = [2, 9, 9, 9, 2, 9, 9, 2, 2]  # recovered at row 4, again at row 7
+    m = _market(spread, [100] * 9, [1e-3] * 9)
+    out = recovery_hold(ts, tier, tier, m, CFG)
+    assert out.tolist() == [0, 3, 3, 3, 0, 2, 2, 0, 0]
 
 
 def test_hold_when_turned_off_then_limit_tier_unchanged():

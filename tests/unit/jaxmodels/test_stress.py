@@ -34,11 +34,24 @@ def _one(ctx, cfg=CFG, since=None) -> np.ndarray:
 
 
 def test_statistics_when_quiet_market_jumps_then_returns_in_floor_sigmas():
-    r1 = np.zeros(50)
-    r1[40] = -2e-4  # a 2 bps 1 s return against the 0.2 bps floor: 10 sigmas
-    z = _one(_ctx(50, ret_1s=r1))
-    j = stress.COMPONENTS.index("jump_1s")
+    r10 = np.zeros(50)
+    r10[40] = -2e-4 * np.sqrt(10)  # a 10 s return of 10 x the 0.2 bps/sqrt(s) floor
+    z = _one(_ctx(50, ret_10s=r10))
+    j = stress.COMPONENTS.index("jump_10s")
     assert np.isclose(z[40, j], 10.0) and (np.delete(z[:, j], 40) == 0).all()
+
+
+def test_statistics_when_returns_heavy_tailed_then_the_l4_yardstick_is_wider():
+    rng = np.random.default_rng(0)
+    gauss = rng.normal(0, 1e-4, 3000)
+    jumpy = np.where(rng.random(3000) < 0.01, 1e-3, 0.0) * rng.choice([-1, 1], 3000)
+    jumpy *= np.sqrt(np.mean(gauss ** 2) / np.mean(jumpy ** 2))  # the same L2 vol
+    r10 = np.zeros(3000)
+    r10[-1] = 1e-3
+    j = stress.COMPONENTS.index("jump_10s")
+    z_g = _one(_ctx(3000, ret_1s=gauss, ret_10s=r10))[-1, j]
+    z_j = _one(_ctx(3000, ret_1s=jumpy, ret_10s=r10))[-1, j]
+    assert z_j < 0.6 * z_g
 
 
 def test_statistics_when_spread_triples_and_depth_falls_tenfold_then_log_ratios():
@@ -46,16 +59,24 @@ def test_statistics_when_spread_triples_and_depth_falls_tenfold_then_log_ratios(
     sp[45], dp[45] = 6.0, 10.0
     z = _one(_ctx(50, spread_bps=sp, depth5_bid=dp))
     s, q = stress.COMPONENTS.index("spread"), stress.COMPONENTS.index("liquidity")
-    assert np.isclose(z[45, s], np.log(3.0))
-    assert np.isclose(z[45, q], np.log(3.0) + np.log(10.0))
+    # a constant book has no dispersion: the units are the 0.05 floor
+    assert np.isclose(z[45, s], np.log(3.0) / 0.05)
+    assert np.isclose(z[45, q], (np.log(3.0) + np.log(10.0)) / 0.05)
     assert z[0, q] == 0  # the first bucket has no baseline: no evidence
+
+
+def test_statistics_when_spread_disperses_then_in_units_of_its_rms_deviation():
+    sp = np.where(np.arange(2000) % 2 == 0, 2.0, 2.0 * np.e ** 0.4)  # +-0.2 about the level
+    sp[-1] = 2.0 * np.e ** 1.2  # 1.0 above the level: about 5 RMS deviations
+    z = _one(_ctx(2000, spread_bps=sp))[-1, stress.COMPONENTS.index("spread")]
+    assert 4.0 < z < 6.0
 
 
 def test_statistics_when_one_book_side_is_empty_then_depth_counts_as_one_lot():
     dp = np.full(30, 100.0)
     dp[20] = np.nan
     z = _one(_ctx(30, depth5_bid=dp))
-    assert np.isclose(z[20, stress.COMPONENTS.index("liquidity")], np.log(100.0))
+    assert np.isclose(z[20, stress.COMPONENTS.index("liquidity")], np.log(100.0) / 0.05)
 
 
 def test_statistics_when_held_then_a_single_bucket_spike_is_not_enough():
@@ -123,7 +144,7 @@ def test_fit_when_blocks_known_then_scale_from_even_minutes_level_and_bound_from
     # B scaled: 0.25, 0.75, 1.5; 23,400 blocks a day make the rank n = 3: level 1.5
     assert model.level == 1.5 and model.rank == 3 and model.blocks == 3
     assert np.isclose(met["false_high_bound_per_day"], 23_400 * 1 / 4)
-    assert np.isclose(model.thresholds["jump_1s"], 6.0)
+    assert np.isclose(model.thresholds["jump_10s"], 6.0)
 
 
 def test_fit_when_rows_not_eligible_then_they_never_enter_a_block():
@@ -138,13 +159,13 @@ def test_fit_when_rows_not_eligible_then_they_never_enter_a_block():
 
 
 def test_tiers_when_above_level_and_critical_multiple_then_high_and_critical():
-    m = stress.StressModel(config=StressConfig(critical_mult=2.0), scale=np.ones(5),
+    m = stress.StressModel(config=StressConfig(critical_mult=2.0), scale=np.ones(4),
                            level=1.0, rank=1, blocks=1, bound_per_day=1.0)
     assert m.tiers(np.array([0.5, 1.0, 1.5, 2.0, 2.5])).tolist() == [0, 0, 2, 2, 3]
 
 
 def test_model_when_round_tripped_through_json_then_equal():
-    m = stress.StressModel(config=StressConfig(), scale=np.arange(1.0, 6.0), level=1.25,
+    m = stress.StressModel(config=StressConfig(), scale=np.arange(1.0, 5.0), level=1.25,
                            rank=7, blocks=9, bound_per_day=0.4)
     back = stress.StressModel.from_dict(json.loads(json.dumps(m.to_dict())))
     assert back.config == m.config and np.array_equal(back.scale, m.scale)
