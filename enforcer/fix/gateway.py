@@ -44,6 +44,8 @@ from enforcer.fix import codec as C
 from enforcer.fix.config import FixConfig
 from enforcer.fix.exchange_sim import ExchangeReport
 from enforcer.fix.parser import FixMsg
+from enforcer.fix.parser import first_missing as _first_missing
+from enforcer.fix.reports import report_body
 from enforcer.fix.state import SessionState
 from enforcer.orders import DONE, OrderEntry
 
@@ -193,7 +195,7 @@ class FixGateway:
     # -- orders -------------------------------------------------------------------------
 
     def _missing(self, session, msg, seq, required) -> bool:
-        tag = next((t for t in required if msg.get(t) is None), None)
+        tag = _first_missing(msg, required)
         if tag is not None:
             session.reject(seq, C.SRR_REQUIRED_TAG_MISSING, f"required tag {tag} missing",
                            ref_tag=tag, ref_type=msg.get(C.MSG_TYPE))
@@ -465,21 +467,10 @@ class FixGateway:
         if not custom:
             extra = [f for f in extra if f[0] < 5000]
         oid = e.order_id if e is not None else order_id_of(cl)
-        # the fields every report has, pre-formatted (C.encode's byte-for-byte output for
-        # the same pairs); the optional ones through the generic path
-        head = b"37=%d\x0111=%s\x0117=%d\x01150=%s\x0139=%s\x0155=%s\x0154=%s\x01" % (
-            oid, cl, self._exec_id(), exec_type.encode(), status.encode(),
-            (sym if type(sym) is str and sym else "?").encode(),
-            _SIDE_BYTES.get(side) or str(side).encode())
-        opt = [(C.ORDER_QTY, _wire_num(qty)), (C.PRICE, _wire_num(price)),
-               (C.LAST_QTY, last[0] or None), (C.LAST_PX, last[1] or None)]
-        tail = b"151=%d\x0114=%d\x016=%s\x0160=%s\x01" % (
-            leaves, cum, repr(float(avg)).encode(), C.fix_time(self._clock()).encode())
-        more = [(C.TEXT, text), *extra]
-        if d is not None and custom:
-            more += [(C.RISK_STATE, d.risk_state), (C.LIMITS_VERSION, d.limits_version),
-                     (C.MODE, d.mode)]
-        session.send("8", head + C.fields(opt) + tail + C.fields(more))
+        session.send("8", report_body(
+            oid, cl, self._exec_id(), exec_type, status, sym, side, qty, price, last[0],
+            last[1], leaves, cum, avg, C.fix_time(self._clock()), text, extra,
+            (d.risk_state, d.limits_version, d.mode) if d is not None and custom else None))
 
     def _cancel_reject(self, session, cl, orig_cl, text, risk_state, response_to=1,
                        reason: int | None = None) -> None:
@@ -504,12 +495,3 @@ class FixGateway:
                 self._venue.send(wire)
         if held is not None:
             held.append(wire)
-
-
-def _wire_num(x) -> str | None:
-    """Numbers as they go on the wire; NaN/inf are echoed as text so the client sees them."""
-    if x is None:
-        return None
-    if isinstance(x, float) and x.is_integer() and math.isfinite(x):
-        return repr(x)
-    return str(x)

@@ -39,24 +39,33 @@ _FIELD = re.compile(rb"([0-9]+)=([^\x01]*)\x01")
 class FixMsg:
     """One validated FIX message: ordered (tag, value) pairs, values as raw bytes.
 
-    `get(tag)` follows `simplefix.FixMessage.get`: the first value for `tag` or None.
+    `get(tag, default=None)` follows `simplefix.FixMessage.get`: the first value for `tag`
+    or `default`. It is the bound `get` of the tag -> value dict itself, not a method that
+    calls it: the gateway reads ~25 tags per order, and a Python-level wrapper cost a frame
+    each (~4 us per order).
     """
 
-    __slots__ = ("pairs", "raw", "_first")
+    __slots__ = ("pairs", "raw", "_first", "get")
 
     def __init__(self, pairs: tuple[tuple[int, bytes], ...], raw: bytes = b""):
         self.pairs = pairs
         self.raw = raw
         self._first = dict(reversed(pairs))  # the first value of a repeated tag wins
-
-    def get(self, tag: int, default: bytes | None = None) -> bytes | None:
-        return self._first.get(tag, default)
+        self.get = self._first.get
 
     def __contains__(self, tag: int) -> bool:
         return tag in self._first
 
     def __repr__(self) -> str:
         return "FixMsg(" + "|".join(f"{t}={v.decode('latin-1')}" for t, v in self.pairs) + ")"
+
+
+def first_missing(msg: FixMsg, tags: tuple[int, ...]) -> int | None:
+    """The first of `tags` that `msg` lacks, or None. (One C-level pass in the common case
+    where none is missing: a generator costs ~1 us a message.)"""
+    if None not in map(msg.get, tags):
+        return None
+    return next(t for t in tags if msg.get(t) is None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from enforcer.fix import codec as C
-from enforcer.fix.parser import FixFramer, FixMsg, ParseError
+from enforcer.fix.parser import FixFramer, FixMsg, ParseError, first_missing
 from enforcer.fix.state import SessionState
 
 _HEADER_REQUIRED = (C.MSG_TYPE, C.SENDER, C.TARGET, C.SEQ, C.SENDING_TIME)
@@ -197,7 +197,7 @@ class FixSession:
         self.reject(err.seq, reason, f"{err.code}: {err.text}")
 
     def _on_message(self, msg: FixMsg) -> None:  # noqa: C901
-        missing = next((t for t in _HEADER_REQUIRED if msg.get(t) is None), None)
+        missing = first_missing(msg, _HEADER_REQUIRED)
         seq_raw = msg.get(C.SEQ)
         seq = int(seq_raw) if seq_raw is not None and seq_raw.isdigit() else None
         mtype = msg.get(C.MSG_TYPE)

@@ -19,7 +19,9 @@ _int63 = st.integers(min_value=0, max_value=2**63 - 1)
        price=st.none() | st.floats(min_value=1e-9, max_value=1e12),
        otype=st.sampled_from(["LIMIT", "MARKET"]), masks=st.tuples(_int63, _int63, _int63),
        version=_text, mode=st.sampled_from(["enforce", "shadow", "ab"]), rs=_text,
-       key=st.none() | _text, replaces=st.none() | _int63)
+       key=st.none() | _text | st.builds("\x01".join, st.lists(_text, min_size=2,
+                                                               max_size=2)),
+       replaces=st.none() | _int63)
 def test_fast_body_when_plain_fields_then_bytes_equal_encode_and_decode_round_trips(
         seq, ts, oid, trader, strategy, sym, side, qty, price, otype, masks, version, mode,
         rs, key, replaces):
