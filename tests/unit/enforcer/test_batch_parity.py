@@ -138,6 +138,7 @@ def test_batch_when_strategy_lanes_then_same_masks_and_state_as_sequential_scan(
                 restricted=np.zeros(n, bool), halted=np.zeros(n, bool), group=group,
                 strat=strat, dkey=dkey, dup_n=1 + strat % 3,
                 dup_window=np.full(n, 10**7, np.int64))
+    _venue_events(cols, rng)
     g, k, d = n_strat * 3, n_strat, int(dkey.max()) + 1
     state = BatchState(rng.integers(-100, 100, g), rng.integers(0, 50, g),
                        rng.integers(0, 50, g), np.full(k, 3 * 10**9, np.int64),
@@ -151,3 +152,28 @@ def test_batch_when_strategy_lanes_then_same_masks_and_state_as_sequential_scan(
     assert np.array_equal(got_m, want_m)
     for a, b in zip(got_s, want_s, strict=True):
         assert np.array_equal(a, b[: len(a)])
+
+
+def _venue_events(cols: dict, rng: np.random.Generator) -> None:
+    """Turn about a third of the rows into venue events of earlier orders (a fill or a
+    release of that order's lots; some of an order of an earlier batch: ref -1, prior)."""
+    n = len(cols["qty"])
+    kind = np.zeros(n, np.int8)
+    ref = np.full(n, -1, np.int32)
+    prior = np.zeros(n, bool)
+    fill = np.where(rng.random(n) < 0.3, cols["qty"] // 2, 0)  # orders: part fills at once
+    release = np.zeros(n, np.int64)
+    for i in np.flatnonzero(rng.random(n) < 0.35):
+        j = int(rng.integers(0, i)) if i else -1
+        if j >= 0 and kind[j] == 0:
+            for c in ("group", "strat", "dkey", "side", "qty"):
+                cols[c][i] = cols[c][j]
+            ref[i] = j
+        else:
+            prior[i] = bool(rng.random() < 0.5)
+        kind[i] = 1
+        q = int(cols["qty"][i])
+        fill[i] = int(rng.integers(0, q + 1))
+        release[i] = q - fill[i]
+    cols.update(kind=kind, ref=ref, prior=prior, fill=fill, release=release,
+                valid=kind == 0)
