@@ -16,7 +16,8 @@ os.environ.setdefault("PYKX_UNLICENSED", "true")
 os.environ.setdefault("PYKX_SUPPRESS_WARNINGS", "true")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-COMMANDS = ("demo", "sim", "ingest", "sql", "features", "models", "enforcer", "live", "evaluate")
+COMMANDS = ("demo", "sim", "ingest", "sql", "features", "models", "enforcer", "live", "evaluate",
+            "hedge")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -51,10 +51,11 @@ def calibrate_ww(cfg: HedgeConfig, target_std: float | None, *, n_paths: int = 4
 
 
 def evaluate(cfg: HedgeConfig, agent_params, *, n_paths: int = 10_000,
-             seed: int = TEST_SEED, calib_paths: int = 4096) -> dict:
+             seed: int = TEST_SEED, calib_paths: int | None = None) -> dict:
     """Figures of the agent and the baselines on ``n_paths`` test paths from ``seed``:
     {"agent"|"no_hedge"|"bs_delta"|"ww_equal_std"|"ww_best": summary, "ww_gamma": {...},
-    "n_paths", "seed"}."""
+    "n_paths", "seed"}. ``calib_paths``: default min(4096, n_paths)."""
+    calib_paths = calib_paths or min(4096, n_paths)
     params, key, level = env_params(cfg), jax.random.PRNGKey(seed), cfg.agent.cvar_level
     pol = make_policy(cfg.agent.hidden)
     calib = rollout_jit(pol, agent_params, jax.random.PRNGKey(CALIB_SEED), params, calib_paths)
