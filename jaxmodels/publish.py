@@ -13,6 +13,7 @@ import pyarrow as pa
 from jaxmodels import calibrate
 from jaxmodels.config import CalibConfig, ModelsConfig
 from jaxmodels.data import MarketRows, market_rows, span
+from jaxmodels.impact import cap as impact_cap
 from jaxmodels.persist import load_market
 from jaxmodels.registry import Registry
 
@@ -64,6 +65,7 @@ def publish(store, reg: Registry, cfg: ModelsConfig, *, since: int, until: int,
     step = LiveScorer(mm, cfg.calib, mid, in_force=in_force).step(rows)
     n_scores = store.ingest("risk_scores", step.scores, session=None) if len(rows.ts) else 0
     lim = _supersede(step.limits, latest)
+    lim = impact_cap.tighten(store, lim)  # issue 15: the impact size cap only tightens
     n_lim = store.append_limits(lim) if lim.num_rows else 0
     return {"scores": n_scores, "limits": n_lim, "model": mid,
             "heartbeats": _heartbeats(store, rows.ts, rows.sym, mid, wall)}

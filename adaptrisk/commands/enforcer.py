@@ -101,6 +101,7 @@ def _seed_quotes(store, sink) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from enforcer.advice import AdviceBoard
     from enforcer.engine import Enforcer
     from enforcer.fix_acceptor import FixAcceptor
     from enforcer.fix_config import RestConfig
@@ -121,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
         acceptor = FixAcceptor(enf, config=fcfg)
         seeded = _seed_quotes(store, acceptor.gateway.on_quote)
         rest = RestServer(create_app(enf, config=RestConfig(token=token),
-                                     on_quote=acceptor.gateway.on_quote),
+                                     on_quote=acceptor.gateway.on_quote,
+                                     advice=AdviceBoard(store)),
                           port=args.http_port)
         enf.start()
         try:

@@ -144,12 +144,16 @@ def _field_errors(exc: RequestValidationError) -> tuple[int, str]:
     return 422, "; ".join(parts)[:500] or "invalid request"
 
 
-def create_app(enforcer, *, config: RestConfig, on_quote=None, clock=time.time_ns) -> FastAPI:
+def create_app(enforcer, *, config: RestConfig, on_quote=None, clock=time.time_ns,
+               advice=None) -> FastAPI:
     """FastAPI app over `enforcer`. on_quote(sym, bid, ask, ts): quote sink (default: the
-    engine's own `on_quote`; the daemon passes the FIX gateway's so the venue sees it too)."""
+    engine's own `on_quote`; the daemon passes the FIX gateway's so the venue sees it too).
+    advice: an `enforcer.advice.AdviceBoard` to serve GET /advice/{sym} (no route without)."""
     app = FastAPI(title="adaptrisk enforcer", version="1", description=__doc__)
     _add_error_handlers(app)
     _add_read_routes(app, enforcer, clock)
+    if advice is not None:
+        _add_advice_route(app, advice)
     _add_operator_routes(app, enforcer, config, on_quote or enforcer.on_quote, clock)
     return app
 
@@ -201,6 +205,15 @@ def _add_read_routes(app: FastAPI, enforcer, clock) -> None:
             detail = "; ".join(f"{r}: {_HINTS.get(r, 'malformed')}" for r in bad)
             raise ApiError(422, detail, decision=decision_json(d))
         return decision_json(d)
+
+
+def _add_advice_route(app: FastAPI, board) -> None:
+    @app.get("/advice/{sym}")
+    def advice(sym: str) -> dict:
+        row = board.get(sym)
+        if row is None:
+            raise ApiError(404, f"no execution advice for {sym!r}")
+        return jsonable(row)
 
 
 def _add_operator_routes(app: FastAPI, enforcer, config: RestConfig, quote_sink, clock) -> None:
