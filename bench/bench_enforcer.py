@@ -102,23 +102,25 @@ def bench_batch(n: int = 1 << 20, reps: int = 3, seq: bool = False) -> list[dict
     cols = {k: np.resize(v, n) for k, v in cols.items()}
     cols["ts"] = T0 + np.arange(n, dtype=np.int64) * 1000
     cols["dkey"] = np.arange(n, dtype=np.int32) % 4096
-    state = state._replace(dup_last=np.resize(state.dup_last, 4096))
+    depth = state.dup_last.shape[1]
+    state = state._replace(dup_last=np.full((4096, depth), NO_DUP, np.int64),
+                           dup_head=np.zeros(4096, np.int64))
     t = time.perf_counter()
     o = pad_orders(cols)
     st = pad_state(state)
     lanes = lane_layout(cols["strat"], cols["group"], cols["dkey"], len(st.tokens),
                         len(o["qty"]))
     host_s = time.perf_counter() - t
-    dummy = [np.concatenate([a, [f]]) for a, f in zip(st, (0, 0, 0, 0, -1, NO_DUP), strict=True)]
+    dummy = [np.concatenate([a, np.full((1, *a.shape[1:]), f, np.int64)])
+             for a, f in zip(st, (0, 0, 0, 0, -1, NO_DUP, 0), strict=True)]
     rows = []
     with jax.enable_x64(True):
         oj = {k: jnp.asarray(v) for k, v in o.items()}
         sj = BatchState(*(jnp.asarray(a) for a in st))
         dj = BatchState(*(jnp.asarray(a) for a in dummy))
         lj = {k: jnp.asarray(v) for k, v in lanes.items()}
-        args = (jnp.int32(0), jnp.int64(500), jnp.int64(1000 * COST), jnp.int64(10**9),
-                jnp.bool_(True))
-        cases = [("batch_stateless_orders_per_s", lambda: stateless_jit(oj, args[0], args[4])),
+        args = (jnp.int32(0), jnp.int64(500), jnp.int64(1000 * COST), jnp.bool_(True))
+        cases = [("batch_stateless_orders_per_s", lambda: stateless_jit(oj, args[0], args[3])),
                  ("batch_full_orders_per_s", lambda: run_jit(oj, lj, dj, *args)[0])]
         if seq:
             cases.append(("batch_full_sequential_orders_per_s",
