@@ -17,7 +17,7 @@ os.environ.setdefault("PYKX_SUPPRESS_WARNINGS", "true")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 COMMANDS = ("demo", "sim", "ingest", "sql", "features", "models", "enforcer", "live", "evaluate",
-            "hedge")
+            "hedge", "impact")
 
 
 def build_parser() -> argparse.ArgumentParser:
