@@ -20,7 +20,7 @@ from jaxmodels.hedge.rollout import Paths, rollout_jit
 
 TEST_SEED = 99_991
 CALIB_SEED = 5_555
-WW_GRID = tuple(float(x) for x in np.geomspace(1e-4, 10.0, 26))
+WW_GRID = tuple(float(x) for x in np.geomspace(1e-4, 10.0, 31))
 
 
 def summary(paths: Paths, level: float = 0.95) -> dict[str, float]:
@@ -39,15 +39,21 @@ def _ww_paths(params: EnvParams, gamma: float, key, n: int) -> Paths:
 
 def calibrate_ww(cfg: HedgeConfig, target_std: float | None, *, n_paths: int = 4096,
                  seed: int = CALIB_SEED) -> float:
-    """The WW risk aversion on the grid whose calibration-path P&L std is nearest
-    ``target_std``, or (None) the one minimising the agent's objective there."""
+    """The WW risk aversion on the grid with the lowest mean cost among those whose
+    calibration-path P&L std is at most ``target_std`` (the nearest std if none is), or
+    (None) the one minimising the agent's objective there. WW's std is not monotone in its
+    risk aversion (a very tight band pays costs that vary from path to path), so "equal
+    std" means its efficient branch."""
     params, key = env_params(cfg), jax.random.PRNGKey(seed)
-    scores = []
-    for g in WW_GRID:
-        p = _ww_paths(params, g, key, n_paths)
-        scores.append(abs(float(jnp.std(p.pnl)) - target_std) if target_std is not None
-                      else float(objective(p, cfg.agent)))
-    return WW_GRID[int(np.argmin(scores))]
+    paths = [_ww_paths(params, g, key, n_paths) for g in WW_GRID]
+    if target_std is None:
+        return WW_GRID[int(np.argmin([float(objective(p, cfg.agent)) for p in paths]))]
+    std = np.array([float(jnp.std(p.pnl)) for p in paths])
+    cost = np.array([float(jnp.mean(p.cost)) for p in paths])
+    ok = std <= target_std
+    if not ok.any():
+        return WW_GRID[int(np.argmin(np.abs(std - target_std)))]
+    return WW_GRID[int(np.argmin(np.where(ok, cost, np.inf)))]
 
 
 def evaluate(cfg: HedgeConfig, agent_params, *, n_paths: int = 10_000,
