@@ -31,23 +31,25 @@ fat_finger_threshold = 1e9
 rate_per_s = 1000
 burst = 1000
 [symbols.AAA]
+[symbols.BBB]
 """
 
 
 def _orders(rows):
-    """rows: (ts, order_id, side, qty, price|None, order_type[, strategy])."""
+    """rows: (ts, order_id, side, qty, price|None, order_type[, strategy[, sym]])."""
     return pa.table({
         "ts": pa.array([r[0] for r in rows], pa.timestamp("ns")),
         "order_id": [r[1] for r in rows], "trader": ["t"] * len(rows),
-        "strategy": [r[6] if len(r) > 6 else "s" for r in rows], "sym": ["AAA"] * len(rows),
+        "strategy": [r[6] if len(r) > 6 else "s" for r in rows],
+        "sym": [r[7] if len(r) > 7 else "AAA" for r in rows],
         "side": [r[2] for r in rows], "qty": [r[3] for r in rows],
         "price": [r[4] for r in rows], "order_type": [r[5] for r in rows]})
 
 
-def _quotes(store, ts, bid, ask, size=0):
+def _quotes(store, ts, bid, ask, size=0, sym="AAA"):
     n = len(ts)
     store.ingest("quotes", pa.table({
-        "ts": pa.array(ts, pa.timestamp("ns")), "sym": ["AAA"] * n, "bid": bid, "ask": ask,
+        "ts": pa.array(ts, pa.timestamp("ns")), "sym": [sym] * n, "bid": bid, "ask": ask,
         "bid_size": [size] * n, "ask_size": [size] * n}), session=None)
 
 
@@ -97,11 +99,13 @@ def test_replay_when_cancel_row_names_order_then_its_open_qty_released(tmp_path,
 
 
 def _random_session(store, seed: int, n: int = 400):
+    """Two symbols whose markets differ (the venue judges each against its own quotes)."""
     rng = np.random.default_rng(seed)
-    qt = T0 + np.sort(rng.integers(0, 60 * S, 120))
-    mid = 100 + np.cumsum(rng.normal(0, 0.05, 120))
-    _quotes(store, [T0 - 1, *qt.tolist()], [99.95, *(mid - 0.05).round(2).tolist()],
-            [100.05, *(mid + 0.05).round(2).tolist()], size=30)
+    for sym in ("AAA", "BBB"):
+        qt = T0 + np.sort(rng.integers(0, 60 * S, 120))
+        mid = 100 + np.cumsum(rng.normal(0, 0.05, 120))
+        _quotes(store, [T0 - 1, *qt.tolist()], [99.95, *(mid - 0.05).round(2).tolist()],
+                [100.05, *(mid + 0.05).round(2).tolist()], size=30, sym=sym)
     ts = T0 + np.sort(rng.integers(0, 60 * S, n))
     rows = []
     for i in range(n):
@@ -110,7 +114,7 @@ def _random_session(store, seed: int, n: int = 400):
         px = round(100 + rng.normal(0, 0.3), 2) if kind == "LIMIT" else None
         oid = int(rng.integers(0, i)) if kind == "CANCEL" and i else i
         rows.append((int(ts[i]), oid, side, int(rng.choice([10, 20, 40])), px, kind,
-                     "s" if rng.random() < 0.7 else "u"))
+                     "s" if rng.random() < 0.7 else "u", "AAA" if rng.random() < 0.6 else "BBB"))
     store.ingest("orders", _orders(rows), session=None)
     return rows
 
@@ -138,7 +142,7 @@ def test_replay_when_small_chunks_then_same_verdicts_as_live_engine_fed_the_venu
                 C.dense_ids(o.trader.codes, o.strategy.codes, o.sym.codes, o.side),
                 8 * S)
     tl = R.timeline(o.ts, ~o.cancel, vp)
-    quotes = store.query("SELECT epoch_ns(ts) AS ts, bid, ask FROM quotes ORDER BY ts"
+    quotes = store.query("SELECT epoch_ns(ts) AS ts, sym, bid, ask FROM quotes ORDER BY ts"
                          ).to_pylist()
     e = Enforcer(cfg, None, FakeClock())
     want, accepted, qi = {}, set(), 0
@@ -146,29 +150,30 @@ def test_replay_when_small_chunks_then_same_verdicts_as_live_engine_fed_the_venu
     for r, ev in enumerate(tl.is_ev):
         i, t = int(tl.src[r]), int(tl.ts[r])
         while qi < len(quotes) and quotes[qi]["ts"] <= t:  # the quotes up to now
-            e.on_quote("AAA", quotes[qi]["bid"], quotes[qi]["ask"], quotes[qi]["ts"])
+            q = quotes[qi]
+            e.on_quote(q["sym"], q["bid"], q["ask"], q["ts"])
             qi += 1
-        side, strat = names["side"][i], names["strategy"][i]
+        side, strat, sym = names["side"][i], names["strategy"][i], names["sym"][i]
         oid = int(names["order_id"][i])
         if ev:  # the order's own open qty follows (a later release frees only the rest)
             if i in accepted and tl.fill[r]:
-                e.book.apply_fill(strat, "AAA", side, int(tl.fill[r]), oid)
+                e.book.apply_fill(strat, sym, side, int(tl.fill[r]), oid)
             if i in accepted and tl.release[r]:
                 e.book.apply_cancel(oid)
             continue
         if o.cancel[i]:
             want[i] = "ACCEPT"
             e.submit(CancelOrder(order_id=names["order_id"][i], ts=t, trader="t",
-                                 strategy=strat, sym="AAA", orig_order_id=-1))
+                                 strategy=strat, sym=sym, orig_order_id=-1))
             continue
         d = e.submit(NewOrder(order_id=names["order_id"][i], ts=t, trader="t",
-                              strategy=strat, sym="AAA", side=side, qty=names["qty"][i],
+                              strategy=strat, sym=sym, side=side, qty=names["qty"][i],
                               price=names["price"][i], order_type=names["order_type"][i]))
         want[i] = d.verdict
         if d.verdict == "ACCEPT":
             accepted.add(i)
             if vp.fill_now[i]:
-                e.book.apply_fill(strat, "AAA", side, int(vp.fill_now[i]), oid)
+                e.book.apply_fill(strat, sym, side, int(vp.fill_now[i]), oid)
             if vp.release_now[i]:
                 e.book.apply_cancel(oid)
     assert got == [want[i] for i in range(len(o.ts))]
@@ -204,3 +209,14 @@ def test_replay_when_strategy_rejects_too_fast_then_breaker_trips_and_is_counted
     assert out["tripped"] == {"s": T0 + 2 * MS}
     v = {r["order_id"]: (r["verdict"], r["reasons"]) for r in _verdicts(store)}
     assert v[10] == ("REJECT", "CIRCUIT_BREAKER") and v[20] == ("ACCEPT", "")
+
+
+def test_replay_when_run_again_on_a_similar_session_then_no_recompile(tmp_path, store):
+    from enforcer.batch import run_jit
+
+    _random_session(store, seed=6)
+    cfg = _cfg(tmp_path, breaker_rejects_per_s=0)
+    replay(store, cfg, write=False)
+    size = run_jit._cache_size()
+    replay(store, cfg, write=False, end_ns=T0 + 50 * S)  # fewer rows, same padded shapes
+    assert run_jit._cache_size() == size
