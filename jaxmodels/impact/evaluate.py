@@ -50,14 +50,20 @@ def scores(te: ImpactRows, q: np.ndarray, base: dict[str, np.ndarray]) -> dict:
     for k, p in base.items():
         out[f"mae_{k}"] = float(np.abs(p - te.y).mean())
     out["mae_vs_sqrt"] = out["mae_net"] / out["mae_sqrt"] - 1 if out["mae_sqrt"] > 0 else 0.0
+    walk = te.qty > te.depth1  # orders larger than the opposite touch: they walk the book
+    out["walkers"] = int(walk.sum())
+    if walk.any():
+        out["mae_net_walkers"] = float(np.abs(q[walk, 1] - te.y[walk]).mean())
+        out["mae_sqrt_walkers"] = float(np.abs(base["sqrt"][walk] - te.y[walk]).mean())
     return out
 
 
 def walk_forward(r: ImpactRows, cfg: ImpactConfig | None = None, *, time_parts: int = 4,
                  max_folds: int | None = None) -> dict:
-    """Per-fold and pooled figures (pooled over all test rows), plus the newest fold's
-    model (trained on everything before its test span) for callers that replay it."""
-    per, pool_q, pool_b, pool_y, last = [], [], {}, [], None
+    """Per-fold and pooled figures (pooled over all test rows), plus each fold's model
+    (trained on everything before its test span) for callers that replay it: ``models`` is
+    a list of (model, first test ns, last test ns)."""
+    per, pool_q, pool_b, pool_y, models = [], [], {}, [], []
     for tr_m, te_m in folds(r, time_parts, max_folds):
         tr, te = r.take(tr_m), r.take(te_m)
         model, met = fit(tr, cfg)
@@ -68,14 +74,14 @@ def walk_forward(r: ImpactRows, cfg: ImpactConfig | None = None, *, time_parts: 
         pool_y.append(te)
         for k, v in base.items():
             pool_b.setdefault(k, []).append(v)
-        last = (model, tr_m, te_m)
+        models.append((model, int(te.ts.min()), int(te.ts.max())))
     if not per:
-        return {"folds": [], "pooled": None, "model": None}
+        return {"folds": [], "pooled": None, "models": []}
     te_all = ImpactRows(*(np.concatenate([getattr(t, f) for t in pool_y])
                           for f in ImpactRows.__dataclass_fields__))
     pooled = scores(te_all, np.concatenate(pool_q),
                     {k: np.concatenate(v) for k, v in pool_b.items()})
-    return {"folds": per, "pooled": pooled, "model": last}
+    return {"folds": per, "pooled": pooled, "models": models}
 
 
 def at_touch_share(r: ImpactRows) -> float:
