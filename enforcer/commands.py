@@ -83,7 +83,9 @@ class OperatorCommand:
     """An operator action, logged with who and why.
 
     halt/resume: one symbol (`sym`) or, with sym None, every symbol.
-    kill/unkill: the global kill switch (sym ignored).
+    kill/unkill: the global kill switch (no sym, strategy or session).
+    kill/unkill with `session`, `strategy` or `sym`: that scope's kill switch only
+    (enforcer.killswitch); `reduce_only`: the kill lets risk-reducing orders through.
     reset_breaker: one strategy's circuit breaker (`strategy`), one FIX session's
     (`session`: its SenderCompID), every breaker (sym, strategy and session None), or a
     symbol latched HALTED by a model row (sym given); a latch is also cleared by `resume`
@@ -97,6 +99,7 @@ class OperatorCommand:
     sym: str | None = None
     strategy: str | None = None  # reset_breaker: that strategy's breaker only
     session: str | None = None  # reset_breaker: that FIX session's breaker only
+    reduce_only: bool = False  # kill: risk-reducing orders still pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

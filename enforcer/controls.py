@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from enforcer.commands import OPERATOR_ACTIONS, OperatorCommand
+from enforcer.killswitch import Kill, engage, kill_key, release
 from enforcer.rules import B_BREAKER, B_HALTED, B_KILL
 
 
@@ -41,6 +42,7 @@ class OperatorState(NamedTuple):
     latched: frozenset[str] = frozenset()  # HALTED model rows, until an operator clears them
     tripped: frozenset[str] = frozenset()  # strategies whose own circuit breaker tripped
     tripped_sessions: frozenset[str] = frozenset()  # FIX sessions (SenderCompIDs) tripped
+    kills: frozenset[Kill] = frozenset()  # scoped / reduce-only kills (enforcer.killswitch)
 
     @property
     def flags(self) -> int:
@@ -65,15 +67,24 @@ class OperatorState(NamedTuple):
 
 
 def apply_action(s: OperatorState, action: str, sym: str | None,
-                 strategy: str | None = None, session: str | None = None) -> OperatorState:
+                 strategy: str | None = None, session: str | None = None,
+                 reduce_only: bool = False) -> OperatorState:
     """The state after operator `action` ('kill', 'unkill', 'halt', 'resume',
     'reset_breaker') on `sym` (None: all). reset_breaker with `strategy` and/or `session`
     resets that strategy's / session's breaker; with none of sym, strategy and session,
-    the global one and every strategy's and session's. Pure."""
-    if action == "kill":
-        return s._replace(kill=True)
-    if action == "unkill":
-        return s._replace(kill=False)
+    the global one and every strategy's and session's. kill / unkill reach one scope
+    (`enforcer.killswitch.kill_key`: session, else strategy, else symbol, else global);
+    a global kill without `reduce_only` is the plain kill switch. Pure."""
+    if action in ("kill", "unkill"):
+        scope, name = kill_key(sym, strategy, session)
+        kills = release(s.kills, scope, name)
+        if action == "unkill":
+            return s._replace(kill=False, kills=kills) if scope == "global" \
+                else s._replace(kills=kills)
+        if scope == "global" and not reduce_only:
+            return s._replace(kill=True, kills=kills)
+        return s._replace(kills=engage(s.kills, scope, name, reduce_only),
+                          kill=s.kill and scope != "global")
     if action == "halt":
         return s._replace(halt_all=True) if sym is None else s._replace(halted=s.halted | {sym})
     if action == "resume":
@@ -113,7 +124,7 @@ class OperatorControls:
     lock: the engine's (re-entrant) lock, so a control and an order are ordered the same
     way on the decision log as in memory; append(record): the decision log writer;
     alert(kind, msg): the daemon's alert sink; clock: UTC ns; publish(flags, blocked,
-    tripped, tripped_sessions): called under the lock after every change;
+    tripped, tripped_sessions, kills): called under the lock after every change;
     breaker_rejects_per_s: rejects of one session (or one strategy) within one second of
     order time that trip THAT session's (strategy's) breaker (0: never; one client's
     reject storm must not halt every strategy: the global breaker is the operator's).
@@ -121,8 +132,7 @@ class OperatorControls:
 
     def __init__(self, *, lock: Any, append: Callable[[list], None],
                  alert: Callable[[str, str], None], clock: Callable[[], int],
-                 publish: Callable[[int, frozenset[str], frozenset[str], frozenset[str]],
-                                   None],
+                 publish: Callable[..., None],
                  breaker_rejects_per_s: int) -> None:
         self._lock = lock
         self._append = append
@@ -155,12 +165,12 @@ class OperatorControls:
                     self._rej.pop(("strategy", cmd.strategy), None)
                     self._rej.pop(("session", cmd.session), None)
             self._set(apply_action(self.state, cmd.action, cmd.sym, cmd.strategy,
-                                   cmd.session))
+                                   cmd.session, cmd.reduce_only))
             self._append(["O", now, cmd.action, cmd.who, cmd.why, cmd.sym, cmd.strategy,
-                          cmd.session])
+                          cmd.session, cmd.reduce_only])
             self.audit.append({"ts": now, "action": cmd.action, "who": cmd.who,
                                "why": cmd.why, "sym": cmd.sym, "strategy": cmd.strategy,
-                               "session": cmd.session})
+                               "session": cmd.session, "reduce_only": cmd.reduce_only})
 
     def trip_breaker(self, ts: int, why: str, strategy: str | None = None, *,
                      session: str | None = None) -> None:
@@ -218,4 +228,5 @@ class OperatorControls:
 
     def _set(self, state: OperatorState) -> None:
         self.state = state
-        self._publish(state.flags, state.blocked, state.tripped, state.tripped_sessions)
+        self._publish(state.flags, state.blocked, state.tripped, state.tripped_sessions,
+                      state.kills)

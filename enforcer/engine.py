@@ -33,6 +33,7 @@ from enforcer.controls import OperatorControls
 from enforcer.decision import Decision, ab_dynamic
 from enforcer.decision_log import DecisionLog
 from enforcer.feed import LimitsFeed, Listener
+from enforcer.killswitch import Kill, kill_bit
 from enforcer.limits import LimitsSnapshot
 from enforcer.orders import (
     CANCELED,
@@ -112,6 +113,7 @@ class Enforcer:
         self._blocked: frozenset[str] = frozenset()
         self._tripped: frozenset[str] = frozenset()
         self._tripped_sessions: frozenset[str] = frozenset()
+        self._kills: frozenset[Kill] = frozenset()  # scoped / reduce-only kill switches
         self.controls = OperatorControls(
             lock=self._lock, append=self._append, alert=self._alert, clock=self.clock,
             publish=self._publish_flags, breaker_rejects_per_s=config.breaker_rejects_per_s)
@@ -140,9 +142,10 @@ class Enforcer:
 
     def _publish_flags(self, flags: int, blocked: frozenset[str],
                        tripped: frozenset[str] = frozenset(),
-                       tripped_sessions: frozenset[str] = frozenset()) -> None:
+                       tripped_sessions: frozenset[str] = frozenset(),
+                       kills: frozenset[Kill] = frozenset()) -> None:
         self._flags, self._blocked, self._tripped = flags, blocked, tripped
-        self._tripped_sessions = tripped_sessions
+        self._tripped_sessions, self._kills = tripped_sessions, kills
 
     def _publish_snap(self, snap: LimitsSnapshot) -> None:
         self._snap = snap
@@ -275,6 +278,8 @@ class Enforcer:
                 flags |= B_BREAKER
             if self._tripped_sessions and o.session in self._tripped_sessions:
                 flags |= B_BREAKER
+            if self._kills:
+                flags |= kill_bit(self._kills, sym, strategy, o.session, buy, qty, pos)
             ffq = snap.fat_finger_max_qty.get((sym, o.trader), math.inf) \
                 if snap.fat_finger_max_qty else math.inf  # layer 1's row (dynamic only)
             dmask = flags | order_mask(dyn, buy, qty, price, mid, ts, pos, bucket, dup,
@@ -577,6 +582,8 @@ class Enforcer:
                 "mode": self.cfg.mode, "ab_share": self.cfg.ab_share,
                 **self.feed.state(now), "static_version": self.static.version,
                 "kill_switch": ops.kill, "circuit_breaker": ops.breaker,
+                "kills": [{"scope": k[0], "name": k[1], "reduce_only": k[2]}
+                          for k in sorted(ops.kills)],
                 "breakers": ops.breakers,
                 "halt_all": ops.halt_all, "halted_syms": sorted(ops.blocked),
                 "latched_syms": sorted(ops.latched), "alerts": list(self.alerts)[-20:],

@@ -163,10 +163,12 @@ def recover(path: Path, book: Book, orders: OrderLedger, *, rate: int,  # noqa: 
         elif kind == "O":
             strategy = rec[6] if len(rec) > 6 else None
             session = rec[7] if len(rec) > 7 else None
+            reduce_only = bool(rec[8]) if len(rec) > 8 else False
             if rec[2] in OPERATOR_ACTIONS:
-                ops = apply_action(ops, rec[2], rec[5], strategy, session)
+                ops = apply_action(ops, rec[2], rec[5], strategy, session, reduce_only)
             audit.append({"ts": rec[1], "action": rec[2], "who": rec[3], "why": rec[4],
-                          "sym": rec[5], "strategy": strategy, "session": session})
+                          "sym": rec[5], "strategy": strategy, "session": session,
+                          "reduce_only": reduce_only})
         elif kind == "T" and (rec[2] == "breaker" or (rec[2] == "latch" and rec[3])):
             ops = apply_trip(ops, rec[2], rec[3], rec[5] if len(rec) > 5 else "strategy")
     if log_id == "none":

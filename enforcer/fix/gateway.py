@@ -267,6 +267,35 @@ class FixGateway:
             n += 1
         return n
 
+    def cancel_open(self, match, *, who: str = "console") -> int:
+        """Cancel every open order `match(entry)` accepts, at the venue (a kill switch):
+        each is a CancelOrder decided by the engine (logged, exposure released) and sent
+        on as 35=F; the client hears an unsolicited 35=8 150=4 when the venue confirms
+        (without a venue: at once). Returns how many cancels were sent."""
+        n = 0
+        for e in self._enf.open_orders():
+            if not match(e):
+                continue
+            peer, _, cl = e.key.partition(SEP)
+            cl_b = cl.encode("latin-1")
+            d = self._enf.submit(CancelOrder(order_id=e.order_id, ts=self._clock(),
+                                             trader=who, strategy=e.strategy, sym=e.sym,
+                                             orig_order_id=e.order_id, orig_key=e.key))
+            session = self._session_for_report(peer)
+            n += 1
+            if self._venue is None:
+                done = self._enf.on_done(OrderDone(ts=self._clock(), order_seq=e.seq))
+                if session is not None and done is not None:
+                    self._exec(session, cl_b, done, "4", text="kill switch")
+                continue
+            if session is not None:
+                with self._lock:
+                    self._cancels[d.seq] = (session, cl_b, cl_b)
+            self._to_venue("F", [(C.CL_ORD_ID, d.seq), (C.ORIG_CL_ORD_ID, e.seq),
+                                 (C.SYMBOL, e.sym), (C.SIDE, _SIDE_WIRE.get(e.side, "1")),
+                                 (C.RISK_STATE, d.risk_state)])
+        return n
+
     def _route_new(self, e: OrderEntry, risk_state: str) -> None:
         if self._venue is not None:  # pre-formatted: what C.fields would write
             price = e.price
