@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from enforcer.config import StaticLimits
 from enforcer.limits import HALTED, STALE, DynRow, LimitsSnapshot, rows_from_arrow
+from enforcer.overrides import Override, overrides_from_arrow
 
 Listener = Callable[[LimitsSnapshot, int], None]
 _MAX_NAMED = 10  # symbols named in one alert; the rest are counted
@@ -125,6 +126,8 @@ class LimitsFeed:
         self._poll_lock = threading.Lock()
         self._wake = threading.Event()
         self._listeners: list[Listener] = []
+        self.overrides: tuple[Override, ...] = ()  # manual overrides in force (console)
+        self._ovr_static: LimitsSnapshot | None = None  # the fallback with those overrides
 
     # ---- waking and listening ---------------------------------------------------------------
     def wake(self) -> None:
@@ -175,6 +178,7 @@ class LimitsFeed:
         changed = self._merge_rows(rows_from_arrow(tbl))
         changed = self._merge_heartbeats(heartbeats_from_arrow(hbs)) or changed
         changed = self._merge_fat_finger() or changed
+        changed = self._merge_overrides(now) or changed
         self._rebuild(now, changed)
         return True
 
@@ -212,6 +216,21 @@ class LimitsFeed:
                 self._ff_seen = int(ts)
         return changed
 
+    def _merge_overrides(self, now: int) -> bool:
+        """Read the limit overrides in force at `now` (`queries/overrides_in_force.sql`);
+        True when they changed (one added, ended or expired). A backend without the table
+        or query has none."""
+        try:
+            ovr = overrides_from_arrow(
+                self.store.query_file("queries/overrides_in_force.sql", [now]))
+        except Exception:
+            ovr = ()
+        if ovr == self.overrides:
+            return False
+        self.overrides = ovr
+        self._ovr_static = None
+        return True
+
     def _merge_heartbeats(self, new: dict[str, Heartbeat]) -> bool:
         changed = False
         for sym, hb in new.items():
@@ -244,7 +263,8 @@ class LimitsFeed:
             return
         snap = LimitsSnapshot(self.static, dict(self.rows), source="dynamic", stale=stale,
                               heartbeats=hb_ts,
-                              fat_finger={k: v[1] for k, v in self.fat_finger.items()})
+                              fat_finger={k: v[1] for k, v in self.fat_finger.items()},
+                              overrides=self.overrides)
         if self.fallback_reason is not None:
             self._alert("limits_dynamic", "dynamic limits back in force")
         self.fallback_reason = None
@@ -270,7 +290,11 @@ class LimitsFeed:
         if self.fallback_reason is None or self.snapshot.source == "dynamic":
             self._alert("limits_static", why)
         self.fallback_reason = why
-        self._swap(self._stale_snap)
+        if self.overrides and self._ovr_static is None:
+            self._ovr_static = LimitsSnapshot(self.static, {}, source="static",
+                                              static_risk_state=STALE,
+                                              overrides=self.overrides)
+        self._swap(self._ovr_static if self.overrides else self._stale_snap)
 
     def _swap(self, snap: LimitsSnapshot) -> None:
         if snap is self.snapshot:

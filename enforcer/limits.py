@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from enforcer.config import STATES, StaticLimits, SymLimits
+from enforcer.overrides import Override, apply_overrides
 
 ACTIVE, REDUCING, HALTED = 0, 1, 2
 STATE_CODE = {s: i for i, s in enumerate(STATES)}
@@ -97,18 +98,22 @@ class LimitsSnapshot:
     newest publisher heartbeat of sym this snapshot was built from.
     fat_finger_max_qty[(sym, trader)]: layer 1's largest order (lots, fat_finger_limits),
     kept only for symbols whose model rows are in force (absent: the static rule alone).
+    overrides: the manual overrides in force, applied to dyn / dyn_pair / static
+    (`enforcer.overrides.apply_overrides`).
     """
 
     __slots__ = ("source", "static_cfg", "dyn", "dyn_pair", "static", "default_static",
                  "newest_ts", "rows", "sym_idx", "strat_col", "arrays", "static_arrays",
-                 "has_pairs", "stale", "heartbeats", "fat_finger_max_qty")
+                 "has_pairs", "stale", "heartbeats", "fat_finger_max_qty", "overrides")
 
     def __init__(self, static_cfg: StaticLimits, rows: dict[tuple[str, str], DynRow],
                  *, source: str, static_risk_state: str = "Normal",
                  stale: frozenset[str] = frozenset(),
                  heartbeats: dict[str, int] | None = None,
-                 fat_finger: dict[tuple[str, str], int] | None = None) -> None:
+                 fat_finger: dict[tuple[str, str], int] | None = None,
+                 overrides: tuple[Override, ...] = ()) -> None:
         self.source = source
+        self.overrides = overrides  # manual overrides in force (enforcer.overrides)
         self.static_cfg = static_cfg
         self.rows = rows
         self.stale = stale
@@ -147,6 +152,8 @@ class LimitsSnapshot:
                     self.static[sym] = static_lim(s, sym in sc.restricted, ver,
                                                   static_risk_state)
                     self.dyn.setdefault(sym, self.static[sym])
+        if overrides:
+            apply_overrides(self, overrides)
         self.has_pairs = bool(self.dyn_pair)
         in_force = {s for s, _ in rows if s not in stale and s in self.static}
         self.fat_finger_max_qty: dict[tuple[str, str], float] = (

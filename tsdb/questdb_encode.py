@@ -48,6 +48,11 @@ SYMBOLS = {  # SYMBOL columns per table (the rest are ILP fields)
     "hedge_schedule": ("run_id", "sym", "verdict", "model_version"),
     "impact_labels": ("sym", "side"),
     "exec_advice": ("sym", "algo", "model_version"),
+    "audit": ("who", "role", "action"),
+    "limit_overrides": ("override_id", "sym", "strategy", "limit_name", "direction", "status",
+                        "requested_by", "approved_by"),
+    "review_labels": ("log_id", "sym", "strategy", "static_verdict", "dynamic_verdict", "label",
+                      "who"),
 }
 
 

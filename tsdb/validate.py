@@ -77,6 +77,14 @@ RULES: dict[str, TableRules] = {
                  "budget_bps": POSITIVE, "parent_qty": POSITIVE},
         enums={"algo": frozenset({"TWAP", "VWAP", "POV"})},
     ),
+    "limit_overrides": TableRules(
+        numeric={"value": NONNEG},
+        enums={"limit_name": frozenset({"max_order_qty", "max_notional", "price_band_bps",
+                                        "max_position"}),
+               "direction": frozenset({"tighten", "loosen"}),
+               "status": frozenset({"pending", "active", "rejected", "withdrawn"})},
+    ),
+    "review_labels": TableRules(enums={"label": frozenset({"agree", "disagree"})}),
     "decisions": TableRules(
         enums={
             "verdict": frozenset({"ACCEPT", "REJECT"}),

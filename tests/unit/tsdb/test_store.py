@@ -9,7 +9,7 @@ from tsdb import BatchRejected, Session, Store, StoreError, StoreErrorCode, pars
 ALL_TABLES = {"trades", "quotes", "book", "orders", "features", "risk_scores", "risk_limits",
               "decisions", "labels_orders", "labels_events", "messages", "features_state", "drift_alerts",
               "publisher_heartbeat", "fat_finger_limits", "hedge_orders", "hedge_schedule",
-              "impact_labels", "exec_advice"}
+              "impact_labels", "exec_advice", "audit", "limit_overrides", "review_labels"}
 
 
 def test_parse_conf_when_well_formed_then_backend_and_keys():
