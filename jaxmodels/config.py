@@ -26,14 +26,15 @@ LOG_INPUTS: tuple[str, ...] = (
     "quote_rate_1s", "trade_to_order_1s",
 )
 SIGNED_LOG_INPUTS: tuple[str, ...] = ("signed_volume",)
-# Order-level inputs of the boosted trees: columns of ``jaxmodels.data.order_rows`` (the
-# features package's order features, plus the trader's log-qty history: a x10 slip is
-# ~ln 10 above the trader's median, valid orders are lognormal around it).
+# Order-level inputs of the boosted trees (layer 1): columns of ``jaxmodels.data.order_rows``,
+# sizes only against the trader's own history and the symbol's volume, never absolute (a
+# model on log qty or notional flagged 98 % of orders of traders with 300-500-lot medians):
+# each is proportional to qty given the baseline, or the trader's log-qty z-score / scale,
+# so ``jaxmodels.layer1`` can invert the trees into a max qty per (sym, trader). Price
+# errors are the gate's collar's (in size they look like valid orders).
 ORDER_INPUTS: tuple[str, ...] = (
-    "log_qty", "is_market", "qty_over_avg_trade", "qty_over_vol_20m", "notional",
-    "price_dev_bps", "abs_dev_bps", "price_dev_vol", "cross_bps", "qty_z", "price_z",
-    "qty_over_trader_median", "log_qty_over_med", "log_qty_z", "log_qty_scale",
-    "anomaly_score",
+    "qty_over_trader_median", "qty_over_trader_max", "log_qty_z", "log_qty_scale",
+    "qty_over_vol_20m", "qty_over_avg_trade",
 )
 
 
@@ -166,7 +167,9 @@ class StressConfig(_Conf):
     is the split-conformal level of the scaled maximum on the other half at
     ``episodes_per_day`` false episodes per symbol-day (CRITICAL: ``critical_mult`` x it).
     Minutes of a session's first ``skip_open_s`` are left out of the calibration (tiers are
-    capped at ELEVATED there)."""
+    capped at ELEVATED there). With too few normal minutes to certify at most
+    ``max_bound_per_day`` false episodes the statistics stay silent: no alert without a
+    stated bound."""
 
     enabled: bool = True
     vol_half_life_s: float = 1800.0
@@ -176,6 +179,7 @@ class StressConfig(_Conf):
     disp_floor: float = 0.05
     persist_buckets: int = 10
     episodes_per_day: float = 0.25
+    max_bound_per_day: float = 0.5
     critical_mult: float = 2.0
     block_s: float = 60.0
     skip_open_s: float = 120.0
@@ -184,7 +188,8 @@ class StressConfig(_Conf):
     def __post_init__(self) -> None:
         n = "StressConfig"
         for k in ("vol_half_life_s", "base_half_life_s", "drift_half_life_s", "vol_floor_bps",
-                  "disp_floor", "episodes_per_day", "block_s", "bucket_s"):
+                  "disp_floor", "episodes_per_day", "max_bound_per_day", "block_s",
+                  "bucket_s"):
             _check(n, k, getattr(self, k), getattr(self, k) > 0, "> 0")
         _check(n, "persist_buckets", self.persist_buckets, self.persist_buckets >= 1, ">= 1")
         _check(n, "critical_mult", self.critical_mult, self.critical_mult >= 1, ">= 1")

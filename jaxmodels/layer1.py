@@ -24,13 +24,10 @@ import numpy as np
 import pyarrow as pa
 
 from jaxmodels import gbdt
-from jaxmodels.config import GBDTConfig
+from jaxmodels.config import ORDER_INPUTS, GBDTConfig
 from jaxmodels.errors import ModelError
 
-L1_INPUTS: tuple[str, ...] = (
-    "qty_over_trader_median", "qty_over_trader_max", "log_qty_z", "log_qty_scale",
-    "qty_over_vol_20m", "qty_over_avg_trade",
-)
+L1_INPUTS: tuple[str, ...] = ORDER_INPUTS  # the default tree inputs (jaxmodels/config.py)
 PROPORTIONAL = frozenset({"qty_over_trader_median", "qty_over_trader_max",
                           "qty_over_vol_20m", "qty_over_avg_trade"})
 QTY_FREE = frozenset({"log_qty_scale"})
@@ -139,3 +136,39 @@ def publish_rows(orders: pa.Table, limits: np.ndarray, version: str) -> pa.Table
         "fat_finger_max_qty": pa.array(np.asarray(limits, np.int64)[idx], pa.int64()),
         "model_version": pa.array([version] * len(idx), pa.string()),
     })
+
+
+def invertible(inputs: tuple[str, ...]) -> bool:
+    """True when every input's dependence on qty is known (``inputs_at`` can move it)."""
+    return all(n in PROPORTIONAL or n in QTY_FREE or n == "log_qty_z" for n in inputs) and (
+        "log_qty_z" not in inputs or "log_qty_scale" in inputs)
+
+
+def publish_store(store, tm: gbdt.TreeModel, version: str, *, since: int, until: int) -> int:
+    """Write ``fat_finger_limits`` rows for the orders with since < ts <= until (UTC ns): at
+    each order, the max qty its trader's orders in its symbol get from then on, from the
+    baseline before it (``publish_rows``). Returns rows written (0 when the trees' inputs
+    cannot be inverted, e.g. a model trained on absolute sizes)."""
+    import pyarrow.compute as pc
+
+    from jaxmodels.data import order_rows, to_matrix
+
+    if not invertible(tm.config.inputs):
+        return 0
+    orders = order_rows(store, since, until)
+    orders = orders.filter(pc.greater(orders.column("qty"), 0))
+    if orders.num_rows == 0:
+        return 0
+    qty = orders.column("qty").to_numpy().astype(np.float64)
+    lim = max_qty(tm, to_matrix(orders, tm.config.inputs), qty)
+    rows = publish_rows(orders, lim, version)
+    return store.ingest("fat_finger_limits", rows, session=None) if rows.num_rows else 0
+
+
+def publish_promoted(store, reg, *, since: int, until: int) -> int:
+    """``publish_store`` with the registry's promoted tree model (0 rows when none)."""
+    from jaxmodels.persist import load_trees
+
+    mid = reg.promoted("gbdt")
+    return 0 if mid is None else publish_store(store, load_trees(reg, mid), mid, since=since,
+                                               until=until)

@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 import pyarrow as pa
 
-from jaxmodels import gbdt, stress, vae
+from jaxmodels import gbdt, layer1, stress, vae
 from jaxmodels.config import (
     LOG_INPUTS,
     SIGNED_LOG_INPUTS,
@@ -175,6 +175,9 @@ def fit_layers(rows: MarketRows, normal: np.ndarray, orders: pa.Table,
     y, known = labels(orders)
     if not (known.sum() and y[known].any()):
         return mm, mmet, None, None
+    if layer1.invertible(cfg.gbdt.inputs):  # size inputs only: train on valid orders and
+        kind = np.asarray(orders.column("error_kind").fill_null("").to_pylist(), object)
+        known = layer1.training_mask(kind, known)  # size errors (price ones: the collar's)
     x = order_inputs(orders, cfg.gbdt, (rows.ts, rows.sym, sm))[known]
     tm, tmet = gbdt.fit(x, y[known], cfg.gbdt)
     return mm, mmet, tm, tmet

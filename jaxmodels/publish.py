@@ -1,6 +1,7 @@
 """Writing limits back: score buckets with the promoted VAE, then ``risk_scores``, the
 changed ``risk_limits`` rows (static rows when no market model is promoted or it is in
-drift) and one ``publisher_heartbeat`` row per symbol and bucket judged."""
+drift), layer 1's ``fat_finger_limits`` rows from the promoted trees (``jaxmodels.layer1``)
+and one ``publisher_heartbeat`` row per symbol and bucket judged."""
 
 from __future__ import annotations
 
@@ -44,19 +45,22 @@ def publish(store, reg: Registry, cfg: ModelsConfig, *, since: int, until: int,
     so a replay finds a heartbeat before every order it judges. The scoring and calibration
     run through ``live.LiveScorer`` in one chunk (the batch functions are its twin).
     Returns counts written."""
+    from jaxmodels import layer1
+
+    n_ff = {"fat_finger_limits": layer1.publish_promoted(store, reg, since=since, until=until)}
     lim_tbl = store.latest_limits()
     lim_tbl = lim_tbl.append_column("ts_ns", lim_tbl.column("ts").cast("int64"))
     latest = {(r["sym"], r["strategy"]): r for r in lim_tbl.to_pylist()}
     mid = reg.promoted("vae")
     if mid is None:
         return _publish_static(store, cfg, latest, since, until, "static: no promoted model",
-                               wall) | {"model": None}
+                               wall) | {"model": None} | n_ff
     from jaxmodels.drift import in_drift
 
     if cfg.calib.drift_fallback and in_drift(store, mid):
         return _publish_static(store, cfg, latest, since, until,
                                f"drift: {mid} until retrained", wall) | {"model": None,
-                                                                         "drift": True}
+                                                                         "drift": True} | n_ff
     from jaxmodels.live import LiveScorer
 
     mm = load_market(reg, mid)
@@ -68,7 +72,7 @@ def publish(store, reg: Registry, cfg: ModelsConfig, *, since: int, until: int,
     lim = impact_cap.tighten(store, lim)  # issue 15: the impact size cap only tightens
     n_lim = store.append_limits(lim) if lim.num_rows else 0
     return {"scores": n_scores, "limits": n_lim, "model": mid,
-            "heartbeats": _heartbeats(store, rows.ts, rows.sym, mid, wall)}
+            "heartbeats": _heartbeats(store, rows.ts, rows.sym, mid, wall)} | n_ff
 
 
 def _publish_static(store, cfg: ModelsConfig, latest: dict, since: int, until: int,
