@@ -4,7 +4,7 @@
         --http-port 8080 --token-env ADAPTRISK_TOKEN
     adaptrisk enforcer replay --db data/adaptrisk.duckdb --mode enforce
 
-`run` serves FIX 4.4 and the REST API on 127.0.0.1 until SIGINT/SIGTERM, then stops the
+`run` serves FIX 4.4, the REST API and the risk officer's console (/console) on 127.0.0.1 until SIGINT/SIGTERM, then stops the
 front ends, flushes every pending decision to the `decisions` table and exits 0. On start
 it replays its decision log (crash recovery) and seeds reference quotes from the latest
 row per symbol of the `quotes` table. Port 0 picks free ports; the first stdout line says
@@ -28,6 +28,7 @@ from adaptrisk.common import (
     fix_config,
     open_store,
 )
+from adaptrisk.console import add_console_args
 from adaptrisk.errors import UsageError
 
 MODES = ("enforce", "shadow", "ab")
@@ -52,6 +53,7 @@ def register(sub) -> None:
                    help="decision log (write-ahead, replayed after a crash); default: "
                    "<db file>.decisions.log next to a DuckDB file")
     add_fix_config_arg(r)
+    add_console_args(r)
     r.add_argument("--downstream", choices=("sim", "none"), default="sim",
                    help="where accepted orders go (default: the built-in exchange simulator)")
     r.set_defaults(func=run)
@@ -101,6 +103,7 @@ def _seed_quotes(store, sink) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from adaptrisk import console
     from enforcer.advice import AdviceBoard
     from enforcer.engine import Enforcer
     from enforcer.fix_acceptor import FixAcceptor
@@ -121,10 +124,11 @@ def run(args: argparse.Namespace) -> int:
         enf = Enforcer(cfg, store=store)
         acceptor = FixAcceptor(enf, config=fcfg)
         seeded = _seed_quotes(store, acceptor.gateway.on_quote)
-        rest = RestServer(create_app(enf, config=RestConfig(token=token),
-                                     on_quote=acceptor.gateway.on_quote,
-                                     advice=AdviceBoard(store)),
-                          port=args.http_port)
+        app = create_app(enf, config=RestConfig(token=token),
+                         on_quote=acceptor.gateway.on_quote, advice=AdviceBoard(store))
+        console.mount(app, enf, store, acceptor.gateway, users=args.console_users,
+                      token=token)  # the risk officer's console at /console
+        rest = RestServer(app, port=args.http_port)
         enf.start()
         try:
             acceptor.start()
