@@ -85,19 +85,25 @@ def context_inputs(r: ImpactRows) -> np.ndarray:
                      np.log1p(r.depth1), np.log1p(r.depth5), np.log1p(r.volume_5m)], axis=-1)
 
 
+CLIP = 8.0  # standardised inputs beyond +-8 sd are clipped (a clip is non-decreasing)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Scaler:
-    """Mean and standard deviation per column (std floored at 1e-6)."""
+    """Mean and standard deviation per column. A column that was constant in training
+    (std <= 1e-6, e.g. anomaly scores of a store that was never scored) maps to 0: the
+    network learned nothing about it, so a later value must not reach its weights."""
 
     mean: np.ndarray
     std: np.ndarray
 
     @classmethod
     def fit(cls, x: np.ndarray) -> Scaler:
-        return cls(mean=x.mean(0), std=np.maximum(x.std(0), 1e-6))
+        return cls(mean=x.mean(0), std=x.std(0))
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.std).astype(np.float32)
+        inv = np.where(self.std > 1e-6, 1.0 / np.maximum(self.std, 1e-6), 0.0)
+        return np.clip((x - self.mean) * inv, -CLIP, CLIP).astype(np.float32)
 
     def to_dict(self) -> dict:
         return {"mean": self.mean.tolist(), "std": self.std.tolist()}
