@@ -49,6 +49,8 @@ def register(sub) -> None:
     add_db_arg(p)
     p.add_argument("--folds", type=int, default=3, help="number of folds K (>= 2)")
     p.add_argument("--json", help="also write the full report to this JSON file")
+    p.add_argument("--impact", action="store_true", help="also evaluate the impact network "
+                   "walk-forward against the square-root law (issue 15)")
     p.add_argument("--config", help="ModelsConfig as TOML or JSON")
     _static(p)
     p.add_argument("--simulate", choices=("quick", "default"),
@@ -197,6 +199,11 @@ def run_backtest(args: argparse.Namespace) -> int:
             raise UsageError("the features table is empty: run `adaptrisk features build` "
                              "(or pass --simulate quick)")
         report = walkforward.run(store, cfg, folds=args.folds)
+        if args.impact:
+            from jaxmodels.impact.jobs import backtest_job
+
+            report["impact"] = backtest_job(store)
+            print(report["impact"]["line"])
     print(format_table(pa.Table.from_pylist(walkforward.summary_rows(report))))
     print(json.dumps(report["overall"], indent=1, default=str))
     for f in report["folds"]:

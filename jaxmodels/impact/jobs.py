@@ -63,3 +63,16 @@ def advise_job(store, reg: Registry, *, at: int | None = None,
     return {"model": mid, "at": at, "written": n,
             "advice": [{k: (v if not hasattr(v, "isoformat") else str(v)) for k, v in r.items()}
                        for r in rows.to_pylist()]}
+
+
+def backtest_job(store, cfg: ImpactConfig | None = None) -> dict:
+    """``adaptrisk backtest --impact``: labels brought up to date, then the walk-forward
+    figures (``eval_job``) and a one-line summary."""
+    label_job(store)
+    rep = eval_job(store, cfg or ImpactConfig())
+    p = rep["pooled"] or {}
+    rep["line"] = (f"impact: out-of-sample MAE {p.get('mae_net', float('nan')):.3f} bps vs "
+                   f"square-root law {p.get('mae_sqrt', float('nan')):.3f} bps, 10-90 % "
+                   f"coverage {p.get('coverage_80', float('nan')):.1%} over "
+                   f"{p.get('rows', 0)} orders in {len(rep['folds'])} folds")
+    return rep

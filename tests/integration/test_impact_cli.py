@@ -85,3 +85,13 @@ def test_advice_cap_when_model_monotone_then_cap_is_budget_boundary(db, tmp_path
         assert (np.diff(cost) >= -1e-4).all()
         within = grid[cost <= cfg.budget_bps]
         assert cap == (int(within.max()) if len(within) else 0)
+
+
+def test_backtest_job_when_store_then_labels_up_to_date_and_one_line_summary(db):
+    from jaxmodels.impact.config import ImpactConfig
+    from jaxmodels.impact.jobs import backtest_job
+
+    with Store.from_conf(f"duckdb::path={db}") as s:
+        rep = backtest_job(s, ImpactConfig(steps=40, batch=256))
+        assert 0 < rep["rows"] <= s.count("impact_labels")  # usable rows of the labels
+    assert rep["line"].startswith("impact: out-of-sample MAE") and len(rep["folds"]) == 1
