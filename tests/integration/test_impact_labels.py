@@ -87,3 +87,45 @@ def test_labels_when_questdb_twin_then_same_rows_as_duckdb(store, questdb_store)
         _fill(s)
         assert labels.build(s) == 2
     assert _rows(questdb_store) == _rows(store)
+
+
+def _book() -> pa.Table:
+    lv = 10
+    return pa.table({
+        "ts": _ts([T0 + S, T0 + 59 * S]), "sym": ["AAA", "AAA"],
+        "bid_px": pa.array([[10.00 - 0.01 * i for i in range(lv)]] * 2,
+                           pa.list_(pa.float64(), lv)),
+        "bid_sz": pa.array([[40] * lv, [10] * lv], pa.list_(pa.int64(), lv)),
+        "ask_px": pa.array([[10.01 + 0.01 * i for i in range(lv)]] * 2,
+                           pa.list_(pa.float64(), lv)),
+        "ask_sz": pa.array([[30] * lv, [25] * lv], pa.list_(pa.int64(), lv))})
+
+
+def _advice_inputs(store) -> dict:
+    p = {"since": T0, "step": 30 * S, "n": 3}
+    return {
+        "state": store.query_file("impact/market_state.sql", {"at": T0 + 61 * S}).to_pylist(),
+        "profile": store.query_file("impact/volume_profile.sql", p).to_pylist(),
+        "book": [{k: ([float(x) for x in v] if isinstance(v, list) else v) for k, v in r.items()}
+                 for r in store.query_file("impact/book_window.sql", {
+                     "sym": "AAA", "since": T0, "until": T0 + 60 * S}).to_pylist()]}
+
+
+def test_advice_inputs_when_hand_market_then_state_profile_and_book_by_hand(store):
+    _fill(store)
+    store.ingest("book", _book())
+    got = _advice_inputs(store)
+    (st,) = got["state"]
+    assert (st["bid_size"], st["ask_size"], st["volume_5m"]) == (10, 25, 60)
+    assert (st["depth5_bid"], st["depth5_ask"], st["ts_ns"]) == (70.0, 90.0, T0 + 59 * S)
+    assert got["profile"] == [{"sym": "AAA", "k": 0, "volume": 50},
+                              {"sym": "AAA", "k": 2, "volume": 10}]
+    assert [b["ts_ns"] for b in got["book"]] == [T0 + S, T0 + 59 * S]
+
+
+@pytest.mark.questdb
+def test_advice_inputs_when_questdb_twins_then_same_rows_as_duckdb(store, questdb_store):
+    for s in (store, questdb_store):
+        _fill(s)
+        s.ingest("book", _book())
+    assert _advice_inputs(questdb_store) == _advice_inputs(store)
