@@ -7,10 +7,11 @@ baseline and the symbol's state (qty / the trader's median, / its largest recent
 moves by ln(q / qty) / its scale), or independent of qty (the trader's log-qty scale). So
 for one order's row, the inputs at any other quantity q are known exactly
 (``inputs_at``), and the smallest size the trees flag is found on a geometric grid
-refined by bisection over integer lots (``first_flagged_qty``). That size minus one is the max qty the gate enforces for the trader's
-orders while that baseline holds (``fat_finger_limits`` rows, ``publish_rows``): the gate's
-verdict ``qty > fat_finger_max_qty`` is the trees' verdict wherever the trees are monotone
-in qty along that line (``gate_flags`` vs ``TreeModel.flag``; the bench counts where not).
+refined by bisection over integer lots (``first_flagged_qty``). That size minus one is the
+max qty the gate enforces for the trader's orders while that baseline holds
+(``fat_finger_limits`` rows, ``publish_rows``): the gate's verdict ``qty >
+fat_finger_max_qty`` is the trees' verdict wherever the trees are monotone in qty along
+that line (``gate_flags`` vs ``TreeModel.flag``; the bench counts where not).
 
 Price errors (``price_decimal``, ``price_through_book``) are not this model's job: the
 gate's price collar and the no-reference rule judge prices; the bench reports both.
@@ -79,7 +80,7 @@ def first_flagged_qty(tm: gbdt.TreeModel, x0: np.ndarray, qty0: np.ndarray,
         b = min(n, a + chunk)
         m = b - a
         xs = inputs_at(np.repeat(x0[a:b], g, axis=0), np.repeat(qty0[a:b], g),
-                       np.tile(grid, m).astype(np.float64))
+                       np.tile(grid, m).astype(np.float64), tm.config.inputs)
         f = tm.flag(xs).reshape(m, g)
         k = np.where(f.any(axis=1), np.argmax(f, axis=1), g)  # first flagged grid index
         hi[a:b] = np.where(k < g, grid[np.minimum(k, g - 1)], NO_LIMIT)
@@ -89,7 +90,7 @@ def first_flagged_qty(tm: gbdt.TreeModel, x0: np.ndarray, qty0: np.ndarray,
         i = np.flatnonzero(open_)
         a, b = lo[i], hi[i]
         mid = (a + b) // 2
-        f = tm.flag(inputs_at(x0[i], qty0[i], mid.astype(np.float64)))
+        f = tm.flag(inputs_at(x0[i], qty0[i], mid.astype(np.float64), tm.config.inputs))
         hi[i] = np.where(f, mid, b)
         lo[i] = np.where(f, a, mid)
         open_[i] = hi[i] - lo[i] > 1
