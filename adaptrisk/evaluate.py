@@ -390,7 +390,11 @@ def format_report(rep: dict) -> str:
                      f"{stress.get('false_high_bound_per_day', 0.0):.2f} (conformal, "
                      f"{stress.get('blocks_level', 0)} normal minutes); each calm row "
                      "checks it")
-    if stress.get("thresholds"):
+    if stress.get("silent"):
+        lines.append(f"stress statistics silent: {stress.get('blocks_level', 0)} normal minutes "
+                     f"certify only {stress.get('certified_per_day') or float('inf'):.2f} false "
+                     "High per symbol-day")
+    elif stress.get("thresholds"):
         lines.append("stress HIGH_ALERT levels: " + ", ".join(
             f"{k} {v:.3g}" for k, v in stress["thresholds"].items()))
 

@@ -251,7 +251,10 @@ def fit(held: np.ndarray, code: np.ndarray, eligible: np.ndarray,
     """Scales, level and bound from the held statistics float64[n, C] of normal training
     rows (``eligible`` bool[n]: normal, past the session's first ``skip_open_s``), rows
     sorted by (symbol ``code``, time). The statistics have no fitted parameter, so every
-    normal row may serve."""
+    normal row may serve. Where the level's minutes certify more than
+    ``max_bound_per_day`` false episodes (390 / (n_B + 1) at best: n_B >= 779 for 0.5), the
+    statistics are silent (level inf, bound 0) and ``metrics["certified_per_day"]`` says
+    what the data could state."""
     seg = segments(np.asarray(code), np.asarray(eligible, bool))
     keep = seg >= 0
     block = max(int(round(cfg.block_s / cfg.bucket_s)), 1)
@@ -264,14 +267,18 @@ def fit(held: np.ndarray, code: np.ndarray, eligible: np.ndarray,
     mb = np.sort((b / scale).max(axis=1)) if len(b) else np.zeros(0)
     nb = len(mb)
     per_day = DAY_S / cfg.block_s
-    if nb == 0:
-        level, k, bound = float("inf"), 0, None
-    else:
+    level, k, bound, certified = float("inf"), 0, None, None
+    if nb:
         k = min(int(np.ceil((nb + 1) * (1.0 - cfg.episodes_per_day / per_day))), nb)
         level = float(mb[k - 1])
-        bound = float(per_day * (int((mb > level).sum()) + 1) / (nb + 1))
+        certified = float(per_day * (int((mb > level).sum()) + 1) / (nb + 1))
+        bound = certified
+    silent = certified is None or certified > cfg.max_bound_per_day
+    if silent:  # too few normal minutes to state a useful bound: these statistics stay quiet
+        level, bound = float("inf"), 0.0
     model = StressModel(config=cfg, scale=scale, level=level, rank=k, blocks=nb,
                         bound_per_day=bound)
     metrics = {"blocks_scale": len(a), "blocks_level": nb, "rank": k, "level": level,
-               "thresholds": model.thresholds, "false_high_bound_per_day": bound}
+               "thresholds": model.thresholds, "false_high_bound_per_day": bound,
+               "certified_per_day": certified, "silent": silent}
     return model, metrics

@@ -133,7 +133,7 @@ def test_update_when_fed_in_random_chunks_then_bitwise_equal_to_one_panel(seed, 
 
 
 def test_fit_when_blocks_known_then_scale_from_even_minutes_level_and_bound_from_odd():
-    cfg = StressConfig(block_s=1.0, bucket_s=0.1, episodes_per_day=0.5)
+    cfg = StressConfig(block_s=1.0, bucket_s=0.1, episodes_per_day=0.5, max_bound_per_day=1e4)
     # 6 one-second blocks of one statistic (the others 0); A = blocks 0, 2, 4; B = 1, 3, 5
     peaks = [2.0, 1.0, 4.0, 3.0, 1.0, 6.0]
     held = np.zeros((60, len(stress.COMPONENTS)))
@@ -148,7 +148,7 @@ def test_fit_when_blocks_known_then_scale_from_even_minutes_level_and_bound_from
 
 
 def test_fit_when_rows_not_eligible_then_they_never_enter_a_block():
-    cfg = StressConfig(block_s=1.0, bucket_s=0.1)
+    cfg = StressConfig(block_s=1.0, bucket_s=0.1, max_bound_per_day=1e5)
     held = np.zeros((40, len(stress.COMPONENTS)))
     held[:, 0] = 1.0
     held[5, 0] = 100.0  # an open bucket, left out
@@ -170,3 +170,12 @@ def test_model_when_round_tripped_through_json_then_equal():
     back = stress.StressModel.from_dict(json.loads(json.dumps(m.to_dict())))
     assert back.config == m.config and np.array_equal(back.scale, m.scale)
     assert (back.level, back.rank, back.blocks, back.bound_per_day) == (1.25, 7, 9, 0.4)
+
+
+def test_fit_when_too_few_minutes_to_certify_the_bound_then_silent():
+    cfg = StressConfig()  # 1-minute blocks: n_B >= 779 needed for 0.5 per symbol-day
+    held = np.random.default_rng(0).random((600 * 40, len(stress.COMPONENTS)))
+    model, met = stress.fit(held, np.zeros(len(held), np.int32), np.ones(len(held), bool), cfg)
+    assert met["silent"] and model.level == np.inf and model.bound_per_day == 0.0
+    assert np.isclose(met["certified_per_day"], 390 / 21)  # 20 odd minutes, rank n
+    assert (model.tiers(model.combined(held * 1e6)) == 0).all()
