@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from jaxmodels import evaluate as ev
-from jaxmodels import gbdt, model, publish
+from jaxmodels import gbdt, layer1, model, publish
 from jaxmodels.calibrate import caps_for
 from jaxmodels.config import TIERS, ModelsConfig
 from jaxmodels.data import MarketRows, events, market_rows, order_rows
@@ -85,12 +85,16 @@ def _fold(k, rows: MarketRows, train, test, normal, evs, orders, win, cfg, loose
     scores = (np.r_[tr.ts, te.ts], np.r_[tr.sym, te.sym], np.r_[sm_tr, sm_te])
     if o_tr.any() and y[o_tr].any() and (o_te & known).any():
         x = model.order_inputs(orders, cfg.gbdt, scores)
-        tm, tmet = gbdt.fit(x[o_tr], y[o_tr], cfg.gbdt)
+        gate = layer1.invertible(cfg.gbdt.inputs)  # size inputs: fit as model.fit_layers
+        fit = o_tr & layer1.training_mask(np.asarray(orders.column("error_kind").fill_null(
+            "").to_pylist(), object), known) if gate else o_tr
+        tm, tmet = gbdt.fit(x[fit], y[fit], cfg.gbdt)
         sel = o_te & known
-        flag = tm.flag(x[sel])
         cols = ev.order_columns(orders.filter(sel))
         caps = cfg.calib.caps
         sflag = ev.static_order_flags(cols, caps)
+        # at the gate: layer 1's max qty per order baseline, with the static rules (collar)
+        flag = layer1.gate_flags(tm, x[sel], cols["qty"]) | sflag if gate else tm.flag(x[sel])
         res["layer1"] = {"model": ev.classification(y[sel], flag),
                          "static": ev.classification(y[sel], sflag),
                          "model_recall_by_kind": ev.recall_by_kind(y[sel], flag, cols["kind"]),
