@@ -1,7 +1,8 @@
 """The impact model's actions, written back as ``exec_advice`` rows: per symbol, the size cap
 (the largest order whose predicted slippage is within the budget) and the execution
 algorithm for a reference parent order (TWAP, VWAP or POV with a participation cap), chosen
-by the schedule's predicted cost. Both sides are priced; the costlier side counts.
+by the schedule's predicted cost among those whose children the size cap lets through (the
+gentlest when none does). Both sides are priced; the costlier side counts.
 
 Runs beside the models (a batch job), never on the order path: the enforcer reads the rows.
 """
@@ -61,10 +62,12 @@ def size_cap(model: ImpactModel, r: ImpactRows, cfg: AdviceConfig) -> int:
     return int(grid[ok].max()) if ok.any() else 0
 
 
-def choose(model: ImpactModel, r: ImpactRows, forecast: np.ndarray, cfg: AdviceConfig
-           ) -> dict:
-    """The cheapest schedule of the reference parent: algo, participation cap, largest child
-    and its predicted cost (bps). ``forecast`` float[n] lots per child interval."""
+def choose(model: ImpactModel, r: ImpactRows, forecast: np.ndarray, cfg: AdviceConfig,
+           max_child: float = float("inf")) -> dict:
+    """The cheapest schedule of the reference parent whose largest child (POV's sweep
+    included) is within ``max_child`` lots (the size cap: a larger child would be refused);
+    when none is, the one with the smallest largest child. Returns algo, participation cap,
+    largest child and predicted cost (bps). ``forecast`` float[n] lots per child interval."""
     n = cfg.n_children
     f = np.asarray(forecast, np.float64)
     f = f if len(f) == n and f.sum() > 0 else np.full(n, float(r.volume_5m[0]) / n)
@@ -72,15 +75,17 @@ def choose(model: ImpactModel, r: ImpactRows, forecast: np.ndarray, cfg: AdviceC
     per = float(r.volume_5m[0]) * cfg.child_every_s / HORIZON_S
     cands = [("TWAP", 0.0, schedule.twap(parent, n)), ("VWAP", 0.0, schedule.vwap(parent, f))]
     cands += [("POV", p, schedule.pov(parent, f, p, per)) for p in cfg.pov_caps]
-    best = None
+    best, best_key = None, None
     for algo, cap, kids in cands:
         live = kids[kids > 0]
         cost = schedule.schedule_cost(live, child_cost(model, r, live))
-        if best is None or cost < best["predicted_cost_bps"] - 1e-9:
+        clip = int(max(1, math.ceil(live.max())))
+        key = (0, cost) if clip <= max_child else (1, clip, cost)
+        if best_key is None or key < best_key:
             part = cap if algo == "POV" else float(np.max(kids[:n] / np.maximum(f, 1.0)))
+            best_key = key
             best = {"algo": algo, "participation_cap": float(min(max(part, 1e-6), 1.0)),
-                    "clip_qty": int(max(1, math.ceil(live.max()))), "parent_qty": int(parent),
-                    "predicted_cost_bps": cost}
+                    "clip_qty": clip, "parent_qty": int(parent), "predicted_cost_bps": cost}
     return best
 
 
@@ -89,10 +94,10 @@ def advice_rows(model: ImpactModel, version: str, state: pa.Table,
     """``exec_advice`` rows, one per symbol with a two-sided market in ``state``."""
     rows = []
     for sym, r in state_rows(state).items():
-        c = choose(model, r, forecasts.get(sym, np.zeros(0)), cfg)
-        rows.append({"ts": int(r.ts[0]), "sym": sym, **c,
-                     "impact_max_qty": size_cap(model, r, cfg), "budget_bps": cfg.budget_bps,
-                     "model_version": version})
+        cap = size_cap(model, r, cfg)
+        c = choose(model, r, forecasts.get(sym, np.zeros(0)), cfg, max_child=max(cap, 1))
+        rows.append({"ts": int(r.ts[0]), "sym": sym, **c, "impact_max_qty": cap,
+                     "budget_bps": cfg.budget_bps, "model_version": version})
     cols = ("ts", "sym", "algo", "participation_cap", "clip_qty", "impact_max_qty",
             "budget_bps", "parent_qty", "predicted_cost_bps", "model_version")
     t = pa.table({k: [row[k] for row in rows] for k in cols}) if rows else None

@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from jaxmodels.impact import schedule
-from jaxmodels.impact.advice import choose, forecasts_from, state_rows
+from jaxmodels.impact.advice import choose, forecasts_from, size_cap, state_rows
 from jaxmodels.impact.config import AdviceConfig
 from jaxmodels.impact.train import ImpactModel
 
@@ -73,7 +73,7 @@ def compare(store, model: ImpactModel, sym: str, t0: int, side: str = "S",
     during = forecasts_from(store.query_file("impact/volume_profile.sql", {
         "since": int(t0), "step": step, "n": n}), n).get(sym, np.zeros(n))
     r = state[sym]
-    adv = choose(model, r, before, cfg)
+    adv = choose(model, r, before, cfg, max_child=max(size_cap(model, r, cfg), 1))
     parent = float(adv["parent_qty"])
     per = float(r.volume_5m[0]) * cfg.child_every_s / 300.0
     kids = {"TWAP": schedule.twap(parent, n),

@@ -27,3 +27,21 @@ def test_twap_and_vwap_when_parent_then_children_sum_to_it():
     assert S.vwap(90, np.array([1.0, 2.0, 0.0])).tolist() == [30.0, 60.0, 0.0]
     assert S.vwap(90, np.zeros(3)).tolist() == [30.0, 30.0, 30.0]
     assert S.schedule_cost(np.array([30.0, 60.0]), np.array([1.0, 4.0])) == pytest.approx(3.0)
+
+
+def test_choose_when_cap_binds_then_schedule_within_cap_preferred():
+    from jaxmodels.impact import advice
+    from jaxmodels.impact.config import AdviceConfig, ImpactConfig
+    from jaxmodels.impact.synthetic import power_law_rows
+    from jaxmodels.impact.train import fit
+
+    model, _ = fit(power_law_rows(500, seed=1), ImpactConfig(steps=20, batch=64, hidden=4,
+                                                             mono_hidden=2))
+    r = power_law_rows(2, seed=2)
+    cfg = AdviceConfig(min_parent_qty=600, parent_share=0.0, horizon_s=60.0, child_every_s=10.0)
+    free = advice.choose(model, r, np.full(6, 50.0), cfg)
+    tight = advice.choose(model, r, np.full(6, 50.0), cfg, max_child=100)
+    assert tight["clip_qty"] <= 100  # TWAP's 100-lot children fit; POV's sweep may not
+    assert free["predicted_cost_bps"] <= tight["predicted_cost_bps"] + 1e-9
+    none = advice.choose(model, r, np.full(6, 50.0), cfg, max_child=1)
+    assert none["clip_qty"] == 100 and none["algo"] in ("TWAP", "VWAP")  # the gentlest
