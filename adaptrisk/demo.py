@@ -134,6 +134,10 @@ def run_sim_demo(cfg: DemoConfig, out=print) -> dict:
                 f"static rejects {rep['static_rejected']}")
         pr.step(f"report -> {run_dir}")
         facts = _sim_report(store, reg, run_dir, cfg, out)
+        from adaptrisk import impact_story  # issue 15: impact advice at the onset
+
+        facts["impact"] = impact_story.demo_section(cfg.train_db, store, facts,
+                                                    run_dir / "report.html", out=pr.note)
     pr.step("live: the crash replayed through adaptrisk live at 10x, the seller's order over FIX")
     from adaptrisk.live import demo as live_demo
 
