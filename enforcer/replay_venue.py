@@ -202,8 +202,12 @@ def cancel_targets(order_id: np.ndarray, owner: np.ndarray, cancel: np.ndarray,
             j += 1
         t = by_id.get(int(order_id[r]))
         if t is None or t in taken:
-            t = next((i for i in reversed(by_owner.get(int(owner[r]), ()))
-                      if i not in taken and open_until[i] > ts[r]), None)
+            # newest first; an order done before this cancel is done for every later one
+            # (cancels come in time order), so it leaves the list for good: O(n) overall
+            cand = by_owner.get(int(owner[r]), [])
+            while cand and (cand[-1] in taken or open_until[cand[-1]] <= ts[r]):
+                cand.pop()
+            t = cand[-1] if cand else None
         if t is not None:
             out[r] = t
             taken.add(t)

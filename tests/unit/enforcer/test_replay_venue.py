@@ -105,3 +105,16 @@ def test_plan_when_cancel_names_no_id_then_newest_resting_order_of_same_owner():
              None)
     assert p.event_ts.tolist() == [86_400 * S, 3 * S, -1]
     assert p.event_release.tolist() == [5, 6, 0]
+
+
+def test_plan_when_newest_order_of_owner_already_filled_then_cancel_takes_older_resting():
+    # row 0 rests at 90 (never crossed); row 1 buys at 99.0 and fills at the 3 s trade;
+    # the 3.5 s CANCEL (no id of its own) finds row 1 done and cancels row 0
+    ts = np.array([S, 2 * S, 3 * S + S // 2], np.int64)
+    p = plan(ts, np.zeros(3, np.int64), np.ones(3, bool), np.array([5, 6, 5]),
+             np.array([90.0, 99.0, math.nan]), np.zeros(3, bool), np.array([0, 0, 1], bool),
+             np.full(3, 99.0), np.full(3, 101.0), np.zeros(3, np.int64),
+             np.zeros(3, np.int64), {0: MKT}, np.array([1, 2, 9]), np.zeros(3, np.int64),
+             None)
+    assert p.event_ts.tolist() == [3 * S + S // 2, 3 * S, -1]
+    assert (p.event_release.tolist(), p.event_fill.tolist()) == ([5, 0, 0], [0, 6, 0])
