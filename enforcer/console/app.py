@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,6 +44,7 @@ from enforcer.overrides import OVERRIDABLE
 
 HERE = Path(__file__).parent
 COOKIE = "adaptrisk_console"
+CHECK_S = 0.05  # how often the SSE stream looks for a change (pushes: push_interval_s apart)
 _env = Environment(loader=FileSystemLoader(HERE / "templates"),
                    autoescape=select_autoescape(["html"]))
 
@@ -149,18 +151,18 @@ def _board_routes(r: APIRouter, console: Console) -> None:
     @r.get("/board/stream")
     async def stream(request: Request, u: Who) -> StreamingResponse:
         async def events():
-            last = -1
+            last, pushed = -1, 0.0
             yield "retry: 1000\n\n"
             while not await request.is_disconnected():
                 await anyio.to_thread.run_sync(console.board.refresh)
                 b = console.board
-                if b.version != last:
-                    last = b.version
+                if b.version != last and time.monotonic() - pushed >= cfg.push_interval_s:
+                    last, pushed = b.version, time.monotonic()
                     rows = await anyio.to_thread.run_sync(b.rows)
                     st = await anyio.to_thread.run_sync(console.enf.state)
                     yield _sse("board", render("board_rows.html", rows=rows))
                     yield _sse("controls", render("controls_state.html", ctl=st))
-                await asyncio.sleep(cfg.push_interval_s)
+                await asyncio.sleep(CHECK_S)
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})

@@ -24,10 +24,15 @@ _W, _H = 120, 22  # sparkline size, px
 
 def spark(points: list[tuple[int, float]], t0: int, t1: int) -> str:
     """SVG polyline points ('x,y ...') of (ts ns, value) over [t0, t1], scaled to the
-    sparkline box (min..max of the values; a flat series sits in the middle)."""
+    sparkline box (min..max of the values; a flat series sits in the middle); at most one
+    point per 2 px (the last value in it), however often the value changed."""
     pts = [(t, v) for t, v in points if math.isfinite(v)]
     if not pts or t1 <= t0:
         return ""
+    by_x: dict[int, tuple[int, float]] = {}  # one point per 2 px: the last of its bucket
+    for t, v in pts:
+        by_x[int((max(t, t0) - t0) / (t1 - t0) * _W / 2)] = (t, v)
+    pts = list(by_x.values())
     lo, hi = min(v for _, v in pts), max(v for _, v in pts)
     span = hi - lo
     out = []
@@ -134,7 +139,8 @@ class Board:
         return out
 
     def _row(self, snap, sym, strat, pos, alerts, t0, now) -> dict[str, Any]:
-        dyn, st = snap.lookup(sym, strat)
+        dyn, _ = snap.lookup(sym, strat)
+        raw = snap.static_cfg.for_sym(sym)  # the static rule set itself (before overrides)
         if strat == "*":
             mine = [v for (k, s), v in pos.items() if s == sym]
         else:
@@ -158,8 +164,8 @@ class Board:
             "sym": sym, "strategy": strat, "tier": tier,
             "score": "-" if math.isnan(score) else f"{score:.2f}",
             "state": STATES[dyn.state], "risk_state": dyn.risk_state,
-            "limits": [(n, _fmt(getattr(st, n)), _fmt(getattr(dyn, n)),
-                        getattr(dyn, n) < getattr(st, n)) for n in _LIMITS],
+            "limits": [(n, _fmt(getattr(raw, n)), _fmt(getattr(dyn, n)),
+                        getattr(dyn, n) < getattr(raw, n)) for n in _LIMITS],
             "reason": reason, "position": filled, "open": open_,
             "alerts": sum(1 for a in alerts if sym in a.get("msg", "")),
             "spark_score": spark(list(self._scores.get(sym, ())), t0, now),

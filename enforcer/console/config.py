@@ -44,7 +44,8 @@ class User:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConsoleConfig:
     """users: who may sign in (tokens unique); history_s: how far back the board's
-    sparklines go; push_interval_s: the shortest gap between two board pushes over SSE;
+    sparklines go; push_interval_s: the shortest gap between two board pushes over SSE
+    (changes in between are coalesced: the board shows the newest state);
     registry: the model registry folder the Models page reads (None: no page content)."""
 
     users: tuple[User, ...] = ()

@@ -87,7 +87,7 @@ class Rig:
     """Everything a console test needs; `close()` stops it all."""
 
     def __init__(self, tmp: Path, syms: list[str], *, mode: str = "enforce",
-                 push_interval_s: float = 0.05) -> None:
+                 push_interval_s: float = 0.1, history_s: float = 600.0) -> None:
         static = tmp / "static.toml"
         static.write_text(STATIC_HEAD + "".join(f"[symbols.{s}]\n" for s in syms))
         self.syms = syms
@@ -104,7 +104,7 @@ class Rig:
         cfg = ConsoleConfig.from_dict({
             "users": [{"name": n, "role": r.rstrip("2"), "token": t}
                       for r, (n, t) in USERS.items()],
-            "push_interval_s": push_interval_s})
+            "push_interval_s": push_interval_s, "history_s": history_s})
         self.console = Console(self.enf, config=cfg, store=self.store,
                                cancel_open=self.acc.gateway.cancel_open)
         app = create_app(self.enf, config=RestConfig(token="rest-token-123"),
