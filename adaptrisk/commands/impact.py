@@ -8,6 +8,7 @@ import json
 import pathlib
 
 from adaptrisk.common import add_db_arg, open_store
+from adaptrisk.errors import UsageError
 
 DEFAULT_ROOT = "data/models"
 
@@ -41,6 +42,9 @@ def register(sub) -> None:
     q.add_argument("--at", type=int, default=None, help="UTC ns (default: newest features)")
     q.add_argument("--budget-bps", type=float, default=None,
                    help="slippage budget of the size cap (default 10)")
+    q.add_argument("--parent-qty", type=int, default=None,
+                   help="price this parent order (lots) instead of 20 %% of each symbol's "
+                   "5-minute volume")
     q.set_defaults(func=run_advise)
 
 
@@ -101,6 +105,11 @@ def run_advise(args: argparse.Namespace) -> int:
     from jaxmodels.impact.jobs import advise_job
     from jaxmodels.registry import Registry
 
-    cfg = AdviceConfig() if args.budget_bps is None else AdviceConfig(budget_bps=args.budget_bps)
+    kw = {} if args.budget_bps is None else {"budget_bps": args.budget_bps}
+    if args.parent_qty is not None:
+        if args.parent_qty < 1:
+            raise UsageError("--parent-qty must be >= 1")
+        kw |= {"min_parent_qty": args.parent_qty, "parent_share": 0.0}
+    cfg = AdviceConfig(**kw)
     with open_store(args.db) as store:
         return _report(args, advise_job(store, Registry(args.root), at=args.at, cfg=cfg))

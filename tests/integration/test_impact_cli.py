@@ -61,6 +61,9 @@ def test_impact_cli_when_labels_train_eval_advise_then_tables_and_reports(db, tm
     assert [r["sym"] for r in rows] == ["SIM00", "SIM01"]
     assert all(r["algo"] in ("TWAP", "VWAP", "POV") and r["budget_bps"] == 6.0 for r in rows)
     assert all(r["clip_qty"] >= 1 and r["impact_max_qty"] >= 0 for r in rows)
+    one = json.loads(run("advise", "--db", db, "--root", str(root), "--parent-qty",
+                         "300").stdout)
+    assert {a["parent_qty"] for a in one["advice"]} == {300}
 
 
 def test_advice_cap_when_model_monotone_then_cap_is_budget_boundary(db, tmp_path):
