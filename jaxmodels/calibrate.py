@@ -175,6 +175,27 @@ def hold_peak(t: np.ndarray, good: np.ndarray, before) -> tuple[np.ndarray, np.n
     return peak, last
 
 
+def episode_floor(vals: np.ndarray, on: np.ndarray, cur: np.ndarray,
+                  was_on: bool) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Limits float64[K, F] of one symbol's rows (time order) where, within each run of
+    ``on`` rows (limit tier at least HIGH_ALERT), every field is its running minimum since
+    the run began: while an alert holds, limits only tighten. Without it the depth-scaled
+    max qty rose from 1 to 200 lots as the book refilled during a vacuum, 11 s after its
+    onset and long before its trough. ``cur`` float64[F] and ``was_on``: the running minimum
+    and whether the row before these was in a run. Returns (limits, cur, was_on) after the
+    last row."""
+    out = np.array(vals, np.float64, copy=True)
+    on = np.asarray(on, bool)
+    if len(on) == 0:
+        return out, cur, was_on
+    edge = np.diff(np.r_[0, on.astype(np.int8), 0])
+    for a, b in zip(np.flatnonzero(edge == 1), np.flatnonzero(edge == -1), strict=True):
+        seg = np.minimum.accumulate(out[a:b], axis=0)
+        out[a:b] = np.minimum(seg, cur) if a == 0 and was_on else seg
+    last = bool(on[-1])
+    return out, (out[-1].copy() if last else np.asarray(cur, np.float64)), last
+
+
 def hold_tight(lim: dict[str, np.ndarray], loosen_after: int) -> dict[str, np.ndarray]:
     """Tighten at once, loosen only after ``loosen_after`` buckets; latch HALTED."""
     out = {}
@@ -218,7 +239,12 @@ def calibrate_symbol(ts: np.ndarray, sym: str, market: dict[str, np.ndarray],
     """All change rows of one symbol over its buckets, for every configured strategy."""
     caps = caps_for(cfg, sym)
     used = recovery_hold(ts, tier, cool_down(ts, tier, cfg.alert_hold_s), market, cfg)
-    lim = hold_tight(dynamic_limits(market, used, caps, cfg), loosen_after)
+    dyn = dynamic_limits(market, used, caps, cfg)
+    floor, _, _ = episode_floor(np.stack([dyn[k] for k in FIELDS], axis=1),
+                                used >= TIERS.index("HIGH_ALERT"), np.full(len(FIELDS), np.inf),
+                                False)
+    dyn |= {k: floor[:, i] for i, k in enumerate(FIELDS)}
+    lim = hold_tight(dyn, loosen_after)
     if last is not None and last.get("state") == "HALTED":
         lim["state"] = np.full(len(ts), 2, np.int8)  # the breaker holds until an operator
     parts = [change_rows(ts, sym, lim, tier, score, strategy=s, model_version=model_version,

@@ -56,7 +56,9 @@ class ChainState(NamedTuple):
     """Everything carried per symbol slot except the tail ring (``ls.TailState``):
     ``halted`` bool[S] breaker latch, ``prev`` float64[S, 6] the previous row's limits and
     state (change detection), ``has_prev`` bool[S], ``caps`` float64[S, 5] static caps,
-    ``stress`` the stress statistics' baselines and hold (``stress.StressState``)."""
+    ``stress`` the stress statistics' baselines and hold (``stress.StressState``),
+    ``ep_cur`` float64[S, 5] / ``ep_on`` bool[S] the limits' running minimum within the
+    alert run in progress (``calibrate.episode_floor``)."""
 
     online: ls.OnlineState
     smooth: ls.EWMAState
@@ -70,6 +72,8 @@ class ChainState(NamedTuple):
     has_prev: np.ndarray
     caps: np.ndarray
     stress: stress.StressState
+    ep_cur: np.ndarray
+    ep_on: np.ndarray
 
 
 class LiveScorer:
@@ -197,6 +201,11 @@ class LiveScorer:
         caps = SimpleNamespace(**dict(zip(CAP_FIELDS, st.caps[pan.group].T, strict=True)))
         dyn = calibrate.dynamic_limits(rows.ctx, pan.gather(cool), caps, self.calib)
         vals = pan.spread(np.stack([dyn[k] for k in calibrate.FIELDS], axis=1), np.inf)
+        ep_cur, ep_on = st.ep_cur.copy(), st.ep_on.copy()
+        hi = TIERS.index("HIGH_ALERT")
+        for p in np.flatnonzero(n > 0):  # one pass per alert run, not per row
+            vals[p, :n[p]], ep_cur[p], ep_on[p] = calibrate.episode_floor(
+                vals[p, :n[p]], cool[p, :n[p]] >= hi, ep_cur[p], bool(ep_on[p]))
         lim_st, vals = ls.trail_update(st.lim, vals, n, self.loosen_after, "min")
         state_st, state = ls.trail_update(st.state, pan.spread(dyn["state"]), n,
                                           self.loosen_after, "max")
@@ -208,6 +217,7 @@ class LiveScorer:
         changed = np.any(mat != before, axis=-1)
         changed[:, 0] |= ~st.has_prev
         st = st._replace(lim=lim_st, state=state_st, halted=pan.last(latch, st.halted),
+                         ep_cur=ep_cur, ep_on=ep_on,
                          prev=pan.last(mat, st.prev), has_prev=st.has_prev | (n > 0))
         return st, vals, state, changed
 
@@ -254,7 +264,8 @@ class LiveScorer:
                           np.zeros(p, bool), np.zeros((p, 6)), np.zeros(p, bool),
                           np.zeros((p, len(CAP_FIELDS))),
                           stress.init(p, self.mm.stress.config if self.mm.stress is not None
-                                      else DEFAULT_STRESS))
+                                      else DEFAULT_STRESS),
+                          np.full((p, len(calibrate.FIELDS)), np.inf), np.zeros(p, bool))
 
     def _slots(self, names: list[str]) -> np.ndarray:
         new = [s for s in names if s not in self._slot]

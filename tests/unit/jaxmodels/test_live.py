@@ -64,6 +64,23 @@ def _recovery_hold_changes(rows, tier) -> int:
     return n
 
 
+def _floor_changes(rows, tier) -> int:
+    """Limit values the alert-run running minimum (``calibrate.episode_floor``) lowers."""
+    n = 0
+    for c, sym in enumerate(rows.syms):
+        m = rows.code == c
+        ts, t = rows.ts[m], tier[m]
+        ctx = {k: v[m] for k, v in rows.ctx.items()}
+        used = calibrate.recovery_hold(ts, t, calibrate.cool_down(ts, t, CALIB.alert_hold_s),
+                                       ctx, CALIB)
+        dyn = calibrate.dynamic_limits(ctx, used, calibrate.caps_for(CALIB, sym), CALIB)
+        vals = np.stack([dyn[k] for k in calibrate.FIELDS], axis=1)
+        out, _, _ = calibrate.episode_floor(vals, used >= 2, np.full(vals.shape[1], np.inf),
+                                            False)
+        n += int((out != vals).sum())
+    return n
+
+
 def test_market_when_built_then_it_exercises_every_stateful_branch():
     rows, mm, sm, tier, lim = _case()
     cfg = mm.anomaly.config
@@ -83,6 +100,7 @@ def test_market_when_built_then_it_exercises_every_stateful_branch():
     assert (mm.anomaly.symbol_thresholds(held, rows.code, ~skip) != thr).any()
     hold = _recovery_hold_changes(rows, tier)
     assert hold > 0  # the market-tied hysteresis keeps some limit tiers up
+    assert _floor_changes(rows, tier) > 0  # and limits only tighten within an alert run
     assert set(tier.tolist()) == {0, 1, 2, 3}
     states = set(lim.column("state").to_pylist())
     assert states == {"ACTIVE", "REDUCING", "HALTED"}

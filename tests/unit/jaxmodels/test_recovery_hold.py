@@ -8,7 +8,7 @@ import dataclasses
 
 import numpy as np
 
-from jaxmodels.calibrate import recovered, recovery_hold
+from jaxmodels.calibrate import episode_floor, recovered, recovery_hold
 from jaxmodels.config import CalibConfig
 
 CFG = CalibConfig(recover_ratio=1.5, recover_max_s=10.0)
@@ -62,3 +62,22 @@ def test_hold_when_turned_off_then_limit_tier_unchanged():
     m = _market([2, 9, 9, 9], [100] * 4, [1e-3] * 4)
     off = dataclasses.replace(CFG, recover_max_s=0.0)
     assert recovery_hold(ts, tier, tier, m, off).tolist() == [0, 2, 0, 0]
+
+
+def test_episode_floor_when_book_refills_during_an_alert_then_limits_only_tighten():
+    vals = np.array([[500.0], [50.0], [1.0], [20.0], [200.0], [300.0], [400.0]])
+    on = np.array([False, True, True, True, True, False, True])
+    out, cur, was_on = episode_floor(vals, on, np.array([np.inf]), False)
+    # within the run (rows 1-4) the running minimum; free outside; a new run starts afresh
+    assert out[:, 0].tolist() == [500.0, 50.0, 1.0, 1.0, 1.0, 300.0, 400.0]
+    assert cur.tolist() == [400.0] and was_on
+
+
+def test_episode_floor_when_fed_in_two_parts_then_same_as_in_one():
+    rng = np.random.default_rng(3)
+    vals = rng.uniform(1, 100, (40, 2))
+    on = rng.random(40) < 0.7
+    whole, _, _ = episode_floor(vals, on, np.full(2, np.inf), False)
+    a, cur, w = episode_floor(vals[:17], on[:17], np.full(2, np.inf), False)
+    b, _, _ = episode_floor(vals[17:], on[17:], cur, w)
+    assert np.array_equal(np.r_[a, b], whole)
