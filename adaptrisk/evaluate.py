@@ -346,8 +346,11 @@ def run(grid: Grid, seeds: list[int], *, dask: str | None = None, out=print,
 
 def summarise(cases: list[dict], bound: float | None = None) -> dict:
     """Per scenario: the metrics over its seeds, static and adaptive; on calm scenarios
-    whether the adaptive false High rate is within the stated ``bound`` (an expected rate
-    per symbol-day: the check compares the observed mean with it)."""
+    whether the adaptive false High count is consistent with the stated ``bound``, an
+    expected rate per symbol-day: ``bound_p_value`` = P(N >= observed) for N Poisson with
+    mean bound x symbol-days (rare, separate episodes), and ``within_stated_bound`` is
+    p >= 0.05 (a point comparison would call 6 episodes in 6 days against a bound of 0.83 a
+    violation though 5 are expected)."""
     out: dict[str, dict] = {}
     for name in dict.fromkeys(c["scenario"] for c in cases):
         cs = [c for c in cases if c["scenario"] == name]
@@ -360,9 +363,13 @@ def summarise(cases: list[dict], bound: float | None = None) -> dict:
             row[f"blocked_calm_{k}"] = sum(c["blocked_calm"][k] for c in cs)
             row[f"halted_calm_{k}"] = sum(c.get("halted_calm", {}).get(k, 0) for c in cs)
         row["valid_calm_orders"] = sum(c["valid_calm_orders"] for c in cs)
-        rate = row["false_high_per_symbol_day_adaptive"]
-        row["within_stated_bound"] = (None if bound is None or rate is None or
-                                      row["kind"] != "calm" else bool(rate <= bound))
+        row["bound_p_value"] = row["within_stated_bound"] = None
+        if bound is not None and days and row["kind"] == "calm":
+            from scipy.stats import poisson
+
+            n = sum(c["false_high"]["adaptive"] for c in cs)
+            p = float(poisson.sf(n - 1, bound * days))
+            row["bound_p_value"], row["within_stated_bound"] = p, bool(p >= 0.05)
         if cs[0]["kind"] == "stress":
             for k in ("adaptive", "static"):
                 d = [c.get("high_delay_s", {}).get(k) for c in cs]
@@ -416,7 +423,8 @@ def format_report(rep: dict) -> str:
                 ("  ...by a HALTED row / latch, apart", r.get("halted_calm_static"),
                  r.get("halted_calm_adaptive"))]
         if r.get("within_stated_bound") is not None:
-            rows.append(("within the stated bound", None, str(r["within_stated_bound"])))
+            rows.append(("within the stated bound (Poisson p)", None,
+                         f"{r['within_stated_bound']} (p {r['bound_p_value']:.2f})"))
         if r["kind"] == "stress":
             rows += [("first High alert after onset, s", r["high_delay_s_static"],
                       r["high_delay_s_adaptive"]),

@@ -197,7 +197,7 @@ def _quality() -> tuple[list[dict], object, object]:
 
 
 GRID = "sim/grids/issue11.toml"
-GRID_SEEDS = [51, 52, 53]  # measured once, after the last change (training seeds 101-104)
+GRID_SEEDS = [51, 52, 53]  # measured once, after the last change (training seeds 101-105)
 
 
 def grid_rows(rep: dict) -> list[dict]:
@@ -210,7 +210,9 @@ def grid_rows(rep: dict) -> list[dict]:
             n = len(r["seeds"])
             worst = max(d) if len(d) == n else None
             note = (f"seeds {r['seeds']}: adaptive {r['high_delay_s_adaptive']}, static "
-                    f"{r['high_delay_s_static']}; price moved 0.5 % at {r['move_s']}; "
+                    f"{r['high_delay_s_static']}; price moved 0.5 % at {r['move_s']}; moved "
+                    f"{r.get('move_at_high_bps')} bps at the first High; limits loosened "
+                    f"before the trough at {r['loosened_before_trough_s']}; "
                     f"goal met {r['goal_met']}/{n}")
             out.append(_row("grid", f"{name}_worst_high_alert_delay", worst, "s",
                             "<= 2 s (vacuum: or before the price moves)", r["goal_met"] == n,
@@ -220,14 +222,19 @@ def grid_rows(rep: dict) -> list[dict]:
             note = (f"{r['normal_symbol_days']:.2f} symbol-days, seeds {r['seeds']}; static "
                     f"rv rule {r['false_high_per_symbol_day_static']:.2f}/day; valid calm "
                     f"orders blocked adaptive {r['blocked_calm_adaptive']} static "
-                    f"{r['blocked_calm_static']} of {r['valid_calm_orders']}")
+                    f"{r['blocked_calm_static']} of {r['valid_calm_orders']}; within the "
+                    f"stated bound: {r.get('within_stated_bound')}")
             out.append(_row("grid", f"{name}_false_high_per_symbol_day", v, "1/day", "<= 1",
                             v is not None and v <= 1, note))
     conf = rep.get("conformal") or {}
-    out.append(_row("grid", "stated_false_high_bound_per_symbol_day",
-                    conf.get("false_high_bound_per_day"), "1/day", "-", None,
-                    f"conformal bound of the training thresholds over {conf.get('blocks')} "
-                    "held-out normal minutes (exchangeable sessions)"))
+    st = rep.get("stress") or {}
+    bound = rep.get("false_high_bound_per_day")
+    out.append(_row("grid", "stated_false_high_bound_per_symbol_day", bound, "1/day", "<= 1",
+                    bound is not None and bound <= 1,
+                    f"VAE {conf.get('false_high_bound_per_day')} (conformal, "
+                    f"{conf.get('blocks')} held-out normal minutes) + stress statistics "
+                    f"{st.get('false_high_bound_per_day')} (conformal, {st.get('blocks_level')} "
+                    "normal minutes; union bound, exchangeable sessions)"))
     return out
 
 
