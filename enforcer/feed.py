@@ -30,6 +30,7 @@ from enforcer.overrides import Override, overrides_from_arrow
 
 Listener = Callable[[LimitsSnapshot, int], None]
 _MAX_NAMED = 10  # symbols named in one alert; the rest are counted
+OVERRIDES_READ_NS = 1_000_000_000  # limit overrides re-read at least this often
 
 
 class Heartbeat(NamedTuple):
@@ -128,6 +129,8 @@ class LimitsFeed:
         self._listeners: list[Listener] = []
         self.overrides: tuple[Override, ...] = ()  # manual overrides in force (console)
         self._ovr_static: LimitsSnapshot | None = None  # the fallback with those overrides
+        self._ovr_read: int | None = None  # when the overrides were last read (clock ns)
+        self._ovr_due = False
 
     # ---- waking and listening ---------------------------------------------------------------
     def wake(self) -> None:
@@ -216,15 +219,26 @@ class LimitsFeed:
                 self._ff_seen = int(ts)
         return changed
 
+    def overrides_changed(self) -> None:
+        """A limit override was written (the console): read them at the next poll, now."""
+        self._ovr_due = True
+        self.wake()
+
     def _merge_overrides(self, now: int) -> bool:
-        """Read the limit overrides in force at `now` (`queries/overrides_in_force.sql`);
-        True when they changed (one added, ended or expired). A backend without the table
-        or query has none."""
-        try:
-            ovr = overrides_from_arrow(
-                self.store.query_file("queries/overrides_in_force.sql", [now]))
-        except Exception:
-            ovr = ()
+        """The limit overrides in force at `now`; True when they changed (one added, ended
+        or expired). Read (`queries/overrides_in_force.sql`) when `overrides_changed` was
+        called or OVERRIDES_READ_NS after the last read (rows written by hand in SQL);
+        between reads an expiry is applied here. A backend without the table or query has
+        none."""
+        if self._ovr_due or self._ovr_read is None or now - self._ovr_read >= OVERRIDES_READ_NS:
+            self._ovr_due, self._ovr_read = False, now
+            try:
+                ovr = overrides_from_arrow(
+                    self.store.query_file("queries/overrides_in_force.sql", [now]))
+            except Exception:
+                ovr = ()
+        else:
+            ovr = tuple(o for o in self.overrides if o.expires_ts > now)
         if ovr == self.overrides:
             return False
         self.overrides = ovr

@@ -60,7 +60,8 @@ class Console:
                  models: Any | None = None) -> None:
         self.enf, self.cfg, self.store, self.clock = enforcer, config, store, clock
         self.audit = AuditTrail(store, clock)
-        self.overrides = OverrideDesk(store, clock, self._current, enforcer.wake)
+        self.overrides = OverrideDesk(store, clock, self._current,
+                                      enforcer.feed.overrides_changed)
         self.board = Board(enforcer, store, clock, int(config.history_s * 1e9))
         self.models = models
         self._cancel_open = cancel_open

@@ -28,6 +28,7 @@ def test_rows_when_model_row_and_override_then_static_vs_adaptive_with_reason(tm
     assert ("max_order_qty", "1,000", "100", True) in row["limits"]
     assert row["reason"] == "test (m1)"
     store.ingest("limit_overrides", override_row(T0, "o9", value=400), session=None)
+    e.feed.overrides_changed()
     e.poll()
     row = next(r for r in b.rows() if r["sym"] == "AAA")
     assert ("max_order_qty", "1,000", "400", True) in row["limits"]
