@@ -122,10 +122,11 @@ class RemoteStore(Store):
         return self._schemas[table]
 
     def ingest(self, table: str, data, *, session: Any = _DEFAULT,
-               parse_strings: bool = False) -> int:
+               parse_strings: bool = False, time_format: Any = None) -> int:
         self._ingest_session = session
         try:
-            return super().ingest(table, data, session=session, parse_strings=parse_strings)
+            return super().ingest(table, data, session=session, parse_strings=parse_strings,
+                                  time_format=time_format)
         finally:
             self._ingest_session = _DEFAULT
 

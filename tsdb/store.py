@@ -62,14 +62,16 @@ class Store(abc.ABC):
     # -- writes ------------------------------------------------------------------------------
     def ingest(
         self, table: str, data: pa.Table | pa.RecordBatch, *, session: Any = _DEFAULT,
-        parse_strings: bool = False,
+        parse_strings: bool = False, time_format: Any = None,
     ) -> int:
         """Validate and append ``data`` to ``table`` in one transaction; return rows written.
 
         A bad row rejects the whole batch with :class:`~tsdb.errors.BatchRejected` naming the
         table, the row index and the column; the table is left unchanged. ``session``
         overrides the store's trading session for this call (``None`` disables the check).
-        ``parse_strings`` parses text columns into the table's types (CSV input). Every
+        ``parse_strings`` parses text columns into the table's types (CSV input);
+        ``time_format`` (a ``tsdb.timestamps.TimeFormat``) says the zone of naive text
+        timestamps and the unit of integer epochs (default UTC, ns). Every
         backend validates here, against the same logical schema, then writes with ``_write``.
         """
         from tsdb.validate import check_rows, conform
@@ -79,7 +81,10 @@ class Store(abc.ABC):
         if not isinstance(data, pa.Table):
             raise TypeError(f"ingest takes a pyarrow Table or RecordBatch, not {type(data).__name__}")
         sess = getattr(self, "session", None) if session is _DEFAULT else session
-        batch = conform(table, data, self.table_schema(table), parse_strings=parse_strings)
+        from tsdb.timestamps import DEFAULT_TIME_FORMAT
+
+        batch = conform(table, data, self.table_schema(table), parse_strings=parse_strings,
+                        time_format=time_format or DEFAULT_TIME_FORMAT)
         check_rows(table, batch, sess)
         if batch.num_rows == 0:
             return 0

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from tsdb.config import NS_PER_DAY, Session
 from tsdb.errors import BatchRejected
+from tsdb.timestamps import DEFAULT_TIME_FORMAT, TimeFormat, epoch_to_ns, parse_text
 
 POSITIVE = "positive"  # finite and > 0
 NONNEG = "nonneg"  # finite and >= 0
@@ -95,12 +96,16 @@ RULES: dict[str, TableRules] = {
 }
 
 
-def conform(table: str, batch: pa.Table, schema: pa.Schema, *, parse_strings: bool = False) -> pa.Table:
+def conform(
+    table: str, batch: pa.Table, schema: pa.Schema, *, parse_strings: bool = False,
+    time_format: TimeFormat = DEFAULT_TIME_FORMAT,
+) -> pa.Table:
     """Return ``batch`` with exactly ``schema``'s columns, in order, cast to its types.
 
     Raises BatchRejected for a missing or unknown column, a type that cannot be cast, or a
     null in a NOT NULL column (``schema`` fields carry ``nullable``). ``parse_strings`` lets
     text columns (from CSV) be parsed into numbers; otherwise text for a number is a wrong type.
+    ``time_format`` says how text and integer timestamps are read (``tsdb.timestamps``).
     """
     names = set(batch.column_names)
     for f in schema:
@@ -113,7 +118,7 @@ def conform(table: str, batch: pa.Table, schema: pa.Schema, *, parse_strings: bo
     for f in schema:
         col = batch.column(f.name)
         if col.type != f.type:
-            col = _cast(table, f.name, col, f.type, parse_strings)
+            col = _cast(table, f.name, col, f.type, parse_strings, time_format)
         if not f.nullable and col.null_count:
             raise BatchRejected(table, _first(col.is_null()), f.name, "null in a NOT NULL column")
         cols.append(col)
@@ -134,16 +139,19 @@ def check_rows(table: str, batch: pa.Table, session: Session | None) -> None:
 
 
 def _cast(
-    table: str, name: str, col: pa.ChunkedArray, target: pa.DataType, parse_strings: bool
+    table: str, name: str, col: pa.ChunkedArray, target: pa.DataType, parse_strings: bool,
+    time_format: TimeFormat,
 ) -> pa.ChunkedArray:
     src = col.type
     if pa.types.is_timestamp(target):
         if pa.types.is_timestamp(src) and src.tz is not None:
             col = pc.cast(col, pa.timestamp(src.unit, "UTC")).cast(pa.timestamp(src.unit))
-        elif pa.types.is_integer(src):  # integers are read as UTC nanoseconds
-            col = pc.cast(col, pa.int64()).cast(target)
+        elif pa.types.is_integer(src):  # integer epochs in time_format.unit (default ns)
+            col = epoch_to_ns(table, name, col, time_format.unit)
         elif pa.types.is_string(src) or pa.types.is_large_string(src):
-            return _cast_strings_to_ts(table, name, col, target)
+            col = parse_text(table, name, col, time_format)
+        if col.type == target:
+            return col
     if pa.types.is_fixed_size_list(target) and (
         pa.types.is_list(src) or pa.types.is_large_list(src)
     ):
@@ -155,35 +163,42 @@ def _cast(
         pa.types.is_integer(src) or pa.types.is_floating(src) or pa.types.is_null(src)
         or pa.types.is_decimal(src) or (parse_strings and pa.types.is_string(src))
     ):
-        raise BatchRejected(table, 0, name, f"wrong type {src}, expected {target}")
+        i = _first(col.is_valid()) if col.null_count < len(col) else 0
+        raise BatchRejected(table, i, name, f"wrong type {src} (value {col[i].as_py()!r}), "
+                            f"expected {target}")
     try:
         return pc.cast(col, target, safe=True)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        i = _first_uncastable(col, target)
         raise BatchRejected(
-            table, _first_uncastable(col, target), name, f"cannot convert {src} to {target}: {exc}"
+            table, i, name, f"cannot convert {col[i].as_py()!r} ({src}) to {_kind(target)}"
         ) from None
 
 
-def _cast_strings_to_ts(table: str, name: str, col, target) -> pa.ChunkedArray:
-    try:
-        return pc.cast(col, target, safe=True)
-    except pa.ArrowInvalid:
-        pass
-    for i, v in enumerate(col.to_pylist()):
-        if v is None:
-            continue
-        try:
-            dt.datetime.fromisoformat(v)
-            pc.cast(pa.array([v]), target)
-        except (ValueError, pa.ArrowInvalid):
-            raise BatchRejected(table, i, name, f"unparseable timestamp {v!r}") from None
-    raise BatchRejected(table, 0, name, "unparseable timestamps")
+_NUMBER_TEXT = {
+    "int": r"^\s*[+-]?\d+\s*$",
+    "float": r"^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|nan|Inf|NaN)\s*$",
+}
+
+
+def _kind(target: pa.DataType) -> str:
+    if pa.types.is_integer(target):
+        return f"{target} (a whole number)"
+    return str(target)
 
 
 def _first_uncastable(col: pa.ChunkedArray, target: pa.DataType) -> int:
-    for i, v in enumerate(col.to_pylist()):
+    """Row of the first value ``target`` refuses: a regex mask for text -> number (vectorised),
+    then one cast per row for anything else (overflow, lists: the error path only)."""
+    arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    if pa.types.is_string(arr.type) and (pa.types.is_integer(target) or pa.types.is_floating(target)):
+        pattern = _NUMBER_TEXT["int" if pa.types.is_integer(target) else "float"]
+        ok = pc.fill_null(pc.match_substring_regex(arr, pattern), True)
+        if not pc.all(ok).as_py():
+            return _first(pc.invert(ok))
+    for i, v in enumerate(arr.to_pylist()):
         try:
-            pc.cast(pa.array([v], type=col.type), target, safe=True)
+            pc.cast(pa.array([v], type=arr.type), target, safe=True)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
             return i
     return 0

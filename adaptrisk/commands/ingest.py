@@ -22,7 +22,11 @@ def register(sub) -> None:
         k.add_argument("path", help=f"{kind} file")
         add_db_arg(k)
         k.add_argument("--no-session-check", action="store_true",
-                       help="accept timestamps outside the 09:30-16:00 New York session")
+                       help="accept timestamps outside the trading session")
+        k.add_argument("--tz", default="UTC",
+                       help="IANA zone of timestamps written without Z or an offset (default UTC)")
+        k.add_argument("--ts-unit", choices=("s", "ms", "us", "ns"), default="ns",
+                       help="unit of integer epoch timestamps (default ns)")
         k.set_defaults(func=_run_file)
     lob = kinds.add_parser("lobster", help="a LOBSTER ticker-day (zip, or message + orderbook CSVs)",
                            description="Import LOBSTER files: executions become trades, the order "
@@ -39,7 +43,14 @@ def register(sub) -> None:
 
 def _run_file(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
+    from tsdb.timestamps import TimeFormat
+
+    try:
+        fmt = TimeFormat(tz=args.tz, unit=args.ts_unit)
+    except (ValueError, KeyError) as exc:
+        raise UsageError(f"--tz {args.tz!r}: {exc}") from None
     kw = {"session": None} if args.no_session_check else {}
+    kw["time_format"] = fmt
     with open_store(args.db) as store:
         fn = store.ingest_parquet if args.kind == "parquet" else store.ingest_csv
         n = fn(args.table, args.path, **kw)

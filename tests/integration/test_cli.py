@@ -87,6 +87,21 @@ def test_ingest_csv_when_bad_row_then_exit_2_naming_row_and_nothing_written(tmp_
     assert "(0 rows)" in run("sql", "SELECT * FROM trades", "--db", db, check=True).stdout
 
 
+def test_ingest_csv_when_tz_and_ts_unit_given_then_rows_land_in_utc(tmp_path):
+    db = str(tmp_path / "x.duckdb")
+    naive = tmp_path / "naive.csv"  # 09:30 New York = 13:30 UTC on 2026-06-22 (EDT)
+    naive.write_text("ts,sym,price,size,side,trade_id\n2026-06-22 09:30:00,A,10,1,B,1\n")
+    run("ingest", "csv", "trades", str(naive), "--db", db, "--tz", "America/New_York", check=True)
+    epoch = tmp_path / "epoch.csv"
+    epoch.write_text("ts,sym,price,size,side,trade_id\n1782135001000,A,10,1,B,2\n")
+    run("ingest", "csv", "trades", str(epoch), "--db", db, "--ts-unit", "ms", check=True)
+    out = run("sql", "SELECT epoch_ns(ts) // 1000000000 AS s FROM trades ORDER BY trade_id",
+              "--db", db, check=True).stdout
+    assert "1782135000" in out and "1782135001" in out
+    p = run("ingest", "csv", "trades", str(naive), "--db", db, "--tz", "Mars/Olympus")
+    assert p.returncode == 2 and "Mars/Olympus" in p.stderr
+
+
 def test_ingest_lobster_when_goog_csvs_then_loaded_and_queryable(tmp_path, goog_zip):
     import zipfile
 
