@@ -18,9 +18,9 @@ if[not `labels_orders in tables[]; labels_orders:([] order_id:`long$(); ts:`time
 if[not `labels_events in tables[]; labels_events:([] sym:`symbol$(); event:`symbol$(); start_ts:`timestamp$(); end_ts:`timestamp$(); detail:())];
 if[not `messages in tables[]; messages:([] ts:`timestamp$(); sym:`symbol$(); seq:`long$(); event_type:`short$(); order_id:`long$(); size:`long$(); price:`float$(); direction:`short$(); halt_state:`symbol$())];
 if[not `drift_alerts in tables[]; drift_alerts:([] ts:`timestamp$(); sym:`symbol$(); kind:`symbol$(); name:`symbol$(); ks:`float$(); psi:`float$(); drifting:`boolean$(); live_start:`timestamp$(); train_start:`timestamp$(); train_end:`timestamp$(); model_version:`symbol$())];
-.ar.upd:{[t;x] t insert x; count x}
 if[not `impact_labels in tables[]; impact_labels:([] ts:`timestamp$(); sym:`symbol$(); side:`symbol$(); qty:`long$(); n_prints:`long$(); arrival_mid:`float$(); vwap:`float$(); slippage_bps:`float$(); spread_bps:`float$(); depth1:`long$(); depth5:`float$(); volume_5m:`long$(); rv_1m:`float$(); anomaly_score:`float$())];
 if[not `exec_advice in tables[]; exec_advice:([] ts:`timestamp$(); sym:`symbol$(); algo:`symbol$(); participation_cap:`float$(); clip_qty:`long$(); impact_max_qty:`long$(); budget_bps:`float$(); parent_qty:`long$(); predicted_cost_bps:`float$(); model_version:`symbol$())];
 if[not `audit in tables[]; audit:([] ts:`timestamp$(); who:`symbol$(); role:`symbol$(); action:`symbol$(); target:(); why:(); before:(); after:())];
 if[not `limit_overrides in tables[]; limit_overrides:([] ts:`timestamp$(); override_id:`symbol$(); sym:`symbol$(); strategy:`symbol$(); limit_name:`symbol$(); value:`float$(); direction:`symbol$(); status:`symbol$(); expires_ts:`timestamp$(); requested_by:`symbol$(); approved_by:`symbol$(); why:())];
 if[not `review_labels in tables[]; review_labels:([] ts:`timestamp$(); log_id:`symbol$(); seq:`long$(); order_id:`long$(); sym:`symbol$(); strategy:`symbol$(); static_verdict:`symbol$(); dynamic_verdict:`symbol$(); label:`symbol$(); comment:(); who:`symbol$())];
+.ar.upd:{[t;x] t insert x; count x}
