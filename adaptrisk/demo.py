@@ -35,6 +35,7 @@ class DemoConfig:
 
     db: str = "data/demo.duckdb"
     train_db: str = "data/demo-train.duckdb"
+    live_db: str = ""  # the live leg's store; "" = demo-live.duckdb beside ``db``
     reports: str = "reports"
     run_id: str = ""
     symbols: int = 3
@@ -142,7 +143,8 @@ def run_sim_demo(cfg: DemoConfig, out=print) -> dict:
     from adaptrisk.live import demo as live_demo
 
     facts["live"] = live_demo.run(cfg.db, str(run_dir / "models"), facts, out=pr.note,
-                                  live_db=str(pathlib.Path(cfg.db).with_name("demo-live.duckdb")))
+                                  live_db=cfg.live_db or str(pathlib.Path(cfg.db).with_name(
+                                      "demo-live.duckdb")))
     lv = facts["live"]
     plots.live_plot(run_dir / "live_max_qty.png", lv["series"], facts["onset_ns"],
                     _static_qty())

@@ -16,6 +16,11 @@ def register(sub) -> None:
     p.add_argument("--db", default=None,
                    help="store for the demo session (default data/demo.duckdb, recreated); with "
                    "--symbol, an existing store to report on")
+    p.add_argument("--train-db", default="data/demo-train.duckdb",
+                   help="store the training days are simulated into (default "
+                   "data/demo-train.duckdb, recreated)")
+    p.add_argument("--live-db", default=None,
+                   help="store of the live leg (default demo-live.duckdb beside --db, recreated)")
     p.add_argument("--symbol", help="report on this symbol of an existing store instead of simulating")
     p.add_argument("--symbols", type=int, default=3)
     p.add_argument("--minutes", type=float, default=60.0)
@@ -39,6 +44,13 @@ def run(args: argparse.Namespace) -> int:
     if path is None:
         raise UsageError("the simulated demo writes a fresh embedded store: give a DuckDB path")
     db = str(path)
-    run_sim_demo(DemoConfig(db=db, symbols=args.symbols, minutes=args.minutes, seed=args.seed,
-                            reports=args.reports, run_id=args.run_id))
+    train, live = duckdb_path(args.train_db), duckdb_path(args.live_db) if args.live_db else ""
+    if train is None or live is None:
+        raise UsageError("--train-db and --live-db take DuckDB file paths")
+    files = [path.resolve(), train.resolve()] + ([live.resolve()] if live else [])
+    if len(set(files)) < len(files):
+        raise UsageError("--db, --train-db and --live-db must be different files")
+    run_sim_demo(DemoConfig(db=db, train_db=str(train), live_db=str(live), symbols=args.symbols,
+                            minutes=args.minutes, seed=args.seed, reports=args.reports,
+                            run_id=args.run_id))
     return 0

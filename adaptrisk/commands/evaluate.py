@@ -20,6 +20,8 @@ def register(sub) -> None:
     p.add_argument("--json", dest="json_out", default=None, help="write the report here")
     p.add_argument("--dask", default=None, help="Dask scheduler address (default: a "
                    "LocalCluster; 'inproc' runs the tasks in this process)")
+    p.add_argument("--workdir", default=None, help="folder of the scratch training store "
+                   "(a temporary folder inside it, removed at the end; default: the system's)")
     p.set_defaults(func=run)
 
 
@@ -27,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from adaptrisk import evaluate as ev
 
     grid = ev.Grid.load(args.grid)
-    rep = ev.run(grid, ev.parse_seeds(args.seeds), dask=args.dask)
+    rep = ev.run(grid, ev.parse_seeds(args.seeds), dask=args.dask, workdir=args.workdir)
     print(ev.format_report(rep))
     if args.json_out:
         path = pathlib.Path(args.json_out)

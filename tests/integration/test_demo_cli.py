@@ -31,3 +31,30 @@ def test_demo_when_symbol_has_no_data_then_exit_2_and_store_untouched(tmp_path):
     with Store.from_conf(f"duckdb::path={db}") as s:
         assert s.count("features") == 0 and s.count("risk_scores") == 0
     assert not (tmp_path / "rep").exists()
+
+
+def test_demo_when_train_db_given_then_training_store_written_there_not_under_data(tmp_path):
+    """The first step simulates the training days into --train-db; stop the run once it exists."""
+    import time
+
+    train = tmp_path / "elsewhere" / "t.duckdb"
+    p = subprocess.Popen([sys.executable, "-m", "adaptrisk", "demo", "--db", str(tmp_path / "d.duckdb"),
+                          "--train-db", str(train), "--reports", str(tmp_path / "rep")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+                         cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 240
+        while not train.exists() and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert train.exists(), p.stderr.read() if p.poll() is not None else "timed out"
+    finally:
+        p.kill()
+        p.wait()
+    assert not (tmp_path / "data" / "demo-train.duckdb").exists()
+
+
+def test_demo_when_train_db_is_the_session_db_then_exit_2_and_nothing_written(tmp_path):
+    db = str(tmp_path / "d.duckdb")
+    p = _demo("--db", db, "--train-db", db, "--reports", str(tmp_path / "rep"), cwd=tmp_path)
+    assert p.returncode == 2 and "different files" in p.stderr and p.stderr.count("\n") == 1
+    assert not (tmp_path / "d.duckdb").exists() and not (tmp_path / "rep").exists()
