@@ -101,7 +101,9 @@ def bench_kolm_ritter() -> list[dict]:
     a, bs, ww = ev["agent"], ev["bs_delta"], ev["ww_equal_std"]
     rows.append(_row("kr_pnl_std_agent", a["pnl_std"], "currency", f"<= BS delta's "
                      f"({bs['pnl_std']:.2f})", a["pnl_std"] <= bs["pnl_std"],
-                     f"kappa 0.1; Whalley-Wilmott at equal std {ww['pnl_std']:.2f}"))
+                     f"kappa 0.1; std before costs {a['gross_std']:.2f} (BS delta "
+                     f"{bs['gross_std']:.2f}), cost-gross corr {a['cost_gross_corr']:.2f}; "
+                     f"CVaR95 loss {a['cvar_loss']:.2f} vs BS {bs['cvar_loss']:.2f}"))
     cut = 100.0 * (1.0 - a["cost_mean"] / bs["cost_mean"])
     rows.append(_row("kr_cost_below_bs_delta", cut, "%", ">= 50", cut >= 50.0,
                      f"mean cost agent {a['cost_mean']:.2f} vs BS delta {bs['cost_mean']:.2f}"))
@@ -131,8 +133,11 @@ def bench_kolm_ritter() -> list[dict]:
         at = _ww_cost_at(m["pnl_std"], ww_std, ww_cost)
         rows.append(_row(f"frontier_kappa_{k}_cost", m["cost_mean"], "currency",
                          f"<= Whalley-Wilmott's at equal std ({at:.2f})", m["cost_mean"] <= at,
-                         f"agent std {m['pnl_std']:.2f}; BS delta std {bs['pnl_std']:.2f} "
-                         f"cost {bs['cost_mean']:.2f}"))
+                         f"agent std {m['pnl_std']:.2f} (before costs {m['gross_std']:.2f}, "
+                         f"cost-gross corr {m['cost_gross_corr']:.2f}; BS delta "
+                         f"{bs['gross_std']:.2f}, {bs['cost_gross_corr']:.2f}), CVaR95 loss "
+                         f"{m['cvar_loss']:.2f}; BS delta std {bs['pnl_std']:.2f} cost "
+                         f"{bs['cost_mean']:.2f} CVaR95 {bs['cvar_loss']:.2f}"))
     kr_cfg = base.replace(agent=AgentConfig(objective="kr"))
     _, evr = _train_eval(kr_cfg)
     r = evr["agent"]

@@ -25,8 +25,15 @@ WW_GRID = tuple(float(x) for x in np.geomspace(1e-4, 10.0, 31))
 
 def summary(paths: Paths, level: float = 0.95) -> dict[str, float]:
     """pnl_mean, pnl_std, cost_mean, cvar_loss (CVaR at ``level`` of -pnl), kr_reward
-    (mean per-episode sum of Kolm-Ritter rewards), trades (mean non-zero trades a path)."""
+    (mean per-episode sum of Kolm-Ritter rewards), trades (mean non-zero trades a path),
+    gross_std (std of the P&L before costs) and cost_gross_corr (correlation of a path's
+    cost with its P&L before costs). A hedger that pays costs in its winning paths to
+    flatten its total P&L (a mean-variance objective rewards that) shows a gross_std far
+    above its pnl_std and a correlation near 1."""
+    gross = paths.pnl + paths.cost
     return {"pnl_mean": float(jnp.mean(paths.pnl)), "pnl_std": float(jnp.std(paths.pnl)),
+            "gross_std": float(jnp.std(gross)),
+            "cost_gross_corr": float(jnp.corrcoef(gross, paths.cost)[0, 1]),
             "cost_mean": float(jnp.mean(paths.cost)),
             "cvar_loss": float(cvar(-paths.pnl, level)),
             "kr_reward": float(jnp.mean(paths.reward)),
