@@ -143,6 +143,10 @@ class LiveRunner:
                          on_quote=self._fix.gateway.on_quote)
         if self._db_file is not None:
             app.mount("/store", store_app(self.store, token=cfg.token, on_ingest=self._pushed))
+        from adaptrisk import console  # the risk officer's console at /console
+
+        console.mount(app, enf, self._enf_store, self._fix.gateway, users=None,
+                      token=cfg.token, models_root=cfg.models_root)
         app.add_api_route("/live", self.status, methods=["GET"])
         app.add_api_route("/live/publisher/{action}", self._publisher_route, methods=["POST"])
         self._rest = RestServer(app, port=cfg.http_port)
@@ -223,6 +227,8 @@ class LiveRunner:
                 self.store.ingest(table, rows[table])
                 if self.publisher is not None:
                     self.publisher.note_events(rows[table])
+        if "orders" in rows:  # the OMS flow: layer 1's trader baselines
+            self.store.ingest("orders", rows["orders"])
         if "quotes" in rows and self._fix is not None:
             for sym, bid, ask, ts in last_quotes(rows["quotes"]):
                 self._fix.gateway.on_quote(sym, bid, ask, ts)

@@ -28,9 +28,9 @@ from enforcer.console.commands import (
 )
 from enforcer.console.config import ConsoleConfig
 from enforcer.console.overrides import OverrideDesk
+from enforcer.fix.gateway import SEP  # between SenderCompID and ClOrdID in an order key
 from enforcer.killswitch import SCOPES, covers
 
-SEP = "\x01"  # between SenderCompID and ClOrdID in an order key (enforcer.fix.gateway)
 _LABEL_SCHEMA = pa.schema([
     ("ts", pa.timestamp("ns")), ("log_id", pa.string()), ("seq", pa.int64()),
     ("order_id", pa.int64()), ("sym", pa.string()), ("strategy", pa.string()),
