@@ -52,7 +52,7 @@ def _fix(rig, sender="OMS1") -> FixClient:
 def _exec_reports(c, timeout=0.5) -> list:
     out = []
     while (m := c.recv(timeout)) is not None:
-        if not isinstance(m, Exception) and m.get(C.MSG_TYPE) == b"8":
+        if hasattr(m, "get") and m.get(C.MSG_TYPE) == b"8":
             out.append(m)
     return out
 
