@@ -23,6 +23,34 @@ def add_db_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_calendar_args(p: argparse.ArgumentParser) -> None:
+    """``--calendar NAME`` (every symbol) and ``--instruments FILE`` (per symbol)."""
+    p.add_argument("--calendar", default=None,
+                   help="trading calendar of every symbol: nyse-hours (default: 09:30-16:00 New "
+                   "York weekdays), XNYS (with holidays and half days), CME (Globex, daily "
+                   "16:00-17:00 Chicago break), 24/7, or any exchange_calendars name")
+    p.add_argument("--instruments", default=None, metavar="FILE",
+                   help="TOML or JSON file giving each symbol its calendar, lot size and tick "
+                   "size (see tsdb/instruments.py); symbols not listed follow --calendar")
+
+
+def session_from_args(args: argparse.Namespace):
+    """The calendar (or per-symbol ``Instruments``) that ``--calendar``/``--instruments`` name;
+    bad input is a UsageError."""
+    from tsdb.calendars import calendar
+    from tsdb.instruments import Instruments
+
+    try:
+        cal = calendar(args.calendar)
+        if not args.instruments:
+            return cal
+        ins = Instruments.load(args.instruments)
+        return ins if args.calendar is None else Instruments(default=cal,
+                                                              instruments=ins.instruments)
+    except (ValueError, KeyError, OSError, TypeError) as exc:
+        raise UsageError(f"--calendar/--instruments: {exc}") from None
+
+
 def conf(db: str) -> str:
     """The connection string of ``--db``: a bare path means an embedded DuckDB file.
 

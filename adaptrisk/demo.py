@@ -197,7 +197,8 @@ def _sim_report(store, reg, run_dir: pathlib.Path, cfg: DemoConfig, out) -> dict
     return facts
 
 
-def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = "", out=print) -> dict:
+def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = "", out=print,
+                   *, features=None) -> dict:
     """Score a symbol already in a store (e.g. the GOOG LOBSTER day) and report its alerts.
 
     With no trained model at hand, the VAE is trained on the first half of the session and
@@ -217,7 +218,9 @@ def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = ""
         run_dir = _run_dir(DemoConfig(reports=reports, run_id=run_id))
         pr = Progress(4, out)
         pr.step("building features in the store (incremental)")
-        pr.note(f"{build_features(store).rows:,} new feature rows")
+        # features: a FeatureConfig whose session is the symbol's calendar (None: default)
+        pr.note(f"{build_features(store, *([features] if features else [])).rows:,} new "
+                "feature rows")
         span = store.query_file("report/session_span.sql", {"sym": sym}).to_pylist()[0]
         if span["first_ns"] is None:
             raise ValueError(f"no market data for {sym!r} in {db}")

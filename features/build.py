@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from features.config import DEFAULT_CONFIG, FeatureConfig
 from features.errors import MSG_GRID, FeatureError
@@ -94,34 +95,52 @@ def build(
     since = -(2**62) if since_ns is None else int(since_ns)
     days = store.query_file("features/data_days.sql", {"since": max(since, 0)})
     total, per_day, queries, steps = 0, {}, 0, 0
-    for day_num in days.column("day").to_pylist():
-        day = dt.date(1970, 1, 1) + dt.timedelta(days=int(day_num))
-        bounds = config.session.bounds_ns(day)
-        if bounds is None:
-            continue
-        n, q, st = _build_day(store, config, bounds, since, until_ns)
+    for label, bounds, member in session_plan(config, days.column("day").to_pylist()):
+        n, q, st = _build_day(store, config, bounds, since, until_ns, member)
         queries += q
         steps += st
         if n:
-            per_day[day.isoformat()] = n
+            per_day[label.isoformat()] = per_day.get(label.isoformat(), 0) + n
             total += n
     return BuildReport(rows=total, days=per_day, queries=queries, steps=steps)
 
 
-def _build_day(store, config, bounds, since, until_ns) -> tuple[int, int, int]:
+def session_plan(config: FeatureConfig, day_nums: list[int]):
+    """(session label, (open, close) UTC ns, member) for every session of every calendar in
+    ``config.session`` that overlaps the UTC days ``day_nums``, a calendar's sessions oldest
+    first. ``member(sym)`` says whether a symbol follows that calendar (None: every symbol,
+    when there is one calendar)."""
+    from tsdb.calendars import labels_for_days
+    from tsdb.instruments import single
+
+    instruments = single(config.session)
+    cals = instruments.calendars()
+    for cal in cals:
+        member = None if len(cals) == 1 else (lambda s, c=cal: instruments.member(c, s))
+        for label in labels_for_days(cal, day_nums):
+            yield label, cal.bounds_ns(label), member
+
+
+def _build_day(store, config, bounds, since, until_ns, member=None) -> tuple[int, int, int]:
     state = store.query_file("features/build_state.sql", {"open": bounds[0], "close": bounds[1]})
-    written, queries, steps, _ = extend_day(store, config, bounds, state.to_pylist(), since,
-                                            until_ns)
+    rows = state.to_pylist()
+    if member is not None:
+        rows = [r for r in rows if member(r["sym"])]
+    written, queries, steps, _ = extend_day(store, config, bounds, rows, since, until_ns,
+                                            only=None if member is None else
+                                            frozenset(r["sym"] for r in rows))
     return written, queries, steps
 
 
 def extend_day(store, config: FeatureConfig, bounds: tuple[int, int], rows: list[dict],
-               since: int, until_ns: int | None) -> tuple[int, int, int, int | None]:
+               since: int, until_ns: int | None, *, only: frozenset[str] | None = None,
+               ) -> tuple[int, int, int, int | None]:
     """Extend one session day from its per-symbol state ``rows`` ({sym, last_event,
     last_stored, first_stored}, UTC ns or None, as ``build_state.sql`` returns them; a live
     process keeps them in memory instead of querying). Returns (rows written, queries,
     single-bucket steps, the bucket end now stored through for every symbol with data, or
-    None when nothing was due)."""
+    None when nothing was due). ``only``: keep the results of these symbols (the ones on
+    this session's calendar when symbols follow several)."""
     open_ns, close_ns = bounds
     w = config.bucket_ns
     events = [r["last_event"] for r in rows if r["last_event"] is not None]
@@ -134,13 +153,14 @@ def extend_day(store, config: FeatureConfig, bounds: tuple[int, int], rows: list
         if r["last_stored"] is not None and (r["last_stored"] - open_ns) % w:
             raise FeatureError(MSG_GRID.format(sym=r["sym"], w=w))
     with_data = [r for r in rows if r["last_event"] is not None]
-    last = min(r["last_stored"] if r["last_stored"] is not None else open_ns for r in with_data)
+    last = min(r["last_stored"] if r["last_stored"] is not None else
+               data_start(open_ns, close_ns, w, r.get("first_event")) for r in with_data)
     emit_after = max(last, since, open_ns)
     if t1 <= emit_after:
         return 0, 0, 0, None
     ref = config.ref_sym if config.ref_sym is not None else min(r["sym"] for r in with_data)
     if _step_ok(config, rows, open_ns, emit_after, t1):
-        tbl = market_step(store, config, t1=t1, open_ns=open_ns, ref_sym=ref)
+        tbl = _only(market_step(store, config, t1=t1, open_ns=open_ns, ref_sym=ref), only)
         return (store_rows(store, tbl) if tbl.num_rows else 0), 1, 1, t1
     chunk = max(config.lookback_buckets * 2, config.max_grid_rows // max(len(rows), 1)) * w
     written = queries = 0
@@ -149,12 +169,32 @@ def extend_day(store, config: FeatureConfig, bounds: tuple[int, int], rows: list
         end = min(t1, start + chunk)
         k_back = (start - open_ns) // w - config.lookback_buckets
         t0 = open_ns + max(0, k_back) * w
-        tbl = market_state(store, config, t0=t0, t1=end, emit_after=start, ref_sym=ref)
+        tbl = _only(market_state(store, config, t0=t0, t1=end, emit_after=start, ref_sym=ref),
+                    only)
         queries += 1
         if tbl.num_rows:
             written += store_rows(store, tbl)
         start = end
     return written, queries, 0, t1
+
+
+LONG_SESSION_NS = 12 * 3600 * 10**9
+
+
+def data_start(open_ns: int, close_ns: int, w: int, first_event: int | None) -> int:
+    """Where a symbol's rows start in a session that holds none of them yet: the open, or in a
+    long session (over 12 h: 24/7, futures) the bucket end before its first event, so a tape
+    that begins at 23:45 gets 15 minutes of buckets, not a day of empty ones. The buckets
+    before a symbol's first event hold no events, so starting there changes no value."""
+    if first_event is None or close_ns - open_ns <= LONG_SESSION_NS or first_event <= open_ns:
+        return open_ns
+    return open_ns + (int(first_event) - open_ns) // w * w
+
+
+def _only(tbl: pa.Table, syms: frozenset[str] | None) -> pa.Table:
+    if syms is None or tbl.num_rows == 0:
+        return tbl
+    return tbl.filter(pa.compute.is_in(tbl.column("sym"), value_set=pa.array(sorted(syms))))
 
 
 def _step_ok(config: FeatureConfig, rows: list[dict], open_ns: int, emit_after: int,

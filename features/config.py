@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 
 from features.errors import MSG_BAD_BUCKET, FeatureError
-from tsdb.config import DEFAULT_SESSION, Session
+from tsdb.config import DEFAULT_SESSION
 
 NS_PER_S = 1_000_000_000
 
@@ -29,7 +29,7 @@ class FeatureConfig:
 
     bucket_ns: int = 100_000_000
     ref_sym: str | None = None
-    session: Session = DEFAULT_SESSION
+    session: Any = DEFAULT_SESSION
     trader_history: int = 50
     trader_min_history: int = 5
     max_grid_rows: int = 4_000_000
@@ -74,8 +74,18 @@ class FeatureConfig:
             raise FeatureError(f"unknown FeatureConfig fields {sorted(unknown)}")
         kw = dict(d)
         if "session" in kw and isinstance(kw["session"], dict):
-            kw["session"] = Session.from_dict(kw["session"])
+            kw["session"] = session_from_dict(kw["session"])
         return cls(**kw)
+
+
+def session_from_dict(d: dict[str, Any]) -> Any:
+    """A calendar or an ``Instruments`` from its ``to_dict`` form."""
+    from tsdb.calendars import calendar
+    from tsdb.instruments import Instruments
+
+    if "default_calendar" in d or "instrument" in d:
+        return Instruments.from_dict(d)
+    return calendar(d)
 
 
 DEFAULT_CONFIG = FeatureConfig()

@@ -133,10 +133,25 @@ def _ns_list(col: pa.ChunkedArray) -> list[int | None]:
     return col.to_pylist()
 
 
+def _origin(config: FeatureConfig, open_ns: int, after: dict[str, int],
+            stored: dict[str, int | None]) -> int:
+    """Grid origin of a server query: the open, or, when nothing of the session is stored yet
+    (no seed rows needed), one look-back before the earliest symbol's first bucket (a long
+    session's late start: ``features.build.data_start``); empty buckets change no value."""
+    if any(v is not None for v in stored.values()):
+        return open_ns
+    w = config.bucket_ns
+    k = (min(after.values()) - open_ns) // w - config.lookback_buckets
+    return open_ns + max(0, k) * w
+
+
 def _append_rows(store, tbl: pa.Table, schema: pa.Schema, open_ns: int, t1: int,
-                 after: dict[str, int]) -> int:
-    """Rows of a market-state result after each symbol's last stored bucket -> features."""
+                 after: dict[str, int], only: list[str] | None = None) -> int:
+    """Rows of a market-state result after each symbol's last stored bucket -> features
+    (``only``: of these symbols)."""
     tbl = to_schema(tbl, schema)
+    if only is not None:
+        tbl = tbl.filter(pc.is_in(tbl.column("sym"), value_set=pa.array(only, pa.string())))
     ts = tbl.column("ts").cast(pa.int64()).to_numpy()
     keep = np.array([t > after.get(s, open_ns) and t <= t1
                      for t, s in zip(ts, tbl.column("sym").to_pylist(), strict=True)], bool)
@@ -158,20 +173,24 @@ def _step_ok_questdb(config: FeatureConfig, state: pa.Table, open_ns: int,
     return _step_ok(config, rows, open_ns, min(after.values()), t1)
 
 
-def _insert_questdb(store, call: Call, open_ns: int, t1: int, after: dict[str, int]) -> int:
+def _insert_questdb(store, call: Call, open_ns: int, t1: int, after: dict[str, int],
+                    only: list[str] | None = None) -> int:
     """QuestDB: the market state goes into ``features`` by INSERT ... SELECT on the server
     (no rows over PG wire and back over ILP). Buckets at or before the earliest symbol's last
     stored one are cut; a later symbol's stored buckets are rewritten with the same values
-    (``features`` dedups on (ts, sym)). Returns the rows added (a count before and after)."""
+    (``features`` dedups on (ts, sym)). ``only``: insert these symbols' rows. Returns the
+    rows added (a count before and after)."""
     def stored() -> int:
         t = store.query_file("features/count_features.sql", [int(open_ns), int(t1)])
         return int(t.column(0)[0].as_py())
 
     before = stored()
-    store.insert_query("features", call.text, call.args, after_ns=min(after.values()))
+    store.insert_query("features", call.text, call.args, after_ns=min(after.values()),
+                       syms=only)
     # the running terms a single-bucket step reads back (r, ret_1s, ref_ret_1s), as DuckDB
     # stores them; the same query again, its other columns dropped
-    store.insert_query("features_state", call.text, call.args, after_ns=min(after.values()))
+    store.insert_query("features_state", call.text, call.args, after_ns=min(after.values()),
+                       syms=only)
     return stored() - before
 
 
@@ -182,13 +201,14 @@ def build_server(store, config: FeatureConfig, *, since_ns: int | None, until_ns
     schema = store.table_schema("features")
     per_day: dict[str, int] = {}
     queries = 0
-    for day_num in days.column(days.column_names[-1]).to_pylist():
-        day = dt.date(1970, 1, 1) + dt.timedelta(days=int(day_num))
-        bounds = config.session.bounds_ns(day)
-        if bounds is None:
-            continue
-        open_ns, close_ns = bounds
+    from features.build import session_plan
+
+    plan = session_plan(config, days.column(days.column_names[-1]).to_pylist())
+    for day, (open_ns, close_ns), member in plan:
         state = run(store, build_state_call(store.dialect, open_ns, close_ns))
+        if member is not None:
+            state = state.filter(pa.array([member(s) for s in state.column("sym").to_pylist()],
+                                          pa.bool_()))
         syms = state.column("sym").to_pylist()
         last_event = dict(zip(syms, _ns_list(state.column("last_event")), strict=True))
         stored = dict(zip(syms, _ns_list(state.column("last_stored")), strict=True))
@@ -200,21 +220,28 @@ def build_server(store, config: FeatureConfig, *, since_ns: int | None, until_ns
         t1 = _grid_end(open_ns, close_ns, config.bucket_ns, max(events))
         if until_ns is not None:
             t1 = min(t1, open_ns + (int(until_ns) - open_ns) // config.bucket_ns * config.bucket_ns)
-        after = {s: max(stored[s] or open_ns, since, open_ns) for s in syms}
+        from features.build import data_start
+
+        first = dict(zip(syms, _ns_list(state.column("first_event")), strict=True)) \
+            if "first_event" in state.column_names else {}
+        after = {s: max(stored[s] or data_start(open_ns, close_ns, config.bucket_ns,
+                                                first.get(s)), since, open_ns) for s in syms}
         if t1 <= min(after.values()):
             continue
         ref = config.ref_sym if config.ref_sym is not None else min(syms)
-        call = market_state_call(store.dialect, config, t0=open_ns, t1=t1, ref_sym=ref)
+        call = market_state_call(store.dialect, config, t0=_origin(config, open_ns, after,
+                                                                    stored), t1=t1, ref_sym=ref)
         if store.dialect == "questdb" and _step_ok_questdb(config, state, open_ns, after, t1):
             from features.build import step_params
 
             call = Call("features/market_step.sql",
                         step_params(config, t1=t1, open_ns=open_ns, ref_sym=ref))
         queries += 1
+        only = None if member is None else sorted(syms)
         if store.dialect == "questdb":
-            n = _insert_questdb(store, call, open_ns, t1, after)
+            n = _insert_questdb(store, call, open_ns, t1, after, only)
         else:
-            n = _append_rows(store, run(store, call), schema, open_ns, t1, after)
+            n = _append_rows(store, run(store, call), schema, open_ns, t1, after, only)
         if n:
-            per_day[day.isoformat()] = n
+            per_day[day.isoformat()] = per_day.get(day.isoformat(), 0) + n
     return per_day, queries

@@ -16,8 +16,9 @@ import threading
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from features.build import day_of, extend_day
+from features.build import extend_day
 from features.config import DEFAULT_CONFIG, FeatureConfig
+from tsdb.calendars import session_of, sessions
 
 
 class LiveFeatures:
@@ -26,6 +27,10 @@ class LiveFeatures:
     def __init__(self, store, config: FeatureConfig = DEFAULT_CONFIG) -> None:
         if config.session is None:
             raise ValueError("live features need a trading session (config.session)")
+        if hasattr(config.session, "calendar_for") and len(config.session.calendars()) > 1:
+            raise ValueError("live features follow one calendar; give the process the symbols "
+                             "of one calendar (config.session)")
+        self._cal = getattr(config.session, "default", config.session)
         self.store, self.config = store, config
         self._days: dict[tuple[int, int], dict[str, dict]] = {}
         self._lock = threading.Lock()  # the intake (or a push endpoint) and the loop
@@ -48,7 +53,8 @@ class LiveFeatures:
         return rows
 
     def bounds(self, ts_ns: int) -> tuple[int, int] | None:
-        return self.config.session.bounds_ns(day_of(ts_ns))
+        """The session holding ``ts_ns`` (it may have opened the UTC day before)."""
+        return session_of(self._cal, int(ts_ns))
 
     def note_events(self, table: pa.Table) -> None:
         """Record the newest event per symbol of a batch that has just been stored."""
@@ -59,10 +65,9 @@ class LiveFeatures:
 
     def _note(self, table: pa.Table) -> None:
         ts = table.column("ts").cast(pa.int64())
-        for day in {day_of(int(x)) for x in (pc.min(ts).as_py(), pc.max(ts).as_py())}:
-            b = self.config.session.bounds_ns(day)
-            if b is None:
-                continue
+        lo, hi = pc.min(ts).as_py(), pc.max(ts).as_py()
+        for b in sorted({(int(o), int(c)) for o, c in zip(*sessions(self._cal, lo, hi),
+                                                          strict=True)}):
             rows = self._day(b)
             inside = pc.and_(pc.greater_equal(ts, b[0]), pc.less_equal(ts, b[1]))
             part = table.filter(inside)

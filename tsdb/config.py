@@ -44,36 +44,57 @@ def parse_conf(conf: str) -> tuple[str, dict[str, str]]:
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
 class Session:
-    """The regular trading session used to reject market data stamped outside it.
+    """Fixed local trading hours on listed weekdays: the default (09:30-16:00 New York,
+    Monday to Friday, no holidays) and the small config for custom sessions.
 
-    A row's UTC timestamp is inside the session when, on its exchange-local date (a weekday),
-    it falls in ``[open, close]`` local time. ``None`` in an ingest call disables the check.
+    A row's UTC timestamp is inside the session labelled ``day`` (a weekday in ``days``,
+    0 = Monday) when it falls in ``[open, close]`` local time. ``open > close`` is an
+    overnight session that opens the day before its label (CME-style: 17:00-16:00 Chicago,
+    days Monday-Friday, opens Sunday 17:00). ``None`` in an ingest call disables the check.
+    Maintained calendars with holidays are in ``tsdb.calendars``.
     """
 
     tz: str = "America/New_York"
     open: dt.time = dt.time(9, 30)
     close: dt.time = dt.time(16, 0)
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)
 
     def __post_init__(self) -> None:
         ZoneInfo(self.tz)  # raises on an unknown zone
-        if not self.open < self.close:
-            raise ValueError(f"session open {self.open} must be before close {self.close}")
+        if self.open == self.close:
+            raise ValueError(f"session open {self.open} must differ from close {self.close}")
+        if not self.days or any(d not in range(7) for d in self.days):
+            raise ValueError(f"session days {self.days} must be weekdays 0 (Monday)..6")
+
+    @property
+    def name(self) -> str:
+        return "nyse-hours" if self == Session() else "custom"
 
     def bounds_ns(self, day: dt.date) -> tuple[int, int] | None:
-        """UTC ns of the open and close on ``day``, or None on a weekend."""
-        if day.weekday() >= 5:
+        """UTC ns of the open and close of the session labelled ``day``, or None when the
+        label is not one of ``days``."""
+        if day.weekday() not in self.days:
             return None
         zone = ZoneInfo(self.tz)
-        o = dt.datetime.combine(day, self.open, tzinfo=zone)
+        first = day - dt.timedelta(days=1) if self.open > self.close else day
+        o = dt.datetime.combine(first, self.open, tzinfo=zone)
         c = dt.datetime.combine(day, self.close, tzinfo=zone)
         return _to_ns(o), _to_ns(c)
 
-    def to_dict(self) -> dict[str, str]:
-        return {"tz": self.tz, "open": self.open.isoformat(), "close": self.close.isoformat()}
+    def describe(self) -> str:
+        days = "weekdays" if self.days == (0, 1, 2, 3, 4) else f"days {list(self.days)}"
+        night = ", opening the day before" if self.open > self.close else ""
+        return f"{self.open}-{self.close} {self.tz}, {days}{night}"
+
+    def to_dict(self) -> dict:
+        d: dict = {"tz": self.tz, "open": self.open.isoformat(), "close": self.close.isoformat()}
+        if self.days != (0, 1, 2, 3, 4):
+            d["days"] = list(self.days)
+        return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, str]) -> Session:
-        unknown = set(d) - {"tz", "open", "close"}
+    def from_dict(cls, d: dict) -> Session:
+        unknown = set(d) - {"tz", "open", "close", "days"}
         if unknown:
             raise ValueError(f"unknown session fields {sorted(unknown)}")
         kw: dict = {}
@@ -82,6 +103,8 @@ class Session:
         for k in ("open", "close"):
             if k in d:
                 kw[k] = dt.time.fromisoformat(d[k])
+        if "days" in d:
+            kw["days"] = tuple(int(x) for x in d["days"])
         return cls(**kw)
 
 

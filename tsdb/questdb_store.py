@@ -209,10 +209,11 @@ class QuestDBStore(Store):
         return t
 
     def insert_query(self, table: str, relpath: str, params: Params = None, *,
-                     after_ns: int | None = None) -> None:
+                     after_ns: int | None = None, syms: list[str] | None = None) -> None:
         """``INSERT INTO table`` the rows of the query file ``relpath`` (its columns named like
         the table's, timestamps as LONG ns; extra columns dropped), on the server: no rows
-        cross the wire. ``after_ns`` keeps rows with ts > it. The server applies the rows
+        cross the wire. ``after_ns`` keeps rows with ts > it, ``syms`` rows of these symbols
+        (bound parameters, one per symbol). The server applies the rows
         asynchronously; this store's next read waits for them."""
         schema = self.table_schema(table)
         cols = ", ".join(f"{f.name}::TIMESTAMP_NS AS {f.name}" if pa.types.is_timestamp(f.type)
@@ -220,8 +221,12 @@ class QuestDBStore(Store):
         body = self.sql_text(relpath).rstrip().rstrip(";")
         where = "" if after_ns is None else f" WHERE ts > {int(after_ns)}"
         sql = f"INSERT INTO {table} SELECT {cols} FROM (\n{body}\n){where}"
-        if params is not None:
-            sql, params = pg_placeholders(sql, params)
+        if params is not None or syms is not None:
+            sql, params = pg_placeholders(sql, params or [])
+        if syms is not None:  # after the placeholder pass: these are psycopg's own %s
+            cond = f"sym IN ({', '.join(['%s'] * len(syms))})" if syms else "false"
+            sql += f" {'AND' if where else 'WHERE'} {cond}"
+            params = [*params, *syms]
         with self._lock:
             self._cursor(sql, params, StoreErrorCode.WRITE)
             self._unsettled.add(table)

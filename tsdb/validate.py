@@ -8,13 +8,12 @@ slow per-row search runs only on the error path, to locate the first offending r
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tsdb.config import NS_PER_DAY, Session
+from tsdb.config import NS_PER_DAY
 from tsdb.errors import BatchRejected
 from tsdb.timestamps import DEFAULT_TIME_FORMAT, TimeFormat, epoch_to_ns, parse_text
 
@@ -125,8 +124,9 @@ def conform(
     return pa.Table.from_arrays(cols, schema=schema)
 
 
-def check_rows(table: str, batch: pa.Table, session: Session | None) -> None:
-    """Apply RULES[table] to a conformed batch; raise BatchRejected at the first bad row."""
+def check_rows(table: str, batch: pa.Table, session) -> None:
+    """Apply RULES[table] to a conformed batch; raise BatchRejected at the first bad row.
+    ``session``: a calendar (``tsdb.calendars``), ``tsdb.instruments.Instruments``, or None."""
     rules = RULES.get(table)
     if rules is None or batch.num_rows == 0:
         return
@@ -135,7 +135,7 @@ def check_rows(table: str, batch: pa.Table, session: Session | None) -> None:
     for name, allowed in rules.enums.items():
         _check_enum(table, name, batch.column(name), allowed)
     if rules.session_ts and session is not None:
-        _check_session(table, rules.session_ts, batch.column(rules.session_ts), session)
+        _check_session(table, rules.session_ts, batch, session)
 
 
 def _cast(
@@ -255,31 +255,48 @@ def _check_enum(table: str, name: str, col: pa.ChunkedArray, allowed: frozenset[
         raise BatchRejected(table, i, name, f"unknown value {arr[i].as_py()!r}; expected one of {sorted(allowed)}")
 
 
-def _check_session(table: str, name: str, col: pa.ChunkedArray, session: Session) -> None:
+def _check_session(table: str, name: str, batch: pa.Table, session) -> None:
+    """Every timestamp inside its symbol's trading session (``session``: a calendar, or
+    ``tsdb.instruments.Instruments`` mapping each symbol to one); vectorised per calendar."""
+    from tsdb.calendars import inside
+    from tsdb.instruments import single
+
+    col = batch.column(name)
     ts = col.combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
     dmin, dmax = int(ts.min()) // NS_PER_DAY, int(ts.max()) // NS_PER_DAY
     if dmax - dmin > 200 * 366:  # not a plausible span for one batch of market data
         far = np.abs(ts // NS_PER_DAY - int(np.median(ts // NS_PER_DAY)))
         raise BatchRejected(table, int(np.argmax(far)), name,
                             "timestamp far outside the batch's other days (span > 200 years)")
-    # open/close per calendar day of the batch (a weekend day gets an empty window)
-    lo = np.empty(dmax - dmin + 1, np.int64)
-    hi = np.empty(dmax - dmin + 1, np.int64)
-    for k in range(dmax - dmin + 1):
-        b = session.bounds_ns(dt.date(1970, 1, 1) + dt.timedelta(days=dmin + k))
-        lo[k], hi[k] = b if b is not None else (1, 0)
-    if dmin == dmax:  # the usual batch: one session day, no per-row day lookup
-        bad = (ts < lo[0]) | (ts > hi[0])
+    instruments = single(session)
+    cals = instruments.calendars()
+    if len(cals) == 1 or "sym" not in batch.column_names:
+        groups = [(instruments.default, None)]
     else:
-        idx = ts // NS_PER_DAY - dmin
-        bad = (ts < lo[idx]) | (ts > hi[idx])
+        syms = batch.column("sym").combine_chunks().dictionary_encode()
+        names = syms.dictionary.to_pylist()
+        codes = syms.indices.to_numpy(zero_copy_only=False)
+        by_code = np.array([cals.index(instruments.calendar_for(n)) for n in names], np.int64)
+        which = by_code[codes]
+        groups = [(c, which == k) for k, c in enumerate(cals) if (which == k).any()]
+    bad = np.zeros(ts.shape, bool)
+    for cal, mask in groups:
+        part = ts if mask is None else ts[mask]
+        out = ~inside(cal, part)
+        if mask is None:
+            bad = out
+        else:
+            bad[np.flatnonzero(mask)[out]] = True
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         when = np.datetime64(int(ts[i]), "ns")
+        sym = batch.column("sym")[i].as_py() if "sym" in batch.column_names else None
+        cal = instruments.calendar_for(sym) if sym is not None else instruments.default
         raise BatchRejected(
             table, i, name,
-            f"timestamp {when} UTC is outside the trading session "
-            f"({session.open}-{session.close} {session.tz}, weekdays)",
+            f"timestamp {when} UTC{f' ({sym})' if sym else ''} is outside the trading session "
+            f"({cal.describe()}); give the symbol a calendar (--calendar, --instruments) or "
+            "skip the check (--no-session-check)",
         )
 
 

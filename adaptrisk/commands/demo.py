@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from adaptrisk.common import add_calendar_args
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -21,6 +23,7 @@ def register(sub) -> None:
                    "data/demo-train.duckdb, recreated)")
     p.add_argument("--live-db", default=None,
                    help="store of the live leg (default demo-live.duckdb beside --db, recreated)")
+    add_calendar_args(p)
     p.add_argument("--symbol", help="report on this symbol of an existing store instead of simulating")
     p.add_argument("--symbols", type=int, default=3)
     p.add_argument("--minutes", type=float, default=60.0)
@@ -38,7 +41,11 @@ def run(args: argparse.Namespace) -> int:
     if args.symbol:
         if not args.db:
             raise UsageError("--symbol needs --db pointing at a store with that symbol's data")
-        run_store_demo(args.db, args.symbol, args.reports, args.run_id)
+        from adaptrisk.common import session_from_args
+        from features.config import FeatureConfig
+
+        feats = FeatureConfig(session=session_from_args(args))
+        run_store_demo(args.db, args.symbol, args.reports, args.run_id, features=feats)
         return 0
     path = duckdb_path(args.db or "data/demo.duckdb")
     if path is None:

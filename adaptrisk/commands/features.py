@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from adaptrisk.common import add_db_arg, open_store
+from adaptrisk.common import add_calendar_args, add_db_arg, open_store, session_from_args
 from adaptrisk.errors import UsageError
 
 
@@ -23,6 +23,7 @@ def register(sub) -> None:
     b.add_argument("--bucket-ms", type=int, default=100, help="bucket width, ms (default 100)")
     b.add_argument("--ref-sym", default=None,
                    help="reference symbol of corr_ref_1m (default: first symbol of each day)")
+    add_calendar_args(b)
     b.set_defaults(func=run_build)
 
     r = fsub.add_parser("rank", help="rank features by mutual information and by RFE")
@@ -57,7 +58,8 @@ def _config(args):
     from features.errors import FeatureError
 
     try:
-        return FeatureConfig(bucket_ns=args.bucket_ms * 1_000_000, ref_sym=args.ref_sym)
+        kw = {"session": session_from_args(args)} if hasattr(args, "calendar") else {}
+        return FeatureConfig(bucket_ns=args.bucket_ms * 1_000_000, ref_sym=args.ref_sym, **kw)
     except FeatureError as exc:
         raise UsageError(str(exc)) from None
 

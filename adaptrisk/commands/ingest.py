@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 import time
 
-from adaptrisk.common import add_db_arg, open_store
+from adaptrisk.common import add_calendar_args, add_db_arg, open_store, session_from_args
 from adaptrisk.errors import UsageError
 
 
@@ -23,6 +23,7 @@ def register(sub) -> None:
         add_db_arg(k)
         k.add_argument("--no-session-check", action="store_true",
                        help="accept timestamps outside the trading session")
+        add_calendar_args(k)
         k.add_argument("--tz", default="UTC",
                        help="IANA zone of timestamps written without Z or an offset (default UTC)")
         k.add_argument("--ts-unit", choices=("s", "ms", "us", "ns"), default="ns",
@@ -49,7 +50,7 @@ def _run_file(args: argparse.Namespace) -> int:
         fmt = TimeFormat(tz=args.tz, unit=args.ts_unit)
     except (ValueError, KeyError) as exc:
         raise UsageError(f"--tz {args.tz!r}: {exc}") from None
-    kw = {"session": None} if args.no_session_check else {}
+    kw = {"session": None if args.no_session_check else session_from_args(args)}
     kw["time_format"] = fmt
     with open_store(args.db) as store:
         fn = store.ingest_parquet if args.kind == "parquet" else store.ingest_csv

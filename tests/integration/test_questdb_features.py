@@ -37,3 +37,34 @@ def test_build_when_goog_day_then_questdb_rows_equal_duckdb_rows(questdb_store, 
                 bad.append((w["ts"], c, u, v))
     assert bad == []
     assert build(questdb_store, cfg).rows == 0
+
+
+def test_build_when_24_7_tape_across_midnight_then_questdb_rows_equal_duckdb_rows(
+    questdb_store, tmp_path
+):
+    """tests/data/crypto_24h on the 24/7 calendar: two sessions, each starting its grid at
+    the tape's first event (a long session), equal on both backends."""
+    import pathlib
+
+    import pyarrow.parquet as pq
+
+    from features.build import build
+    from features.config import FeatureConfig
+    from tsdb.calendars import calendar
+
+    tape = pathlib.Path(__file__).resolve().parents[1] / "data" / "crypto_24h"
+    cfg = FeatureConfig(session=calendar("24/7"))
+    rows = {}
+    with Store.from_conf(f"duckdb::path={tmp_path / 'c.duckdb'}", session=None) as duck:
+        for store in (questdb_store, duck):
+            for t in ("trades", "quotes"):
+                store.ingest_csv(t, tape / f"{t}.csv", session=cfg.session)
+            store.ingest("book", pq.read_table(tape / "book.parquet"), session=cfg.session)
+            rows[store.dialect] = build(store, cfg).rows
+        want = sorted(duck.query("SELECT * FROM features").to_pylist(), key=lambda r: (r["ts"], r["sym"]))
+    assert rows == {"questdb": 18_000, "duckdb": 18_000}
+    got = sorted(questdb_store.read_table("features").to_pylist(), key=lambda r: (r["ts"], r["sym"]))
+    bad = [(w["ts"], c) for g, w in zip(got, want, strict=True) for c, v in w.items()
+           if not (math.isclose(g[c], v, **TOL) if isinstance(v, float) and isinstance(g[c], float)
+                   else g[c] == v)]
+    assert bad == []
