@@ -64,6 +64,27 @@ class Instruments:
             seen[ins.sym] = calendar(ins.calendar)
         self._by_sym.update(seen)
 
+    # Where one calendar is needed (order features' time of day, a live process), an
+    # Instruments acts as its default calendar.
+    @property
+    def name(self) -> str:
+        return self.default.name
+
+    @property
+    def tz(self) -> str:
+        return self.default.tz
+
+    @property
+    def open(self) -> Any:
+        return self.default.open
+
+    @property
+    def close(self) -> Any:
+        return self.default.close
+
+    def bounds_ns(self, day: Any) -> tuple[int, int] | None:
+        return self.default.bounds_ns(day)
+
     def calendar_for(self, sym: str) -> Any:
         return self._by_sym.get(sym, self.default)
 

@@ -91,3 +91,9 @@ def test_instruments_when_loaded_from_toml_then_calendars_per_symbol(tmp_path):
 def test_instruments_when_symbol_twice_then_error():
     with pytest.raises(ValueError, match="listed twice"):
         Instruments(instruments=(Instrument(sym="X"), Instrument(sym="X")))
+
+
+def test_instruments_when_one_calendar_is_needed_then_it_acts_as_its_default():
+    ins = Instruments(default=calendar("24/7"), instruments=(Instrument(sym="IBM"),))
+    assert (ins.tz, ins.open, ins.name) == ("UTC", dt.time(0), "24/7")
+    assert ins.bounds_ns(dt.date(2026, 6, 20)) == (ns("2026-06-20"), ns("2026-06-21"))
