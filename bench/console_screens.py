@@ -84,7 +84,7 @@ def main(out: Path = REPO / "docs" / "console") -> None:
                                               comment="JPM bid was stale; collar right"))
             rig.login(d, "operator")
             WebDriverWait(d, 10).until(
-                lambda x: len(x.find_elements(By.CSS_SELECTOR, "#board-rows tr")) >= 8)
+                lambda x: len(x.find_elements(By.CSS_SELECTOR, "#board tbody tr")) >= 8)
             time.sleep(1.0)
             d.save_screenshot(str(out / "board.png"))
             d.get(rig.base + "/console/review")

@@ -45,6 +45,14 @@ from enforcer.overrides import OVERRIDABLE
 HERE = Path(__file__).parent
 COOKIE = "adaptrisk_console"
 CHECK_S = 0.05  # how often the SSE stream looks for a change (pushes: push_interval_s apart)
+CHUNKS = 8  # the board's rows go in this many tbodies, each swapped alone when it changed
+
+
+def chunked(rows: list) -> list[list]:
+    """`rows` in CHUNKS consecutive parts (some empty): a push swaps only the parts that
+    changed, and a 100-row board is 8 short swaps the page can answer input between."""
+    n = -(-len(rows) // CHUNKS) or 1
+    return [rows[i * n:(i + 1) * n] for i in range(CHUNKS)]
 _env = Environment(loader=FileSystemLoader(HERE / "templates"),
                    autoescape=select_autoescape(["html"]))
 
@@ -140,7 +148,8 @@ def _board_routes(r: APIRouter, console: Console) -> None:
     @r.get("/", response_class=HTMLResponse)
     def board(u: Who) -> HTMLResponse:
         console.board.refresh()
-        return page("board.html", u, rows=console.board.rows(), ctl=console.enf.state(),
+        return page("board.html", u, chunks=chunked(console.board.rows()),
+                    ctl=console.enf.state(),
                     history_min=round(cfg.history_s / 60))
 
     @r.get("/board/rows", response_class=HTMLResponse)
@@ -151,7 +160,7 @@ def _board_routes(r: APIRouter, console: Console) -> None:
     @r.get("/board/stream")
     async def stream(request: Request, u: Who) -> StreamingResponse:
         async def events():
-            last, pushed = -1, 0.0
+            last, pushed, sent, ctl = -1, 0.0, [None] * CHUNKS, None
             yield "retry: 1000\n\n"
             while not await request.is_disconnected():
                 await anyio.to_thread.run_sync(console.board.refresh)
@@ -160,8 +169,15 @@ def _board_routes(r: APIRouter, console: Console) -> None:
                     last, pushed = b.version, time.monotonic()
                     rows = await anyio.to_thread.run_sync(b.rows)
                     st = await anyio.to_thread.run_sync(console.enf.state)
-                    yield _sse("board", render("board_rows.html", rows=rows))
-                    yield _sse("controls", render("controls_state.html", ctl=st))
+                    for k, chunk in enumerate(chunked(rows)):
+                        html = render("board_rows.html", rows=chunk)
+                        if html != sent[k]:  # only the parts of the board that changed
+                            sent[k] = html
+                            yield _sse(f"board-{k}", html)
+                    html = render("controls_state.html", ctl=st)
+                    if html != ctl:
+                        ctl = html
+                        yield _sse("controls", html)
                 await asyncio.sleep(CHECK_S)
 
         return StreamingResponse(events(), media_type="text/event-stream",

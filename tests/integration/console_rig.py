@@ -131,7 +131,7 @@ class Rig:
         driver.get(self.base + "/console/login")
         driver.find_element(By.ID, "token").send_keys(USERS[role][1])
         driver.find_element(By.ID, "signin").click()
-        WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "board-rows"))
+        WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "board"))
 
     def close(self) -> None:
         self.server.stop()
