@@ -95,6 +95,16 @@ RULES: dict[str, TableRules] = {
 }
 
 
+# columns that must sit on an instrument's price grid (tick_size) or quantity grid (lot_size)
+STEPS: dict[str, dict[str, str]] = {
+    "trades": {"price": "tick_size", "size": "lot_size"},
+    "quotes": {"bid": "tick_size", "ask": "tick_size", "bid_size": "lot_size",
+               "ask_size": "lot_size"},
+    "orders": {"price": "tick_size", "qty": "lot_size"},
+}
+STEP_TOL = 1e-6  # in steps: 40.05 / 0.01 is 4004.9999999999995 in binary floating point
+
+
 def conform(
     table: str, batch: pa.Table, schema: pa.Schema, *, parse_strings: bool = False,
     time_format: TimeFormat = DEFAULT_TIME_FORMAT,
@@ -136,6 +146,8 @@ def check_rows(table: str, batch: pa.Table, session) -> None:
         _check_enum(table, name, batch.column(name), allowed)
     if rules.session_ts and session is not None:
         _check_session(table, rules.session_ts, batch, session)
+    if table in STEPS and getattr(session, "instruments", ()):
+        _check_steps(table, batch, session)
 
 
 def _cast(
@@ -233,7 +245,7 @@ def _check_numeric(table: str, name: str, col: pa.ChunkedArray, kind: str) -> No
         return
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise BatchRejected(table, i // width, name, f"{what}, got {vals[i]!r}")
+        raise BatchRejected(table, i // width, name, f"{what}, got {vals[i].item()!r}")
 
 
 def _check_enum(table: str, name: str, col: pa.ChunkedArray, allowed: frozenset[str]) -> None:
@@ -298,6 +310,30 @@ def _check_session(table: str, name: str, batch: pa.Table, session) -> None:
             f"({cal.describe()}); give the symbol a calendar (--calendar, --instruments) or "
             "skip the check (--no-session-check)",
         )
+
+
+def _check_steps(table: str, batch: pa.Table, instruments) -> None:
+    """Prices on each listed instrument's tick grid and quantities on its lot grid (symbols
+    not listed in ``instruments`` are not checked); vectorised per instrument."""
+    syms = batch.column("sym")
+    for ins in instruments.instruments:
+        mask = pc.equal(syms, ins.sym)
+        if not pc.any(mask).as_py():
+            continue
+        rows = np.flatnonzero(mask.combine_chunks().to_numpy(zero_copy_only=False))
+        for name, step_name in STEPS[table].items():
+            step = getattr(ins, step_name)
+            vals = batch.column(name).take(pa.array(rows)).to_numpy(zero_copy_only=False)
+            vals = np.asarray(vals, dtype=np.float64)
+            k = vals / step
+            bad = np.abs(k - np.round(k)) > STEP_TOL
+            bad &= ~np.isnan(vals)  # a NULL bid or ask (empty side) has no grid
+            if bad.any():
+                j = int(np.flatnonzero(bad)[0])
+                raise BatchRejected(table, int(rows[j]), name,
+                                    f"{batch.column(name)[int(rows[j])].as_py()!r} is not a "
+                                    f"multiple of {ins.sym}'s "
+                                    f"{step_name} {step!r}")
 
 
 def _first(mask) -> int:

@@ -97,3 +97,29 @@ def test_instruments_when_one_calendar_is_needed_then_it_acts_as_its_default():
     ins = Instruments(default=calendar("24/7"), instruments=(Instrument(sym="IBM"),))
     assert (ins.tz, ins.open, ins.name) == ("UTC", dt.time(0), "24/7")
     assert ins.bounds_ns(dt.date(2026, 6, 20)) == (ns("2026-06-20"), ns("2026-06-21"))
+
+
+def test_ingest_when_listed_instrument_price_off_its_tick_at_row_6_then_row_and_value_named():
+    ins = Instruments(default=calendar("24/7"),
+                      instruments=(Instrument(sym="ES", calendar="24/7", tick_size=0.25),))
+    t = trades(10, sym="ES")
+    prices = [4500.25] * 10
+    prices[6] = 4500.3
+    with Store.from_conf("duckdb::path=:memory:", session=ins) as s:
+        with pytest.raises(BatchRejected) as e:
+            s.ingest("trades", t.set_column(2, "price", pa.array(prices)))
+        assert (e.value.row, e.value.column) == (6, "price")
+        assert "4500.3 is not a multiple of ES's tick_size 0.25" in str(e.value)
+        assert s.count("trades") == 0
+        prices[6] = 4500.5
+        assert s.ingest("trades", t.set_column(2, "price", pa.array(prices))) == 10
+
+
+def test_ingest_when_lot_size_100_and_size_150_then_rejected_and_unlisted_symbols_unchecked():
+    ins = Instruments(default=calendar("24/7"),
+                      instruments=(Instrument(sym="LOT", calendar="24/7", lot_size=100),))
+    with Store.from_conf("duckdb::path=:memory:", session=ins) as s:
+        lot = trades(3, sym="LOT").set_column(3, "size", pa.array([100, 150, 200]))
+        with pytest.raises(BatchRejected, match="row 1, column 'size': 150 is not a multiple"):
+            s.ingest("trades", lot)
+        assert s.ingest("trades", trades(3, sym="OTHER")) == 3  # sizes 1, 2, 3: no grid

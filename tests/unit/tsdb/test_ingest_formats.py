@@ -143,3 +143,10 @@ def test_time_format_when_unknown_unit_or_zone_then_error():
         TimeFormat(unit="minutes")
     with pytest.raises(KeyError):
         TimeFormat(tz="Mars/Olympus")
+
+
+def test_ingest_when_negative_size_at_row_5_then_plain_value_in_message(store):
+    sizes = pa.array([1, 2, 3, 4, 5, -7, 1, 1, 1, 1])
+    with pytest.raises(BatchRejected) as e:
+        store.ingest("trades", trades(10).set_column(3, "size", sizes))
+    assert (e.value.row, e.value.column) == (5, "size") and "must be > 0, got -7 " in str(e.value)
