@@ -146,9 +146,29 @@ def bench_kolm_ritter() -> list[dict]:
                      f"{r['pnl_std']:.2f}, WW at that std "
                      f"{_ww_cost_at(r['pnl_std'], ww_std, ww_cost):.2f}, mean KR reward "
                      f"{r['kr_reward']:.1f} vs WW-best {evr['ww_best']['kr_reward']:.1f}"))
+    rows += _no_burning_rows(base, bs, ww_std, ww_cost)
     rows.append(_row("frontier_plot", len(points), "points", "-", None,
                      _plot(points, (ww_std, ww_cost), bs)))
     return rows
+
+
+def _no_burning_rows(base, bs: dict, ww_std, ww_cost) -> list[dict]:
+    """The Kolm-Ritter goals for the agent trained on "mvg" (the variance of its P&L before
+    costs): it gains nothing by paying costs in its winning paths."""
+    cfg = base.replace(agent=dataclasses.replace(base.agent, objective="mvg"))
+    _, ev = _train_eval(cfg)
+    g = ev["agent"]
+    at = _ww_cost_at(g["pnl_std"], ww_std, ww_cost)
+    cut = 100.0 * (1.0 - g["cost_mean"] / bs["cost_mean"])
+    why = (f"objective mvg, kappa 0.1: std before costs {g['gross_std']:.2f}, cost-gross corr "
+           f"{g['cost_gross_corr']:.2f}, CVaR95 loss {g['cvar_loss']:.2f}")
+    return [_row("mvg_pnl_std_agent", g["pnl_std"], "currency",
+                 f"<= BS delta's ({bs['pnl_std']:.2f})", g["pnl_std"] <= bs["pnl_std"], why),
+            _row("mvg_cost_below_bs_delta", cut, "%", ">= 50", cut >= 50.0,
+                 f"mean cost {g['cost_mean']:.2f} vs BS delta {bs['cost_mean']:.2f}"),
+            _row("mvg_cost_vs_ww_equal_std", g["cost_mean"], "currency",
+                 f"<= Whalley-Wilmott's at the agent's std ({at:.2f})", g["cost_mean"] <= at,
+                 f"agent std {g['pnl_std']:.2f}")]
 
 
 def bench_heston() -> list[dict]:

@@ -27,7 +27,7 @@ def register(sub) -> None:
     q.add_argument("--steps", type=int, help="training steps (agent.train_steps)")
     q.add_argument("--seeds", type=int, help="networks trained at once (agent.seeds)")
     q.add_argument("--kappa", type=float, help="risk aversion (agent.kappa)")
-    q.add_argument("--objective", choices=("kr", "mv", "cvar"), help="agent.objective")
+    q.add_argument("--objective", choices=("kr", "mv", "mvg", "cvar"), help="agent.objective")
     q.add_argument("--eval-paths", type=int, default=10_000,
                    help="out-of-sample paths for the figures (0: none)")
     q.add_argument("--promote", action="store_true", help="promote the new hedger at once")

@@ -11,7 +11,9 @@ environment's transition is differentiable (the rounding to shares is straight-t
 so the objective over a batch of simulated episodes is differentiated through the whole
 rollout and stepped with Adam. Objectives: "kr" maximises the mean sum of Kolm-Ritter
 rewards; "mv" the mean-variance of the episode's total P&L, E[W] - kappa/2 Var[W]
-(Cao et al. 2021 use mean + c x std); "cvar" minimises the CVaR of the loss (Rockafellar-Uryasev, the threshold at the
+(Cao et al. 2021 use mean + c x std); "mvg" the mean P&L less kappa/2 x the variance of the
+P&L before costs (a mean-variance hedger can cut its total variance by paying costs in its
+winning paths; "mvg" gains nothing by that); "cvar" minimises the CVaR of the loss (Rockafellar-Uryasev, the threshold at the
 batch's VaR). ``seeds`` networks train at once under ``jax.vmap``, each on its own paths.
 
 ``train_step(state, key) -> (state, metrics)`` is pure and jitted; the state is a frozen
@@ -87,6 +89,8 @@ def objective(paths: Paths, cfg: AgentConfig):
         return -jnp.mean(paths.reward)
     if cfg.objective == "mv":
         return -jnp.mean(paths.pnl) + 0.5 * cfg.kappa * jnp.var(paths.pnl)
+    if cfg.objective == "mvg":  # costs count by their mean only: no gain in burning money
+        return -jnp.mean(paths.pnl) + 0.5 * cfg.kappa * jnp.var(paths.pnl + paths.cost)
     var = jax.lax.stop_gradient(jnp.quantile(-paths.pnl, cfg.cvar_level))
     return cvar_objective(paths.pnl, var, cfg.cvar_level)
 

@@ -16,7 +16,7 @@ from typing import Any
 from jaxmodels.errors import MSG_BAD_VALUE, MSG_UNKNOWN_FIELDS, ModelError
 
 MODELS: tuple[str, ...] = ("gbm", "heston")
-OBJECTIVES: tuple[str, ...] = ("kr", "mv", "cvar")
+OBJECTIVES: tuple[str, ...] = ("kr", "mv", "mvg", "cvar")
 
 
 class _Conf:
@@ -119,7 +119,8 @@ class AgentConfig(_Conf):
     """The no-trade-band policy network and its training by analytic policy gradient.
 
     ``objective``: "kr" maximises the sum of Kolm-Ritter rewards dw - kappa/2 dw^2; "mv"
-    the mean-variance of the total P&L W, E[W] - kappa/2 Var[W];
+    the mean-variance of the total P&L W, E[W] - kappa/2 Var[W]; "mvg" E[W] - kappa/2
+    Var[W + costs] (no reward for paying costs in winning paths);
     "cvar" minimises the CVaR at ``cvar_level`` of the hedging loss (Rockafellar-Uryasev).
     ``seeds`` networks train at once (vmap); the one with the best objective on
     ``val_paths`` validation paths (their own seed) is kept."""

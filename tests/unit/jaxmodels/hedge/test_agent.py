@@ -57,3 +57,15 @@ def test_train_when_short_run_then_beats_no_hedge_on_held_out_paths():
     none = rollout_jit(baselines.no_hedge, 0.0, key, p, 2000)
     assert float(objective(agent, SMALL)) < 0.5 * float(objective(none, SMALL))
     assert float(jnp.std(agent.pnl)) < 0.5 * float(jnp.std(none.pnl))
+
+
+def test_objective_when_costs_flatten_pnl_then_mv_rewards_it_and_mvg_does_not():
+    from jaxmodels.hedge.rollout import Paths
+
+    z = jnp.zeros((2, 1))
+    # P&L 1 and 3 after costs 0 and 2: before costs 1 and 5 (variance 4; after costs 1)
+    p = Paths(pnl=jnp.array([1.0, 3.0]), cost=jnp.array([0.0, 2.0]), reward=jnp.zeros(2),
+              spot=z, position=z, trade=z, step_cost=z)
+    mv, mvg = AgentConfig(objective="mv", kappa=1.0), AgentConfig(objective="mvg", kappa=1.0)
+    assert float(objective(p, mv)) == -2.0 + 0.5 * 1.0
+    assert float(objective(p, mvg)) == -2.0 + 0.5 * 4.0
