@@ -86,8 +86,11 @@ def order_features_call(dialect: str, config: FeatureConfig, *, since_ns: int,
 
 
 def open_utc_ns(config: FeatureConfig, day: dt.date) -> int:
-    """ns after UTC midnight of the session open on ``day`` (the Friday before, on a weekend)."""
-    while day.weekday() >= 5:
+    """ns after UTC midnight of the session open on ``day`` (the last session day before, on
+    a weekend or a holiday of the calendar; negative when the session opens the day before)."""
+    for _ in range(14):
+        if config.session.bounds_ns(day) is not None:
+            break
         day -= dt.timedelta(days=1)
     open_ns = config.session.bounds_ns(day)[0]
     return open_ns - (day - dt.date(1970, 1, 1)).days * NS_PER_DAY
