@@ -70,9 +70,14 @@ def run_build(args: argparse.Namespace) -> int:
     cfg = _config(args)
     with open_store(args.db) as store:
         rep = build(store, cfg, since_ns=args.since, until_ns=args.until)
+        market = sum(store.count(t) for t in ("trades", "quotes", "book"))
+        empty = rep.rows == 0 and market and store.count("features") == 0
     days = ", ".join(f"{d}: {n}" for d, n in rep.days.items()) or "nothing new"
     print(f"features: {rep.rows} rows added ({days}); "
           f"{rep.queries} queries, {rep.steps} single-bucket steps")
+    if empty:  # the issue-17 trap: a 24-hour tape built on the 09:30-16:00 default, silently
+        print(f"features: none of the {market:,} market data rows falls in a session of "
+              f"{cfg.session.describe()}; give their calendar with --calendar or --instruments")
     return 0
 
 

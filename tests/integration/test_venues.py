@@ -47,6 +47,9 @@ def test_crypto_tape_when_24_7_then_ingest_features_and_scores_run_across_midnig
     for table in ("trades", "quotes", "orders"):
         run("ingest", "csv", table, str(TAPE / f"{table}.csv"), "--db", db, "--calendar", "24/7")
     run("ingest", "parquet", "book", str(TAPE / "book.parquet"), "--db", db, "--calendar", "24/7")
+    hint = run("features", "build", "--db", db).stdout  # the default calendar: says why nothing
+    assert "0 rows added (nothing new)" in hint and "none of the 39,424 market data rows" in hint
+    assert "--calendar" in hint
     out = run("features", "build", "--db", db, "--calendar", "24/7").stdout
     # 23:45-24:00 on Saturday's session, 00:00-00:15 on Sunday's: 15 min of 100 ms buckets each
     assert "18000 rows added (2026-06-20: 9000, 2026-06-21: 9000)" in out
