@@ -24,17 +24,19 @@ import pyarrow.compute as pc
 from adaptrisk.errors import UsageError
 
 TABLES = ("trades", "quotes", "book")
+OMS = ("orders",)  # the firm's OMS flow, replayed with the market when the source holds it
 
 
 def load_session(source: str | Path, *, sym: str | None = None) -> dict[str, pa.Table]:
     """{table: rows sorted by ts} of a recorded session; tables absent from it are left out.
 
     ``source``: a DuckDB file (opened read-only) or a folder holding ``trades.parquet``,
-    ``quotes.parquet``, ``book.parquet`` (any subset). ``sym`` keeps one symbol."""
+    ``quotes.parquet``, ``book.parquet`` (any subset, at least one), and ``orders`` (the OMS
+    flow, optional: layer 1 publishes from it). ``sym`` keeps one symbol."""
     path = Path(source)
     if path.is_dir():
         out = {}
-        for t in TABLES:
+        for t in TABLES + OMS:
             f = path / f"{t}.parquet"
             if f.is_file():
                 import pyarrow.parquet as pq
@@ -46,7 +48,7 @@ def load_session(source: str | Path, *, sym: str | None = None) -> dict[str, pa.
 
         with Store.from_conf(f"duckdb::path={path};read_only=true", session=None) as src:
             have = set(src.tables())
-            out = {t: src.query(f'SELECT * FROM "{t}"') for t in TABLES if t in have}
+            out = {t: src.query(f'SELECT * FROM "{t}"') for t in TABLES + OMS if t in have}
     else:
         raise UsageError(f"replay source {source} is neither a DuckDB file nor a folder")
     res = {}
@@ -58,7 +60,7 @@ def load_session(source: str | Path, *, sym: str | None = None) -> dict[str, pa.
         if tbl.num_rows:
             idx = pc.sort_indices(tbl, [("ts", "ascending")])
             res[t] = tbl.take(idx)
-    if not res:
+    if not set(res) & set(TABLES):
         raise UsageError(f"replay source {source} holds no trades, quotes or book rows")
     return res
 

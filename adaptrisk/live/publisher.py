@@ -8,7 +8,12 @@ received) does, in the store:
    (a single bucket runs ``market_step.sql``; a catch-up runs the range query);
 2. the promoted VAE's stateful scorer (``jaxmodels.live.LiveScorer``) steps over exactly
    those rows: risk_scores rows and the changed risk_limits rows;
-3. one ``publisher_heartbeat`` row per symbol: the newest bucket judged (``ts``), the intake
+3. layer 1, at most once per ``LAYER1_EVERY_NS`` of wall time (an order-feature query and
+   the trees' inversion cost ~0.2 s whatever the window, so not every cycle): with promoted trees,
+   ``fat_finger_limits`` rows (the largest qty per (sym, trader) the trees let through, from
+   each trader's baseline) for the OMS orders stored since the last time
+   (``jaxmodels.layer1.publish_store``, the batch publish's own function);
+4. one ``publisher_heartbeat`` row per symbol: the newest bucket judged (``ts``), the intake
    clock (``market_ts``) and the wall clock (``published_ts``), written every cycle even
    when no bucket closed, so the enforcer keeps limits in force exactly while this
    publisher is alive and not behind the market.
@@ -38,12 +43,14 @@ from jaxmodels.data import market_rows
 from jaxmodels.registry import Registry
 
 STATIC = calibrate.STATIC_VERSION
+LAYER1_EVERY_NS = 5_000_000_000  # wall time between layer-1 publishes (monotonic clock)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
 class CycleReport:
     """What one cycle did. ``judged``: newest bucket end judged per symbol (UTC ns);
     ``buckets``: (sym, bucket) rows scored; ``limits``: risk_limits rows written;
+    ``fat_finger``: fat_finger_limits rows written (layer 1);
     ``features_ms`` / ``score_ms`` / ``write_ms``: time in each stage."""
 
     market_ns: int
@@ -51,6 +58,7 @@ class CycleReport:
     buckets: int
     limits: int
     model: str
+    fat_finger: int
     features_ms: float
     score_ms: float
     write_ms: float
@@ -65,19 +73,24 @@ class Publisher:
 
     def __init__(self, store, registry: Registry, models: ModelsConfig, *,
                  features: FeatureConfig = DEFAULT_CONFIG, name: str | None = None,
-                 wall: Callable[[], int] = time.time_ns) -> None:
+                 wall: Callable[[], int] = time.time_ns,
+                 clock: Callable[[], int] = time.monotonic_ns) -> None:
         self.store = store
         self.registry = registry
         self.models = models
         self.features = features
         self.name = name or publisher_id()
         self.wall = wall
+        self.clock = clock  # monotonic ns: layer 1's cadence
         self.model = STATIC
         self._scorer = None
         self._inputs: tuple[str, ...] = ()
         self.judged: dict[str, int] = {}  # newest bucket end scored per symbol
         self._static_done: set[str] = set()
         self._feats = None  # LiveFeatures once an intake in this process reports its rows
+        self._ff_until = -(2**62)  # orders up to here (market ns) have had their layer-1 rows
+        self._ff_at: int | None = None  # clock() of the last layer-1 publish
+        self._ff_model: tuple[str, object] | None = None  # (id, TreeModel) loaded
 
     def note_events(self, table: pa.Table) -> None:
         """An intake in this process stored ``table`` (trades, quotes or book): the features
@@ -116,10 +129,12 @@ class Publisher:
         else:
             t2 = time.perf_counter()
             n_lim = self._static(int(market_ns))
+        n_ff = self._layer1(int(market_ns))
         self._heartbeat(int(market_ns))
         t3 = time.perf_counter()
         return CycleReport(market_ns=int(market_ns), judged=dict(self.judged), buckets=n_rows,
-                           limits=n_lim, model=self.model, features_ms=(t1 - t0) * 1e3,
+                           limits=n_lim, model=self.model, fat_finger=n_ff,
+                           features_ms=(t1 - t0) * 1e3,
                            score_ms=(t2 - t1) * 1e3, write_ms=(t3 - t2) * 1e3)
 
     # -- model changes -------------------------------------------------------------------
@@ -173,6 +188,27 @@ class Publisher:
                                      "static: no promoted model")
         self._static_done.update(new)
         return self._write_limits(rows)
+
+    def _layer1(self, market_ns: int) -> int:
+        """Layer 1's rows for the orders stored in (last time, market_ns], at most once per
+        ``LAYER1_EVERY_NS`` of ``clock``; none without promoted trees (the static fat-finger
+        rule then stands alone at the gate)."""
+        now = self.clock()
+        if self._ff_at is not None and now - self._ff_at < LAYER1_EVERY_NS:
+            return 0
+        self._ff_at = now
+        since, self._ff_until = self._ff_until, market_ns
+        mid = self.registry.promoted("gbdt")
+        if mid is None:
+            return 0
+        if self._ff_model is None or self._ff_model[0] != mid:
+            from jaxmodels.persist import load_trees
+
+            self._ff_model = (mid, load_trees(self.registry, mid))
+        from jaxmodels import layer1
+
+        return layer1.publish_store(self.store, self._ff_model[1], mid, since=since,
+                                    until=market_ns)
 
     def _heartbeat(self, market_ns: int) -> None:
         if not self.judged:
