@@ -37,6 +37,10 @@ class SimConfig:
     minutes: float = SESSION_MINUTES  # simulated from the 09:30 open; 390 = full day
     seed: int = 0
     session_date: dt.date = dt.date(2026, 6, 22)
+    # 24/7 mode: the session opens this many seconds after UTC midnight of session_date, on
+    # any day of the week (a crypto tape may cross midnight and weekends); None = 09:30 New
+    # York on a weekday
+    open_utc_s: float | None = None
     symbols: tuple[str, ...] | None = None  # default SIM00, SIM01, ...
     fat_finger_rate: float = 1.0 / 2000.0  # probability that an OMS order is erroneous
     snapshot_interval_ns: int = 100_000_000  # L2 book snapshot period
@@ -95,8 +99,10 @@ class SimConfig:
             self.session_date, dt.datetime
         ):
             raise _bad("session_date", self.session_date, "must be a datetime.date")
-        if self.session_date.weekday() >= 5:
-            raise _bad("session_date", self.session_date, "must be a weekday")
+        if self.session_date.weekday() >= 5 and self.open_utc_s is None:
+            raise _bad("session_date", self.session_date, "must be a weekday (or set open_utc_s)")
+        if self.open_utc_s is not None and not 0.0 <= self.open_utc_s < 86_400.0:
+            raise _bad("open_utc_s", self.open_utc_s, "must be in [0, 86400) seconds")
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if f.type in ("float", "float | None") and v is not None:
@@ -171,6 +177,8 @@ class SimConfig:
             del out["onset_minute"]
         if self.oms_size_median is None:
             del out["oms_size_median"]
+        if self.open_utc_s is None:
+            del out["open_utc_s"]
         return out
 
     @classmethod

@@ -28,8 +28,11 @@ from sim.tables import (
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-def session_open_ns(day: dt.date) -> int:
-    """09:30 America/New_York on ``day`` as UTC nanoseconds since the epoch."""
+def session_open_ns(day: dt.date, open_utc_s: float | None = None) -> int:
+    """09:30 America/New_York on ``day`` as UTC nanoseconds since the epoch, or, in 24/7
+    mode, ``open_utc_s`` seconds after UTC midnight of ``day``."""
+    if open_utc_s is not None:
+        return (day - dt.date(1970, 1, 1)).days * 86_400_000_000_000 + int(round(open_utc_s * 1e9))
     local = dt.datetime(day.year, day.month, day.day, 9, 30, tzinfo=NEW_YORK)
     return int(local.timestamp()) * 1_000_000_000
 
@@ -84,7 +87,7 @@ def simulate(cfg: SimConfig) -> SimResult:
     Same ``cfg`` => bit-identical tables. Every timestamp lies in
     ``[open, open + minutes]``; tables are sorted by time (then symbol).
     """
-    open_ns = session_open_ns(cfg.session_date)
+    open_ns = session_open_ns(cfg.session_date, cfg.open_utc_s)
     end_ns = int(round(cfg.minutes * 60e9))
     names = cfg.symbol_names
     ss = np.random.SeedSequence(cfg.seed)

@@ -12,7 +12,13 @@ import time
 
 import pyarrow as pa
 
-from adaptrisk.common import add_db_arg, format_table, open_store
+from adaptrisk.common import (
+    add_calendar_args,
+    add_db_arg,
+    format_table,
+    open_store,
+    session_from_args,
+)
 from adaptrisk.errors import UsageError
 
 NS_PER_DAY = 86_400_000_000_000
@@ -41,6 +47,10 @@ def register(sub) -> None:
     p.add_argument("--date", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                    help="session date, a weekday (default the simulator's, 2026-06-22); "
                    "a day that already holds data is refused")
+    p.add_argument("--open-utc", type=_clock, default=None, metavar="HH:MM[:SS]",
+                   help="24/7 mode: open at this UTC time of --date, any day of the week (the "
+                   "session may cross midnight); ingest with --calendar 24/7")
+    add_calendar_args(p)
     p.add_argument("--fat-finger-rate", type=float, default=None,
                    help="share of OMS orders made erroneous (default 1/2000)")
     for name, typ, text in OPTIONAL:
@@ -55,17 +65,28 @@ def run(args: argparse.Namespace) -> int:
     kw = {} if args.fat_finger_rate is None else {"fat_finger_rate": args.fat_finger_rate}
     if args.date is not None:
         kw["session_date"] = args.date
+    if args.open_utc is not None:
+        kw["open_utc_s"] = args.open_utc
     kw |= {n: getattr(args, n) for n, _, _ in OPTIONAL if getattr(args, n) is not None}
     try:
         cfg = SimConfig(scenario=args.scenario, n_symbols=args.symbols, minutes=args.minutes,
                         seed=args.seed, **kw)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    with open_store(args.db) as store:
+    with open_store(args.db, session=session_from_args(args)) as store:
         refuse_taken_day(store, cfg.session_date)
         simulate_and_ingest(store, cfg)
         print(landed_summary(store))
     return 0
+
+
+def _clock(text: str) -> float:
+    """Seconds after midnight of ``HH:MM[:SS]``."""
+    try:
+        t = dt.time.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time of day: {text!r} (HH:MM[:SS])") from None
+    return t.hour * 3600.0 + t.minute * 60.0 + t.second + t.microsecond / 1e6
 
 
 def refuse_taken_day(store, day: dt.date) -> None:

@@ -87,3 +87,13 @@ def test_futures_when_cme_calendar_then_buckets_stop_at_the_break_and_restart_af
     assert rep.days == {"2026-06-22": 9000, "2026-06-23": 9000}
     in_break = (ts > ns("2026-06-22T21:00")) & (ts <= ns("2026-06-22T22:00"))
     assert not in_break.any() and ts.max() == ns("2026-06-22T22:15")
+
+
+def test_sim_when_24_7_mode_then_session_crosses_midnight_on_a_weekend(tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    run("sim", "--db", db, "--date", "2026-06-20", "--open-utc", "23:55", "--minutes", "10",
+        "--symbols", "1", "--calendar", "24/7")
+    out = run("features", "build", "--db", db, "--calendar", "24/7").stdout
+    assert "6000 rows added (2026-06-20: 3000, 2026-06-21: 3000)" in out  # 5 + 5 min of 100 ms
+    p = run("sim", "--db", db, "--date", "2026-06-20", "--minutes", "10", check=False)
+    assert p.returncode == 2 and "must be a weekday (or set open_utc_s)" in p.stderr
