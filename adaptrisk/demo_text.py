@@ -61,7 +61,8 @@ def format_headline(facts: dict) -> str:
     if facts.get("orders"):
         lines += [
             f"valid orders blocked in calm periods: static {facts['calm_blocked_static']}, adaptive "
-            f"{facts['calm_blocked_dynamic']} (of {facts['calm_valid_orders']:,} calm valid orders)",
+            f"{facts['calm_blocked_dynamic']} (of {facts['calm_valid_orders']:,} calm valid orders; "
+            f"{facts.get('calm_blocked_dynamic_layer1', 0)} of them layer 1's fat-finger flags)",
             f"fat-finger errors injected: {facts['fat_fingers']}; caught by static "
             f"{facts['fat_fingers_caught_static']}, by adaptive {facts['fat_fingers_caught_dynamic']}"
             f"; missed by static {facts['fat_fingers'] - facts['fat_fingers_caught_static']}, "

@@ -116,10 +116,14 @@ def _order_facts(store, mode, evs, seller, large_ev, onset, end, arrival) -> dic
     err = d["is_error"].astype(bool)
     s_rej, d_rej = d["static_verdict"] == "REJECT", d["dynamic_verdict"] == "REJECT"
     calm = calm_mask(ts, d["sym"], evs) & ~err
+    # blocked by layer 1's fat-finger flag alone: a classifier's false positives, judged
+    # against its stated false-positive rate, not against the static rule set
+    layer1 = np.array([r == "FAT_FINGER" for r in d["dynamic_reasons"]], bool) & ~s_rej
     out = {
         "orders": int(len(ts)), "calm_valid_orders": int(calm.sum()),
         "calm_blocked_static": int((calm & s_rej).sum()),
         "calm_blocked_dynamic": int((calm & d_rej).sum()),
+        "calm_blocked_dynamic_layer1": int((calm & d_rej & layer1).sum()),
         "fat_fingers": int(err.sum()),
         "fat_fingers_caught_static": int((err & s_rej).sum()),
         "fat_fingers_caught_dynamic": int((err & d_rej).sum()),
