@@ -42,3 +42,12 @@ def test_session_plan_when_two_calendars_then_each_symbol_on_its_own():
     assert [label for label, _ in ny] == [dt.date(2026, 6, 22)]  # no Saturday session
     assert [label for label, _ in crypto] == [dt.date(2026, 6, 20), dt.date(2026, 6, 22)]
     assert ny[0][1]("IBM") and not crypto[0][1]("IBM")
+
+
+def test_feature_config_when_calendar_or_instruments_then_round_trips_through_dict():
+    ins = Instruments(default=calendar("XNYS"),
+                      instruments=(Instrument(sym="ES", calendar="CME", tick_size=0.25),))
+    for session in (calendar("24/7"), calendar("CME"), ins,
+                    calendar({"tz": "Europe/London", "open": "08:00", "close": "16:30"})):
+        cfg = FeatureConfig(session=session)
+        assert FeatureConfig.from_dict(cfg.to_dict()) == cfg
