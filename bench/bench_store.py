@@ -69,4 +69,39 @@ def run() -> list[dict]:
         out.append({"bench": "store", "metric": "LOBSTER import, GOOG 2012-06-21 (unzip+parse+ingest)",
                     "value": m / 1e6, "unit": "M rows/s", "goal": "", "met": None,
                     "note": f"{n_lob:,} rows written to messages+trades+quotes+book per run"})
-    return out
+    return out + ts_parse_rows()
+
+
+def ts_parse_rows(n: int = 1_000_000) -> list[dict]:
+    """Text timestamps (CSV input) -> UTC ns by ``tsdb.timestamps.parse_text``, per form,
+    beside Arrow's bare cast of naive text (the old path, which read no other form). Issue
+    17's goal: reading the forms people have does not slow ingest down."""
+    import pyarrow.compute as pc
+
+    from tsdb.timestamps import TimeFormat, parse_text
+
+    t0 = int(np.datetime64("2026-06-22T13:30:00", "ns").astype(np.int64))
+    ts = pa.array(t0 + np.sort(np.random.default_rng(0).integers(0, 6 * 3600 * 10**9, n)),
+                  pa.timestamp("ns"))
+    naive = pc.strftime(ts, "%Y-%m-%d %H:%M:%S")
+    forms = {
+        "naive, UTC": (naive, TimeFormat()),
+        "naive, --tz America/New_York": (naive, TimeFormat(tz="America/New_York")),
+        "ISO 8601 with Z": (pc.binary_join_element_wise(naive, "Z", ""), TimeFormat()),
+        "integer epoch ns": (ts.cast(pa.int64()).cast(pa.string()), TimeFormat()),
+    }
+
+    def best(f) -> float:
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            f()
+            runs.append(time.perf_counter() - t)
+        return n / min(runs)
+
+    bare = best(lambda: pc.cast(naive, pa.timestamp("ns")))
+    return [{"bench": "store", "metric": f"text timestamps parsed, {name} (1M rows)",
+             "value": best(lambda a=a, f=f: parse_text("t", "ts", pa.chunked_array([a]), f)) / 1e6,
+             "unit": "M rows/s", "goal": "", "met": None,
+             "note": f"Arrow's bare cast of naive text: {bare / 1e6:.1f} M rows/s"}
+            for name, (a, f) in forms.items()]
