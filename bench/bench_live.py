@@ -9,6 +9,12 @@
    its idle value in the same run, before the replay starts (goal ratio <= 1.2).
 3. Publisher paused: seconds until static limits are in force (goal: within the 5 s
    staleness bound), and back to adaptive after resume.
+4. Issue 11: during stress, with the publisher healthy (not paused), the share of orders
+   decided on the static fallback (goal <= 1 %): one-lot MARKET orders sent over FIX, round
+   robin over the three symbols, from 30 s before the crash onset to 60 s after it (market
+   time), each execution report's 8011 risk state read; 'RiskAlert_StaleLimits' is the
+   engine's answer when the symbol's model row is not fresh (no heartbeat within the
+   staleness bound) and the static rule set decides.
 
 The full 6.5 h day replayed at 10x is ``bench_liveday`` (39 min of wall time).
 """
@@ -19,12 +25,19 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 W = 100_000_000
+NS = 1_000_000_000
+ONSET_MIN = 10.0  # the crash session's onset, minutes after its first event
+STRESS_S = (30, 60)  # stress window: seconds of market time before / after the onset
+ORDER_GAP_S = 0.02  # wall time between stress orders (one in flight at a time)
+STALE = b"RiskAlert_StaleLimits"
 TRAIN = [("normal", 61, 20, None, 0.01), ("flash_crash", 62, 20, 10.0, 0.01)]
 SMALL = {"vae": {"epochs": 3, "hidden": 32, "holdout_block": 600, "online_warm": 300,
                  "online_half_life": 3000.0}}
@@ -100,10 +113,65 @@ def _check_p50(enf, n: int = 3000) -> float:
     return statistics.median(ts) / 1e3
 
 
+def _stress_orders(r, out: list) -> None:
+    """Send one-lot MARKET orders over FIX during the stress window (see the module doc),
+    one at a time; append (market ns, sym, 8011 bytes, 8012 bytes) per execution report."""
+    from enforcer.fix import codec as C
+    from enforcer.fix.client import FixClient, new_order_fields
+
+    onset = r.feed.start_ns + int(ONSET_MIN * 60 * NS)
+    lo, hi = onset - STRESS_S[0] * NS, onset + STRESS_S[1] * NS
+    while r.feed.now_ns() < lo and not r.finished.is_set():
+        time.sleep(0.01)
+    with FixClient("127.0.0.1", r.ports["fix"], sender="T_STRESS") as c:
+        c.logon()
+        i = 0
+        while r.feed.now_ns() < hi and not r.finished.is_set():
+            sym = f"SIM{i % 3:02d}"
+            c.send("D", new_order_fields(cl_ord_id=f"stress-{i}", sym=sym, side="BS"[i // 3 % 2],
+                                         qty=1))
+            rep = c.expect(b"8", timeout=10)
+            out.append((r.feed.now_ns(), sym, rep.get(C.RISK_STATE) or b"",
+                        rep.get(C.LIMITS_VERSION) or b""))
+            i += 1
+            time.sleep(ORDER_GAP_S)
+
+
+def stress_fallback_row(sent: list) -> dict:
+    """The issue-11 row from `_stress_orders`' reports: share decided on the static fallback."""
+    states = Counter(s.decode() for _, _, s, _ in sent)
+    n, stale = len(sent), sum(1 for _, _, s, _ in sent if s == STALE)
+    share = 100.0 * stale / n if n else float("nan")
+    kinds = ", ".join(f"{k or '(none)'} {v}" for k, v in states.most_common())
+    return _row("orders decided on the static fallback during stress, publisher healthy", share,
+                "%", "<= 1", bool(n) and share <= 1.0,
+                f"{stale} of {n} one-lot FIX orders from {STRESS_S[0]} s before to "
+                f"{STRESS_S[1]} s after the crash onset (3 sym, 10x); 8011 states: {kinds}")
+
+
+def stress_run() -> list[dict]:
+    """Only the static-fallback row: model, crash session at 10x, stress orders over FIX."""
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        cfg = _model(d)
+        src = _session(d, "crash", 20, ONSET_MIN, 6401)
+        r = _runner(d, src, "live.duckdb", cfg, pg=False)
+        r.start()
+        sent: list = []
+        try:
+            _stress_orders(r, sent)
+        finally:
+            r.stop()
+        return [stress_fallback_row(sent)]
+
+
 def _session_run(d: Path, cfg) -> list[dict]:
-    src = _session(d, "crash", 20, 10.0, 6401)
+    src = _session(d, "crash", 20, ONSET_MIN, 6401)
     r = _runner(d, src, "live.duckdb", cfg, pg=True)
     r.start()
+    sent: list = []
+    stress = threading.Thread(target=_stress_orders, args=(r, sent), daemon=True)
+    stress.start()
     idle = _check_p50(r.enforcer)  # before the first bucket: the loop has nothing to do yet
     analyst = subprocess.Popen([sys.executable, "-c", ANALYST, str(r.ports["pg"]), "400"],
                                stdout=subprocess.PIPE, text=True)
@@ -131,6 +199,7 @@ def _session_run(d: Path, cfg) -> list[dict]:
             break
         time.sleep(0.02)
     r.wait(900)
+    stress.join(60)
     q = [float(x) for x in analyst.communicate(timeout=600)[0].split()]
     r.stop()
     busy_p50 = statistics.median(busy) if busy else float("nan")
@@ -147,6 +216,7 @@ def _session_run(d: Path, cfg) -> list[dict]:
         _row("publisher paused -> static limits in force", fall, "s", "<= 5.1 (bound 5 s + one poll)",
              fall is not None and fall <= 5.1, "staleness bound 5 s, poll every 100 ms"),
         _row("publisher resumed -> adaptive limits back", back, "s", "", None),
+        stress_fallback_row(sent),
     ]
 
 
