@@ -122,14 +122,16 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     with open_store(args.db) as store:
         enf = Enforcer(cfg, store=store)
-        acceptor = FixAcceptor(enf, config=fcfg)
+        board = AdviceBoard(store)  # exec_advice on FIX acks (8014-8017) and REST
+        acceptor = FixAcceptor(enf, config=fcfg, advice=board)
         seeded = _seed_quotes(store, acceptor.gateway.on_quote)
         app = create_app(enf, config=RestConfig(token=token),
-                         on_quote=acceptor.gateway.on_quote, advice=AdviceBoard(store))
+                         on_quote=acceptor.gateway.on_quote, advice=board)
         console.mount(app, enf, store, acceptor.gateway, users=args.console_users,
                       token=token)  # the risk officer's console at /console
         rest = RestServer(app, port=args.http_port)
         enf.start()
+        board.start()
         try:
             acceptor.start()
             rest.start()
@@ -141,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             rest.stop()
             acceptor.stop()
+            board.stop()
             enf.stop()  # final flush of pending decisions, log closed
         st = enf.state()
     print(f"enforcer stopped orders={st['counters']['orders']} "

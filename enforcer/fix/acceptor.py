@@ -43,17 +43,21 @@ class FixAcceptor:
     """FIX acceptor in front of one `Enforcer`.
 
     enforcer: the engine. config: `FixConfig`. exchange_config: for the built-in venue.
-    clock: UTC ns (default `time.time_ns`).
+    clock: UTC ns (default `time.time_ns`). advice: an `enforcer.advice.AdviceBoard` (or
+    anything with `fix_fields(sym)`) whose advice goes on accepted orders' acks (8014-8017);
+    the caller polls it (`AdviceBoard.start`).
     """
 
     def __init__(self, enforcer, *, config: FixConfig | None = None,
-                 exchange_config: ExchangeSimConfig | None = None, clock=None) -> None:
+                 exchange_config: ExchangeSimConfig | None = None, clock=None,
+                 advice=None) -> None:
         self.config = config or FixConfig()
         self._clock = clock or time.time_ns
         self.venue: ExchangeSim | None = None
         self._enforcer = enforcer
         self.gateway = FixGateway(enforcer, config=self.config, clock=self._clock,
-                                  sessions=self.session_for)
+                                  sessions=self.session_for,
+                                  advice=None if advice is None else advice.fix_fields)
         self._sessions: dict[str, SessionState] = {}
         self._sessions_lock = threading.Lock()
         log_path = getattr(getattr(enforcer, "cfg", None), "decision_log_path", None)

@@ -30,6 +30,12 @@ ORD_REJ_REASON, EXEC_TRANS_TYPE = 103, 20
 RISK_STATE = 8011  # custom: the enforcer's risk state, e.g. RiskAlert_HighAnomaly
 LIMITS_VERSION = 8012  # custom: limits_version of the decision
 MODE = 8013  # custom: enforce / shadow / ab
+# custom, on an accepted order's 150=0 ack: the execution advice in force for its symbol
+# (the newest exec_advice row, issue 15), from the advice poller, never a model call
+ADVISED_ALGO = 8014  # TWAP / VWAP / POV
+ADVISED_PARTICIPATION = 8015  # participation cap, a fraction of market volume in (0, 1]
+ADVISED_CLIP_QTY = 8016  # largest child order, lots
+IMPACT_MAX_QTY = 8017  # largest order whose predicted slippage meets the budget, lots
 
 # SessionRejectReason (373)
 SRR_REQUIRED_TAG_MISSING = 1

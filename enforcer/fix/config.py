@@ -46,16 +46,19 @@ class FixConfig:
         beside the engine's decision log, `<log>.fix/`; in memory without a log).
     reset_on_logon: start both sequence numbers at 1 on every Logon (as if each Logon
         carried ResetSeqNumFlag=Y); off by default: sessions keep their numbers.
-    standard_only: counterparties that get standard FIX 4.4 fields only: no 8011/8012/
-        8013 on their reports. Our ExecutionReports carry three custom tags: 8011
+    standard_only: counterparties that get standard FIX 4.4 fields only: no 8011-8017
+        on their reports. Our ExecutionReports carry three custom tags: 8011
         RiskState (text, e.g. 'Normal', 'RiskAlert_HighAnomaly'), 8012 LimitsVersion (the
-        version of the limits that decided) and 8013 Mode ('enforce', 'shadow', 'ab'). An
+        version of the limits that decided) and 8013 Mode ('enforce', 'shadow', 'ab'); an
+        accepted order's ack (150=0) also the execution advice in force for its symbol
+        when the daemon has some (8014 AdvisedAlgo TWAP/VWAP/POV, 8015
+        AdvisedParticipation a fraction, 8016 AdvisedClipQty, 8017 ImpactMaxQty, lots). An
         engine that validates against the stock FIX 4.4 dictionary (QuickFIX's defaults:
         UseDataDictionary=Y, ValidateUserDefinedFields=Y) rejects every message carrying
         a tag it does not know. Either list its SenderCompID here (it then gets standard
-        fields only), or give it a dictionary that declares the three tags: `python -m
+        fields only), or give it a dictionary that declares the custom tags: `python -m
         enforcer.fix.dictionary <QuickFIX's FIX44.xml> FIX44-adaptrisk.xml` writes the
-        stock dictionary plus `enforcer/fix/FIX44-adaptrisk-ext.xml` (8011-8013 on 35=8,
+        stock dictionary plus `enforcer/fix/FIX44-adaptrisk-ext.xml` (8011-8017 on 35=8,
         8011 on 35=9); QuickFIX: DataDictionary=FIX44-adaptrisk.xml.
     session_reset_time / session_reset_zone: the end of the session day (a `time`, TOML
         `17:00:00` or "17:00", wall clock in the IANA zone; default 17:00

@@ -1,8 +1,8 @@
-"""A QuickFIX data dictionary that knows our custom tags 8011-8013.
+"""A QuickFIX data dictionary that knows our custom tags 8011-8017.
 
 QuickFIX validates every message against one dictionary file (FIX44.xml by default) and
 rejects a tag it does not define. `FIX44-adaptrisk-ext.xml` (beside this module) declares
-our three fields and the messages that carry them; `merge` adds them to the stock FIX44.xml
+our custom fields and the messages that carry them; `merge` adds them to the stock FIX44.xml
 QuickFIX ships, so a stock QuickFIX initiator can validate our reports instead of being
 listed in `FixConfig.standard_only`:
 

@@ -97,14 +97,18 @@ class FixGateway:
 
     enforcer: the engine. sessions(peer) -> SessionState: the session of a counterparty
     (connected or not). venue: an object with `send(wire: bytes)` and
-    `on_quote(sym, bid, ask, ts)` (ExchangeSim) or None.
+    `on_quote(sym, bid, ask, ts)` (ExchangeSim) or None. advice(sym) -> FIX pairs: the
+    execution advice in force (`enforcer.advice.AdviceBoard.fix_fields`, 8014-8017), put on
+    an accepted order's 150=0 ack; left off for `standard_only` counterparties like 8011.
     """
 
     supported = frozenset((b"D", b"F", b"G", b"H"))
 
     def __init__(self, enforcer, *, config: FixConfig, venue=None, clock=None,
-                 sessions=None) -> None:
+                 sessions=None, advice=None) -> None:
         self._enf = enforcer
+        # sym -> FIX pairs 8014-8017 of the advice in force (`AdviceBoard.fix_fields`)
+        self._advice = advice
         self._cfg = config
         self._venue = venue
         self._clock = clock or time.time_ns
@@ -234,7 +238,8 @@ class FixGateway:
                        extra=[(C.ORD_REJ_REASON, 99)], d=d)
             return
         self.counters["accepted"] += 1
-        self._exec(session, cl, e, "0", text=",".join(d.reasons) or None, d=d)
+        adv = self._advice(sym) if self._advice is not None and type(sym) is str else ()
+        self._exec(session, cl, e, "0", text=",".join(d.reasons) or None, d=d, extra=adv)
         self._route_new(e, d.risk_state)
 
     def settle_replaces(self) -> int:
