@@ -23,10 +23,11 @@ stateful reasons of those orders are not reported: they would depend on state th
 froze). The summary counts those blocks apart from the limits' own ('rejected_by').
 Differences, by design of a replay: no operator commands or kill switch; cancels (order_type
 CANCEL) are ACCEPTed; trader medians for the fat-finger rule are causal and per order
-(`enforcer/baseline.py`; the live daemon refreshes them every poll), and layer 1's
-fat_finger_limits row of the order's (sym, trader) applies where its model rows do;
-static_verdict is what the static rule set alone would have decided over the whole replay
-(its own positions, throttles and breaker; no model row, so no latch).
+(`enforcer/replay_median.py`, compiled twin of `enforcer/baseline.py`; the live daemon
+refreshes them every poll), and layer 1's fat_finger_limits row of the order's
+(sym, trader) applies where its model rows do; static_verdict is what the static rule set
+alone would have decided over the whole replay (its own positions, throttles and breaker;
+no model row, so no latch).
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ import pyarrow as pa
 
 from enforcer import replay_columns as C
 from enforcer import replay_venue as venue
-from enforcer.baseline import TraderMedians
 from enforcer.batch import NO_DUP, BatchState, check_batch
 from enforcer.config import EnforcerConfig, StaticLimits
 from enforcer.reasons import Reason
@@ -207,8 +207,10 @@ def replay(store: Any, config: EnforcerConfig, *, start_ns: int | None = None,
     lim_d = {**dyn.lims, "lstate": dyn.state, "halted": halted_d,
              "fat_finger_max_qty": np.where(dyn.fresh & (ffq >= 0), ffq.astype(np.float64),
                                             np.inf)}
-    median = TraderMedians(config.fat_finger_window, config.fat_finger_min_history).before(
-        o.trader.codes.tolist(), o.qty.tolist(), valid)
+    from enforcer.replay_median import causal_medians  # numba: loaded only to replay
+
+    median = causal_medians(o.trader.codes, o.qty, valid, config.fat_finger_window,
+                            config.fat_finger_min_history)
     cap = static.throttle_burst * COST
     sizes = (int(group.max()) + 1 if n else 0, len(o.strategy.names),
              int(dkey.max()) + 1 if n else 0)
