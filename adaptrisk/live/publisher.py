@@ -8,6 +8,11 @@ received) does, in the store:
    (a single bucket runs ``market_step.sql``; a catch-up runs the range query);
 2. the promoted VAE's stateful scorer (``jaxmodels.live.LiveScorer``) steps over exactly
    those rows: risk_scores rows and the changed risk_limits rows;
+   The impact size cap (issue 15) only ever tightens them, as in a batch publish: each
+   model row's max_order_qty is at most the newest ``exec_advice.impact_max_qty`` of its
+   symbol issued at or before it, and when a new advice row lands the model row in force
+   of its symbol is issued again, tightened (``jaxmodels.impact.cap``), so a cap binds at
+   the next cycle, not at the next limits change;
 3. layer 1, at most once per ``LAYER1_EVERY_NS`` of wall time (an order-feature query and
    the trees' inversion cost ~0.2 s whatever the window, so not every cycle): with promoted trees,
    ``fat_finger_limits`` rows (the largest qty per (sym, trader) the trees let through, from
@@ -40,6 +45,7 @@ from features.config import DEFAULT_CONFIG, FeatureConfig
 from jaxmodels import calibrate
 from jaxmodels.config import ModelsConfig
 from jaxmodels.data import market_rows
+from jaxmodels.impact import cap as impact_cap
 from jaxmodels.registry import Registry
 
 STATIC = calibrate.STATIC_VERSION
@@ -91,6 +97,7 @@ class Publisher:
         self._ff_until = -(2**62)  # orders up to here (market ns) have had their layer-1 rows
         self._ff_at: int | None = None  # clock() of the last layer-1 publish
         self._ff_model: tuple[str, object] | None = None  # (id, TreeModel) loaded
+        self._caps_seen: dict[str, int] = {}  # sym -> ts of the newest advice folded
 
     def note_events(self, table: pa.Table) -> None:
         """An intake in this process stored ``table`` (trades, quotes or book): the features
@@ -115,6 +122,7 @@ class Publisher:
         since = min(self.judged.values()) if self.judged else -(2**62)
         n_rows = n_lim = 0
         if self._scorer is not None:
+            caps = impact_cap.latest_caps(self.store)  # issue 15: the cap only tightens
             rows = market_rows(self.store, self._inputs, since, int(market_ns))
             rows = _unseen(rows, self.judged)
             if len(rows.ts):
@@ -122,10 +130,11 @@ class Publisher:
                 t2 = time.perf_counter()
                 n_rows = len(rows.ts)
                 self._write_scores(step.scores)
-                n_lim = self._write_limits(step.limits)
+                n_lim = self._write_limits(impact_cap.apply_caps(step.limits, caps))
                 self.judged.update({s: int(t) for s, t in step.last_ts.items()})
             else:
                 t2 = time.perf_counter()
+            n_lim += self._reissue_capped(caps)
         else:
             t2 = time.perf_counter()
             n_lim = self._static(int(market_ns))
@@ -174,6 +183,16 @@ class Publisher:
 
     def _write_limits(self, limits: pa.Table) -> int:
         return self.store.append_limits(limits) if limits.num_rows else 0
+
+    def _reissue_capped(self, caps: dict[str, tuple[int, int]]) -> int:
+        """Advice rows newer than the last folded: the model rows in force of their symbols
+        issued again where looser than the cap (static rows stay, as in a batch publish)."""
+        new = {s: c for s, c in caps.items() if c[0] > self._caps_seen.get(s, -(2**62))}
+        if not new:
+            return 0
+        self._caps_seen.update({s: c[0] for s, c in new.items()})
+        return self._write_limits(impact_cap.reissue(self.store.latest_limits(), new,
+                                                     self.model))
 
     def _static(self, market_ns: int) -> int:
         """No promoted model: the static limits once per symbol, then heartbeats alone."""

@@ -1,6 +1,10 @@
 """The impact size cap folded into ``risk_limits``: a symbol's ``max_order_qty`` becomes the
 smaller of the calibrator's value and the newest ``exec_advice.impact_max_qty`` issued at or
-before the limits row (never below 1 lot; never looser than what the calibrator set)."""
+before the limits row (never below 1 lot; never looser than what the calibrator set).
+
+Two hooks: ``tighten`` for rows about to be written (batch ``models publish`` and the live
+publisher), and ``reissue`` for the live publisher when a new advice row lands while the
+limits in force do not change (their row is issued again, tightened)."""
 
 from __future__ import annotations
 
@@ -42,3 +46,27 @@ def apply_caps(lim: pa.Table, caps: dict[str, tuple[int, int]]) -> pa.Table:
 def tighten(store, lim: pa.Table) -> pa.Table:
     """The publisher's hook: ``apply_caps`` with the store's newest advice."""
     return apply_caps(lim, latest_caps(store)) if lim.num_rows else lim
+
+
+def reissue(in_force: pa.Table, caps: dict[str, tuple[int, int]], model_version: str
+            ) -> pa.Table:
+    """Rows of ``in_force`` (risk_limits rows in force, e.g. ``Store.latest_limits``) of
+    ``model_version`` whose symbol has a cap below their max_order_qty, issued again at
+    max(their ts, the cap's ts) with max_order_qty = the cap (at least 1 lot); every other
+    field as it was. Empty when nothing is looser than its cap."""
+    if in_force.num_rows == 0 or not caps:
+        return in_force.slice(0, 0)
+    d = in_force.to_pydict()
+    keep = [i for i, (s, v, q) in enumerate(zip(d["sym"], d["model_version"],
+                                                 d["max_order_qty"], strict=True))
+            if v == model_version and s in caps and q > max(caps[s][1], 1)]
+    out = in_force.take(pa.array(keep, pa.int64()))
+    if not keep:
+        return out
+    syms = out.column("sym").to_pylist()
+    ts = np.maximum(out.column("ts").cast(pa.int64()).to_numpy(),
+                    np.array([caps[s][0] for s in syms], np.int64))
+    qty = np.array([max(caps[s][1], 1) for s in syms], np.int64)
+    i, j = out.schema.get_field_index("ts"), out.schema.get_field_index("max_order_qty")
+    out = out.set_column(i, "ts", pa.array(ts, pa.int64()).cast(out.schema.field(i).type))
+    return out.set_column(j, "max_order_qty", pa.array(qty, out.schema.field(j).type))
