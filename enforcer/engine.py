@@ -302,7 +302,7 @@ class Enforcer:
             seq = 0
         version = lim.version if lim is not None else self.static.version
         mode = self.cfg.mode
-        risk_state = self._risk_state(sym, lim)
+        risk_state = self._risk_state(sym, lim, mask)
         d = _new_decision(Decision, (
             o.order_id, ts, "ACCEPT" if mask == 0 else "REJECT", mask_to_names(mask), version,
             mode, "ACCEPT" if smask == 0 else "REJECT", "ACCEPT" if dmask == 0 else "REJECT",
@@ -419,8 +419,11 @@ class Enforcer:
         c["rejected"] += 1
         self.controls.note_reject(ts, strategy if type(strategy) is str else "", session)
 
-    def _risk_state(self, sym: str, lim) -> str:
-        f = self._flags
+    def _risk_state(self, sym: str, lim, mask: int = 0) -> str:
+        """Tag 8011's text. mask: the order's own reason bits, so that a scoped kill or
+        breaker (its bit set for the orders it covers only) names its state as the global
+        one does."""
+        f = self._flags | (mask & (B_KILL | B_BREAKER))
         if f & B_KILL:
             return "RiskAlert_KillSwitch"
         if f & B_BREAKER:
