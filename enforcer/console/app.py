@@ -30,6 +30,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from enforcer.console.cells import BoardFeed, cells, row_id
 from enforcer.console.commands import (
     DecideOverride,
     Kill,
@@ -45,14 +46,6 @@ from enforcer.overrides import OVERRIDABLE
 HERE = Path(__file__).parent
 COOKIE = "adaptrisk_console"
 CHECK_S = 0.05  # how often the SSE stream looks for a change (pushes: push_interval_s apart)
-CHUNKS = 8  # the board's rows go in this many tbodies, each swapped alone when it changed
-
-
-def chunked(rows: list) -> list[list]:
-    """`rows` in CHUNKS consecutive parts (some empty): a push swaps only the parts that
-    changed, and a 100-row board is 8 short swaps the page can answer input between."""
-    n = -(-len(rows) // CHUNKS) or 1
-    return [rows[i * n:(i + 1) * n] for i in range(CHUNKS)]
 _env = Environment(loader=FileSystemLoader(HERE / "templates"),
                    autoescape=select_autoescape(["html"]))
 
@@ -64,6 +57,7 @@ def _utc(ns: Any) -> str:
 
 
 _env.filters["utc"] = _utc
+_env.globals.update(cells=cells, row_id=row_id)
 
 
 class NeedLogin(Exception):
@@ -148,7 +142,7 @@ def _board_routes(r: APIRouter, console: Console) -> None:
     @r.get("/", response_class=HTMLResponse)
     def board(u: Who) -> HTMLResponse:
         console.board.refresh()
-        return page("board.html", u, chunks=chunked(console.board.rows()),
+        return page("board.html", u, rows=console.board.rows(),
                     ctl=console.enf.state(),
                     history_min=round(cfg.history_s / 60))
 
@@ -160,7 +154,8 @@ def _board_routes(r: APIRouter, console: Console) -> None:
     @r.get("/board/stream")
     async def stream(request: Request, u: Who) -> StreamingResponse:
         async def events():
-            last, pushed, sent, ctl = -1, 0.0, [None] * CHUNKS, None
+            last, pushed, ctl = -1, 0.0, None
+            feed = BoardFeed(lambda rows: render("board_rows.html", rows=rows))
             yield "retry: 1000\n\n"
             while not await request.is_disconnected():
                 await anyio.to_thread.run_sync(console.board.refresh)
@@ -169,11 +164,9 @@ def _board_routes(r: APIRouter, console: Console) -> None:
                     last, pushed = b.version, time.monotonic()
                     rows = await anyio.to_thread.run_sync(b.rows)
                     st = await anyio.to_thread.run_sync(console.enf.state)
-                    for k, chunk in enumerate(chunked(rows)):
-                        html = render("board_rows.html", rows=chunk)
-                        if html != sent[k]:  # only the parts of the board that changed
-                            sent[k] = html
-                            yield _sse(f"board-{k}", html)
+                    out = await anyio.to_thread.run_sync(feed.step, rows)
+                    for event, data in out:  # the whole body, or only changed cells
+                        yield _sse(event, data)
                     html = render("controls_state.html", ctl=st)
                     if html != ctl:
                         ctl = html

@@ -100,9 +100,11 @@ def test_kill_click_when_viewer_then_refused_and_orders_still_pass(rig, driver):
 
 
 def _board_value(driver, sym: str, limit: str = "max_order_qty") -> str | None:
-    els = driver.find_elements(By.CSS_SELECTOR,
-                               f"tr[data-sym='{sym}'][data-strategy='*'] [data-limit='{limit}']")
-    return els[0].get_attribute("data-value") if els else None
+    """One script, so a push that replaces the cell between a find and a read cannot
+    leave a stale element in hand."""
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.dataset.value : null;",
+        f"tr[data-sym='{sym}'][data-strategy='*'] [data-limit='{limit}']")
 
 
 def test_board_when_new_limit_row_lands_then_shown_without_reload(rig, driver):
@@ -114,6 +116,22 @@ def test_board_when_new_limit_row_lands_then_shown_without_reload(rig, driver):
     assert "stress HIGH" in row.text and _board_value(driver, "MSFT") == "1,000"
     rig.publish(80, ["AAPL"])
     WebDriverWait(driver, 5).until(lambda d: _board_value(d, "AAPL") == "80")
+
+
+def test_board_when_a_limit_changes_then_its_cell_is_updated_in_place_not_the_row(rig, driver):
+    rig.login(driver, "viewer")
+    WebDriverWait(driver, 5).until(lambda d: _board_value(d, "AAPL") == "1,000")
+    # the stream's first push is the whole body (the page may be older than the stream);
+    # htmx swaps it in the same task as the count, before this script can run
+    WebDriverWait(driver, 5).until(lambda d: d.execute_script("return window.boardBodies"))
+    row = driver.find_element(By.CSS_SELECTOR, "tr[data-sym='AAPL'][data-strategy='*']")
+    before = driver.execute_script("return window.boardCellsApplied")
+    rig.publish(90, ["AAPL"], reason="stress ELEVATED")
+    WebDriverWait(driver, 5).until(lambda d: _board_value(d, "AAPL") == "90")
+    # the same <tr> (a replaced row would be stale here), its reason cell's text, new cells
+    assert "stress ELEVATED" in row.find_element(By.CSS_SELECTOR, "[data-f='reason']").text
+    assert driver.execute_script("return window.boardCellsApplied") > before
+    assert row.find_element(By.CSS_SELECTOR, "[data-limit='max_order_qty'] b").text == "90"
 
 
 def _request_override(driver, value: str, why: str) -> str:
