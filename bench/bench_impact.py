@@ -159,7 +159,7 @@ def _latency(model) -> list[dict]:
     r = power_law_rows(100, seed=13)
     s, c, half = model.arrays(r)
     p = predictor(model.net)
-    widen = np.float32(model.widen)
+    widen = model.widen_rows(r)
     p(model.params, s, c, half, widen).block_until_ready()
 
     def once():

@@ -13,6 +13,7 @@ from jaxmodels.errors import MSG_UNKNOWN_FIELDS, ModelError
 
 QUANTILES: tuple[float, float, float] = (0.1, 0.5, 0.9)
 ALGOS: tuple[str, ...] = ("TWAP", "VWAP", "POV")
+INTERVAL_SCALES: tuple[str, ...] = ("half", "half_sigma")
 
 
 class _Flat:
@@ -38,7 +39,14 @@ class ImpactConfig(_Flat):
     ``hidden``: context-trunk width; ``mono_hidden``: units of each monotone size path;
     ``steps`` Adam steps of ``batch`` rows sampled with replacement (fixed shapes: one
     compilation); ``holdout_share``: the newest share of training rows kept for early
-    stopping (checked every ``eval_every`` steps).
+    stopping (checked every ``eval_every`` steps) and for the split-conformal widening of
+    the 10-90 % interval; ``interval_scale``: the unit of that widening, 'half_sigma' (half
+    the quoted spread plus the 5-minute volatility in bps: the conformity scores are
+    normalised by the regime's scale, so a calm day's tail does not set a volatile day's
+    interval) or 'half' (half the spread alone, as models saved before it). Chosen on
+    simulated walk-forward folds of selection seeds 81-85 (never the bench's 71-75 nor the
+    real days): pooled coverage 80.5 % (folds 82.2/81.5/75.7) against 77.7 % (71.0/83.9/
+    80.8) for 'half'.
     """
 
     hidden: int = 32
@@ -50,10 +58,13 @@ class ImpactConfig(_Flat):
     holdout_share: float = 0.2
     eval_every: int = 250
     seed: int = 0
+    interval_scale: str = "half_sigma"
 
     def __post_init__(self) -> None:
         if min(self.hidden, self.mono_hidden, self.steps, self.batch, self.eval_every) < 1:
             raise ModelError("ImpactConfig: sizes and steps must be >= 1")
+        if self.interval_scale not in INTERVAL_SCALES:
+            raise ModelError(f"ImpactConfig: interval_scale must be one of {INTERVAL_SCALES}")
         if not 0.0 <= self.holdout_share < 1.0:
             raise ModelError("ImpactConfig: holdout_share must be in [0, 1)")
 

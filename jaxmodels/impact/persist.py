@@ -24,10 +24,16 @@ def save(reg: Registry, m: ImpactModel, metrics: dict, window: dict | None = Non
         "metrics": {k: v for k, v in metrics.items() if k != "history"}})
 
 
+def config_of(saved: dict) -> ImpactConfig:
+    """A manifest's configuration; one saved before ``interval_scale`` existed was widened
+    in half-spread units."""
+    return ImpactConfig.from_dict({"interval_scale": "half"} | saved)
+
+
 def load(reg: Registry, mid: str) -> ImpactModel:
     arrays, man = reg.load(mid)
     params = unflatten({k.split("/", 1)[1]: v for k, v in arrays.items()})
     norm = man["normalisation"]
-    return ImpactModel(params=params, config=ImpactConfig.from_dict(man["config"]),
+    return ImpactModel(params=params, config=config_of(man["config"]),
                        s_scaler=Scaler.from_dict(norm["size"]),
                        c_scaler=Scaler.from_dict(norm["context"]), widen=float(man["widen"]))

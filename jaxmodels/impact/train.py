@@ -1,5 +1,7 @@
 """Fitting the impact network: Adam on the pinball loss, early stopping on the newest rows,
-then a split-conformal widening of the 10-90 % interval on those same held-out rows.
+then a split-conformal widening of the 10-90 % interval on those same held-out rows, its
+conformity scores normalised by each row's scale (``interval_scale``: half the spread, plus
+the 5-minute volatility by default).
 
 ``train_step(state, data, rng) -> (state, loss)`` is jit-compiled: it samples a batch of
 fixed size from the whole (device) training arrays, so one compilation serves every step.
@@ -23,7 +25,8 @@ from jaxmodels.impact.model import ImpactNet, make_predict, pinball, predict_bps
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ImpactModel:
-    """A trained network with its scalers and conformal widening (spread units)."""
+    """A trained network with its scalers and conformal widening (units of
+    ``interval_scale(r, config.interval_scale)``)."""
 
     params: dict
     config: ImpactConfig
@@ -42,11 +45,24 @@ class ImpactModel:
         s = self.s_scaler(size_inputs(q, r.depth1, r.depth5, r.volume_5m))
         return s, self.c_scaler(context_inputs(r)), (r.spread_bps / 2).astype(np.float32)
 
+    def widen_rows(self, r: ImpactRows) -> np.ndarray:
+        """float32[n] the conformal widening of each row in its spread units (what the
+        predictor takes): widen x scale / half spread."""
+        return (self.widen * interval_scale(r, self.config.interval_scale)
+                / (r.spread_bps / 2)).astype(np.float32)
+
     def predict(self, r: ImpactRows, qty=None) -> np.ndarray:
         """float64[n, 3] predicted (q10, q50, q90) slippage in bps."""
         s, c, half = self.arrays(r, qty)
-        return np.asarray(predictor(self.net)(self.params, s, c, half,
-                                              jnp.float32(self.widen)), np.float64)
+        return np.asarray(predictor(self.net)(self.params, s, c, half, self.widen_rows(r)),
+                          np.float64)
+
+
+def interval_scale(r: ImpactRows, kind: str) -> np.ndarray:
+    """float64[n] bps: the unit of the conformal widening of each row, half the spread
+    ('half') or half the spread plus sigma_bps ('half_sigma')."""
+    half = np.asarray(r.spread_bps, np.float64) / 2
+    return half + np.asarray(r.sigma_bps, np.float64) if kind == "half_sigma" else half
 
 
 _PREDICTORS: dict = {}
@@ -90,11 +106,12 @@ def _loss(net, params, d) -> float:
     return float(pinball(predict_bps(net.apply, params, d["s"], d["c"], d["half"]), d["y"]))
 
 
-def conformal_widen(q: np.ndarray, y: np.ndarray, half: np.ndarray, level: float = 0.8
+def conformal_widen(q: np.ndarray, y: np.ndarray, scale: np.ndarray, level: float = 0.8
                     ) -> float:
-    """Split-conformal (CQR) widening in spread units: the ceil((n+1) level)-th smallest of
-    max(q10 - y, y - q90) / half over held-out rows (negative narrows)."""
-    e = np.sort(np.maximum(q[:, 0] - y, y - q[:, 2]) / half)
+    """Split-conformal (CQR) widening in units of ``scale`` (float[n] bps, > 0): the
+    ceil((n+1) level)-th smallest of max(q10 - y, y - q90) / scale over held-out rows
+    (negative narrows)."""
+    e = np.sort(np.maximum(q[:, 0] - y, y - q[:, 2]) / scale)
     k = min(len(e) - 1, int(np.ceil((len(e) + 1) * level)) - 1)
     return float(e[k]) if len(e) else 0.0
 
@@ -128,7 +145,9 @@ def fit(r: ImpactRows, cfg: ImpactConfig | None = None) -> tuple[ImpactModel, di
             if hl < best_loss:
                 best, best_loss = state.params, hl
     q = np.asarray(predict_bps(net.apply, best, ho["s"], ho["c"], ho["half"]), np.float64)
-    widen = conformal_widen(q, np.asarray(ho["y"], np.float64), np.asarray(ho["half"]))
+    scale = interval_scale(r, cfg.interval_scale)
+    widen = conformal_widen(q, np.asarray(ho["y"], np.float64),
+                            scale[n_fit:] if n_fit < len(r) else scale)
     model = ImpactModel(params=jax.device_get(best), config=cfg, s_scaler=s_sc, c_scaler=c_sc,
                         widen=widen)
     return model, {"rows": len(r), "holdout_rows": len(r) - n_fit,

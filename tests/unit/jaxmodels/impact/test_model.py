@@ -1,6 +1,8 @@
 """The impact network (issue 15): monotone in size on a grid, ordered quantiles, one
 compilation per shape, registry round trip. Training here is tiny (the bench measures)."""
 
+import dataclasses
+
 import jax
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ from jaxmodels.impact.config import ImpactConfig
 from jaxmodels.impact.data import ImpactRows
 from jaxmodels.impact.model import ImpactNet, pinball
 from jaxmodels.impact.synthetic import power_law_rows
-from jaxmodels.impact.train import fit, make_train_step, new_state, predictor
+from jaxmodels.impact.train import conformal_widen, fit, make_train_step, new_state, predictor
 from jaxmodels.registry import Registry
 
 TINY = ImpactConfig(steps=60, batch=256, eval_every=30, hidden=8, mono_hidden=4)
@@ -95,3 +97,39 @@ def test_pinball_when_hand_example_then_mean_of_quantile_losses():
     pred = np.array([[0.0, 1.0, 2.0]], np.float32)
     # y = 1.5: 0.1 x 1.5, 0.5 x 0.5, (0.9 - 1) x (1.5 - 2) = 0.15, 0.25, 0.05
     assert float(pinball(pred, np.array([1.5], np.float32))) == pytest.approx(0.15)
+
+
+def test_conformal_widen_when_scaled_then_kth_smallest_score_in_scale_units():
+    q = np.zeros((4, 3))
+    q[:, 2] = 1.0
+    y = np.array([2.0, 3.0, 0.5, -1.0])  # scores 1, 2, -0.5, 1 in bps
+    # ceil(5 x 0.8) = 4th smallest of (1, 2, -0.5, 1) / scale 2 -> (-0.25, 0.5, 0.5, 1.0)
+    assert conformal_widen(q, y, np.full(4, 2.0)) == 1.0
+
+
+def test_widen_rows_when_half_sigma_then_widen_times_scale_over_half_spread(trained):
+    model, _ = trained
+    r = power_law_rows(3, seed=4)
+    r = dataclasses.replace(r, spread_bps=np.array([4.0, 4.0, 2.0]),
+                            sigma_bps=np.array([2.0, 0.0, 1.0]))
+    m = dataclasses.replace(model, widen=0.5)
+    assert np.allclose(m.widen_rows(r), [1.0, 0.5, 1.0])  # 0.5 x (2+2)/2, (2+0)/2, (1+1)/1
+    half = dataclasses.replace(m, config=dataclasses.replace(m.config, interval_scale="half"))
+    assert np.allclose(half.widen_rows(r), [0.5, 0.5, 0.5])
+
+
+def test_fit_when_widened_then_interval_covers_at_least_80_percent_of_its_holdout_rows():
+    r = power_law_rows(3000, seed=3)
+    model, met = fit(r, TINY)
+    ho = r.take(np.arange(int(len(r) * (1 - TINY.holdout_share)), len(r)))
+    q = model.predict(ho)  # the rows that set the widening: >= 80 % by construction
+    cov = ((q[:, 0] <= ho.y + 1e-4) & (ho.y <= q[:, 2] + 1e-4)).mean()
+    assert 0.8 <= cov <= 0.85 and met["widen"] == model.widen
+
+
+def test_config_of_when_manifest_predates_interval_scale_then_half(trained):
+    model, _ = trained
+    saved = model.config.to_dict()
+    assert persist.config_of(saved).interval_scale == "half_sigma"
+    del saved["interval_scale"]
+    assert persist.config_of(saved) == dataclasses.replace(model.config, interval_scale="half")
