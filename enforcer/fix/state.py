@@ -23,7 +23,7 @@ class SessionState:
     def __init__(self, *, comp_id: str, peer: str, store: SessionStore,
                  clock: Callable[[], int], begin_string: str = "FIX.4.4") -> None:
         self.comp_id, self.peer, self.store = comp_id, peer, store
-        self.custom_tags = True  # reports may carry 8011/8012/8013
+        self.custom_tags = True  # reports may carry 8011-8017
         self._clock = clock
         self._begin = begin_string
         self._lock = threading.RLock()  # re-entered by `exclusive` holders that send
