@@ -37,8 +37,8 @@ def _order(c, cl, **kw):
     kw.setdefault("price", 95.0)  # below the bid: rests
     c.send("D", new_order_fields(cl_ord_id=cl, **kw))
     m = c.expect(b"8")
-    while m.get(C.EXEC_TYPE) == b"4":  # an unsolicited cancel came first
-        m = c.expect(b"8")
+    while m.get(C.CL_ORD_ID) != cl.encode():  # an unsolicited cancel or a late fill of an
+        m = c.expect(b"8")                     # earlier order came first
     return m
 
 
