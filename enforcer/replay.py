@@ -23,7 +23,7 @@ stateful reasons of those orders are not reported: they would depend on state th
 froze). The summary counts those blocks apart from the limits' own ('rejected_by').
 Differences, by design of a replay: no operator commands or kill switch; cancels (order_type
 CANCEL) are ACCEPTed; trader medians for the fat-finger rule are causal and per order
-(`enforcer/replay_median.py`, compiled twin of `enforcer/baseline.py`; the live daemon
+(`enforcer/replay_median.py`, batch twin of `enforcer/baseline.py`; the live daemon
 refreshes them every poll), and layer 1's fat_finger_limits row of the order's
 (sym, trader) applies where its model rows do; static_verdict is what the static rule set
 alone would have decided over the whole replay (its own positions, throttles and breaker;
@@ -42,6 +42,7 @@ from enforcer import replay_venue as venue
 from enforcer.batch import NO_DUP, BatchState, check_batch
 from enforcer.config import EnforcerConfig, StaticLimits
 from enforcer.reasons import Reason
+from enforcer.replay_median import causal_medians
 from enforcer.replay_out import decisions, summarize
 from enforcer.throttle import COST
 
@@ -207,8 +208,6 @@ def replay(store: Any, config: EnforcerConfig, *, start_ns: int | None = None,
     lim_d = {**dyn.lims, "lstate": dyn.state, "halted": halted_d,
              "fat_finger_max_qty": np.where(dyn.fresh & (ffq >= 0), ffq.astype(np.float64),
                                             np.inf)}
-    from enforcer.replay_median import causal_medians  # numba: loaded only to replay
-
     median = causal_medians(o.trader.codes, o.qty, valid, config.fat_finger_window,
                             config.fat_finger_min_history)
     cap = static.throttle_burst * COST

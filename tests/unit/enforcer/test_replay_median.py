@@ -1,4 +1,4 @@
-"""The compiled causal trader medians (`enforcer.replay_median`) against their plain-Python
+"""The batch causal trader medians (`enforcer.replay_median`) against their per-order
 twin (`enforcer.baseline.TraderMedians`), which the replay used before."""
 
 from __future__ import annotations
