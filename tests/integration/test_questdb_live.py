@@ -118,6 +118,7 @@ def test_live_when_roles_run_as_separate_processes_on_questdb_then_duckdb_scores
 def _same_as_duckdb(questdb_conf, d, reg, tmp_path, end):
     """The session the live process stored on QuestDB, built and published in one batch on
     DuckDB: the same scores and model limits (the live scorer is the batch chain)."""
+    from adaptrisk.limits import with_static_caps
     from jaxmodels import publish
     from jaxmodels.config import ModelsConfig
 
@@ -129,8 +130,9 @@ def _same_as_duckdb(questdb_conf, d, reg, tmp_path, end):
         from features.build import build
 
         build(duck)
-        publish.publish(duck, reg, ModelsConfig.from_dict(
-            __import__("json").loads((d / "models.json").read_text())),
+        # the caps the live process got: the enforcer's static file, handed over
+        publish.publish(duck, reg, with_static_caps(ModelsConfig.from_dict(
+            __import__("json").loads((d / "models.json").read_text()))),
             since=0, until=end)
         want = duck.query("SELECT epoch_ns(ts) AS ts, sym, anomaly_score, tier, model_version "
                           "FROM risk_scores ORDER BY sym, ts").to_pylist()
