@@ -11,8 +11,8 @@
 -- a value changes; the heartbeat is written every bucket). Ordered as the enforcer would
 -- see them.
 -- Each ASOF join runs on the narrow order keys (rowid, ts, sym, strategy, trader) and the
--- rows meet again on rowid: chained ASOF joins sorted the whole widening row once per join
--- (1.4-1.9 s for a symbol-hour of 72,000 orders against 0.2 s this way; same result).
+-- rows meet again on rowid rather than each join sorting the whole widening row (a
+-- symbol-hour of 72,000 orders through the store: 0.26 s -> 0.20 s; same result).
 WITH o AS (
     SELECT rowid AS rid, ts, sym, strategy, trader
     FROM orders WHERE epoch_ns(ts) >= $1 AND epoch_ns(ts) < $2
