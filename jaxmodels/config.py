@@ -7,6 +7,8 @@ Durations carry their unit in the field name; rates are fractions (0.001 = 0.1 %
 from __future__ import annotations
 
 import dataclasses
+import functools
+import typing
 from typing import Any
 
 from jaxmodels.errors import MSG_BAD_VALUE, MSG_UNKNOWN_FIELDS, ModelError
@@ -38,14 +40,16 @@ ORDER_INPUTS: tuple[str, ...] = (
 )
 
 
-class _Conf:
-    """Mixin: plain-dict round trip that rejects unknown fields."""
+class Conf:
+    """Mixin: plain-dict round trip that rejects unknown fields. Nested configs (a field
+    typed as a ``Conf`` subclass, or ``dict[str, <Conf subclass>]``) are found from the
+    dataclass's type hints, so every config module of the model layer shares this one."""
 
     def to_dict(self) -> dict[str, Any]:
         out = {}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             v = getattr(self, f.name)
-            out[f.name] = v.to_dict() if isinstance(v, _Conf) else (
+            out[f.name] = v.to_dict() if isinstance(v, Conf) else (
                 list(v) if isinstance(v, tuple) else (
                     {k: x.to_dict() for k, x in v.items()} if isinstance(v, dict) else v))
         return out
@@ -56,20 +60,42 @@ class _Conf:
         unknown = sorted(set(d) - set(fields))
         if unknown:
             raise ModelError(MSG_UNKNOWN_FIELDS.format(cls=cls.__name__, names=unknown))
+        subs, maps = _nested(cls)
         kw = {}
         for k, v in d.items():
-            sub = _SUB.get((cls.__name__, k))
-            if (cls.__name__, k) in _SUB_MAP and isinstance(v, dict):
-                kw[k] = {s: _SUB_MAP[cls.__name__, k].from_dict(x) for s, x in v.items()}
-                continue
-            kw[k] = sub.from_dict(v) if sub and isinstance(v, dict) else (
-                tuple(v) if isinstance(v, list) else v)
+            if k in maps and isinstance(v, dict):
+                kw[k] = {s: maps[k].from_dict(x) for s, x in v.items()}
+            elif k in subs and isinstance(v, dict):
+                kw[k] = subs[k].from_dict(v)
+            else:
+                kw[k] = tuple(v) if isinstance(v, list) else v
         return cls(**kw)
 
 
-def _check(cls: str, name: str, value: Any, ok: bool, why: str) -> None:
+_Conf = Conf  # this module's own classes keep their short base name
+
+
+@functools.cache
+def _nested(cls: type) -> tuple[dict[str, type], dict[str, type]]:
+    """({field: Conf subclass}, {field: Conf subclass of a dict[str, ...] field}) of cls."""
+    subs, maps = {}, {}
+    for name, hint in typing.get_type_hints(cls).items():
+        if isinstance(hint, type) and issubclass(hint, Conf):
+            subs[name] = hint
+        elif typing.get_origin(hint) is dict:
+            val = typing.get_args(hint)[1]
+            if isinstance(val, type) and issubclass(val, Conf):
+                maps[name] = val
+    return subs, maps
+
+
+def check(cls: str, name: str, value: Any, ok: bool, why: str) -> None:
+    """Raise ModelError (one line) unless ``ok``: a config value out of its range."""
     if not ok:
         raise ModelError(MSG_BAD_VALUE.format(cls=cls, name=name, value=value, why=why))
+
+
+_check = check
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -309,14 +335,3 @@ class ModelsConfig(_Conf):
     gbdt: GBDTConfig = GBDTConfig()
     calib: CalibConfig = CalibConfig()
     drift: DriftConfig = DriftConfig()
-
-
-_SUB_MAP = {("CalibConfig", "symbol_caps"): StaticCaps}  # dict[str, conf] fields
-_SUB = {
-    ("CalibConfig", "caps"): StaticCaps,
-    ("ModelsConfig", "vae"): VAEConfig,
-    ("ModelsConfig", "stress"): StressConfig,
-    ("ModelsConfig", "gbdt"): GBDTConfig,
-    ("ModelsConfig", "calib"): CalibConfig,
-    ("ModelsConfig", "drift"): DriftConfig,
-}

@@ -13,40 +13,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from jaxmodels.errors import MSG_BAD_VALUE, MSG_UNKNOWN_FIELDS, ModelError
+from jaxmodels.config import Conf as _Conf
+from jaxmodels.config import check as _check
 
 MODELS: tuple[str, ...] = ("gbm", "heston")
 OBJECTIVES: tuple[str, ...] = ("kr", "mv", "mvg", "cvar")
-
-
-class _Conf:
-    """Mixin: plain-dict round trip that rejects unknown fields (nested configs by name)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            v = getattr(self, f.name)
-            out[f.name] = v.to_dict() if isinstance(v, _Conf) else (
-                list(v) if isinstance(v, tuple) else v)
-        return out
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]):
-        fields = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        unknown = sorted(set(d) - fields)
-        if unknown:
-            raise ModelError(MSG_UNKNOWN_FIELDS.format(cls=cls.__name__, names=unknown))
-        kw = {}
-        for k, v in d.items():
-            sub = _SUB.get((cls.__name__, k))
-            kw[k] = sub.from_dict(v) if sub and isinstance(v, dict) else (
-                tuple(v) if isinstance(v, list) else v)
-        return cls(**kw)
-
-
-def _check(cls: str, name: str, value: Any, ok: bool, why: str) -> None:
-    if not ok:
-        raise ModelError(MSG_BAD_VALUE.format(cls=cls, name=name, value=value, why=why))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -160,12 +131,6 @@ class HedgeConfig(_Conf):
 
     def replace(self, **kw: Any) -> HedgeConfig:
         return dataclasses.replace(self, **kw)
-
-
-_SUB: dict[tuple[str, str], Any] = {
-    ("HedgeConfig", "market"): MarketConfig, ("HedgeConfig", "costs"): CostConfig,
-    ("HedgeConfig", "book"): BookConfig, ("HedgeConfig", "agent"): AgentConfig,
-}
 
 
 def heston_config(**agent: Any) -> HedgeConfig:

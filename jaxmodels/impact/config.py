@@ -7,33 +7,17 @@ Durations carry their unit in the field name; budgets are in basis points.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
-from jaxmodels.errors import MSG_UNKNOWN_FIELDS, ModelError
+from jaxmodels.config import Conf
+from jaxmodels.errors import ModelError
 
 QUANTILES: tuple[float, float, float] = (0.1, 0.5, 0.9)
 ALGOS: tuple[str, ...] = ("TWAP", "VWAP", "POV")
 INTERVAL_SCALES: tuple[str, ...] = ("half", "half_sigma")
 
 
-class _Flat:
-    """Mixin: flat plain-dict round trip that rejects unknown fields."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v)
-                for f in dataclasses.fields(self)}  # type: ignore[arg-type]
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]):
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise ModelError(MSG_UNKNOWN_FIELDS.format(cls=cls.__name__, names=unknown))
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
-class ImpactConfig(_Flat):
+class ImpactConfig(Conf):
     """The network and its training.
 
     ``hidden``: context-trunk width; ``mono_hidden``: units of each monotone size path;
@@ -70,7 +54,7 @@ class ImpactConfig(_Flat):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
-class AdviceConfig(_Flat):
+class AdviceConfig(Conf):
     """The actions. ``budget_bps``: the predicted slippage an order may cost, which sets
     ``impact_max_qty``; ``parent_share``: the reference parent order as a share of the
     symbol's 5-minute volume (at least ``min_parent_qty`` lots), worked over
