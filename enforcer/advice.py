@@ -17,9 +17,10 @@ import time
 from collections.abc import Callable
 
 from enforcer.fix import codec as C
+from tsdb.config import UNBOUNDED_NS
 from tsdb.errors import StoreError
 
-NO_WATERMARK = -(2**62)
+NO_WATERMARK = -UNBOUNDED_NS
 FIELDS = ("ts_ns", "sym", "algo", "participation_cap", "clip_qty", "impact_max_qty",
           "budget_bps", "parent_qty", "predicted_cost_bps", "model_version")
 

@@ -14,12 +14,12 @@ import numpy as np
 
 from enforcer.batch import NO_DUP, BatchState, check_batch
 from enforcer.commands import NewOrder
+from enforcer.config import LIMIT_FIELDS
 from enforcer.limits import LimitsSnapshot
 
 # the limits columns of a batch, named as Lim's fields and the risk_limits columns
-_LIM_FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
-               "fat_finger_threshold")
-_QTY_MAX = 2**62  # a larger qty is treated as malformed (0): int64 sums cannot overflow
+_LIM_FIELDS = LIMIT_FIELDS
+QTY_MAX = 2**62  # a larger qty is treated as malformed (0): int64 sums cannot overflow
 
 
 class _Ids(dict):
@@ -55,7 +55,7 @@ def arrays_from_orders(orders: list[NewOrder], enf: Any, *, use_dynamic: bool = 
         cols["side"].append({"B": 0, "S": 1}.get(o.side, 2) if type(o.side) is str else 2)
         cols["otype"].append({"LIMIT": 0, "MARKET": 1}.get(o.order_type, 2)
                              if type(o.order_type) is str else 2)
-        qty = o.qty if type(o.qty) is int and abs(o.qty) < _QTY_MAX else 0
+        qty = o.qty if type(o.qty) is int and abs(o.qty) < QTY_MAX else 0
         cols["qty"].append(qty)
         market = o.order_type == "MARKET"
         price = math.nan if market else _num_price(o.price)

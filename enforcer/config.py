@@ -189,8 +189,10 @@ def _duplicate_rule(d: dict[str, Any], where: str, base: DuplicateRule) -> Dupli
                          window=base.window if w is None else _td(w, f"{where}.window_s"))
 
 
-_SYM_FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
-               "fat_finger_threshold")
+# the limits of a symbol: SymLimits' fields, the risk_limits columns they cap
+LIMIT_FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
+                "fat_finger_threshold")
+_SYM_FIELDS = LIMIT_FIELDS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -65,7 +65,6 @@ class RuleContext(NamedTuple):
     mids: Mapping[str, float]  # reference mid per symbol (a copy)
     rate: int  # throttle nano-tokens per ns
     cap: int  # throttle bucket capacity, nano-tokens
-    window_ns: int  # longest duplicate window (per-strategy rules: the static limits)
     need_ref: bool  # reject without a reference price
 
 
@@ -607,7 +606,7 @@ class Enforcer:
         """Flags, mids and rule parameters for the batch path (`enforcer/batch_host.py`)."""
         with self._lock:
             return RuleContext(self._flags, self._blocked, dict(self._mids), self._rate,
-                               self._cap, self._window, self._need_ref)
+                               self._cap, self._need_ref)
 
     # ---- background thread ------------------------------------------------------------------
     def start(self) -> None:

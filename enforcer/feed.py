@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from enforcer.config import StaticLimits
 from enforcer.limits import HALTED, STALE, DynRow, LimitsSnapshot, rows_from_arrow
 from enforcer.overrides import Override, overrides_from_arrow
+from tsdb.config import UNBOUNDED_NS
 
 Listener = Callable[[LimitsSnapshot, int], None]
 _MAX_NAMED = 10  # symbols named in one alert; the rest are counted
@@ -202,7 +203,7 @@ class LimitsFeed:
         """Read and merge the fat_finger_limits rows newer than the last seen; True when
         one changed. A backend without the table or query answers nothing (no alert: the
         static fat-finger rule is the floor either way)."""
-        since = -(2**62) if self._ff_seen is None else self._ff_seen
+        since = -UNBOUNDED_NS if self._ff_seen is None else self._ff_seen
         try:
             tbl = self.store.query_file("queries/latest_fat_finger.sql", [since])
         except Exception:

@@ -41,15 +41,19 @@ from enforcer import replay_columns as C
 from enforcer import replay_venue as venue
 from enforcer.batch import NO_DUP, BatchState, check_batch
 from enforcer.config import EnforcerConfig, StaticLimits
-from enforcer.reasons import Reason
 from enforcer.replay_median import causal_medians
 from enforcer.replay_out import decisions, summarize
+from enforcer.rules import (
+    B_BREAKER,
+    B_DUPLICATE,
+    B_POSITION,
+    B_REDUCING,
+    B_THROTTLE,
+)
 from enforcer.throttle import COST
 
 _I64_MIN, _I64_MAX = -(2**63) + 1, 2**63 - 1
-B_BREAKER, B_HALTED = 1 << Reason.CIRCUIT_BREAKER, 1 << Reason.STATE_HALTED
-_STATEFUL = ((1 << Reason.STATE_REDUCING) | (1 << Reason.MAX_POSITION)
-             | (1 << Reason.THROTTLE) | (1 << Reason.DUPLICATE))
+_STATEFUL = B_REDUCING | B_POSITION | B_THROTTLE | B_DUPLICATE
 
 
 class Timeline(NamedTuple):

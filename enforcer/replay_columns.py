@@ -13,14 +13,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from enforcer.config import StaticLimits
+from enforcer.batch_host import QTY_MAX
+from enforcer.config import LIMIT_FIELDS, StaticLimits
 from enforcer.limits import STATE_CODE
 from enforcer.replay_venue import Market
 from tsdb.config import UNBOUNDED_NS
 
-_QTY_MAX = 2**62  # a larger qty is treated as malformed (0): int64 sums cannot overflow
-_LIM_FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
-               "fat_finger_threshold")
+_LIM_FIELDS = LIMIT_FIELDS
 
 
 class Codes(NamedTuple):
@@ -103,7 +102,7 @@ def orders(tbl: pa.Table) -> Orders:
         trader=codes(tbl.column("trader")), strategy=codes(tbl.column("strategy")),
         sym=codes(tbl.column("sym")),
         side=lookup(codes(tbl.column("side")), {"B": 0, "S": 1}, 2, np.int8),
-        otype=otype, cancel=cancel, qty=np.where(np.abs(qty) < _QTY_MAX, qty, 0),
+        otype=otype, cancel=cancel, qty=np.where(np.abs(qty) < QTY_MAX, qty, 0),
         price=np.where(market, np.nan, price), mid=num(tbl, "mid", np.nan, np.float64),
         bid=num(tbl, "bid", np.nan, np.float64), ask=num(tbl, "ask", np.nan, np.float64),
         bid_size=num(tbl, "bid_size", 0, np.int64), ask_size=num(tbl, "ask_size", 0, np.int64))

@@ -14,9 +14,9 @@ from enforcer.reasons import N_REASONS, Reason, mask_to_names
 from enforcer.recovery import decisions_table
 from enforcer.replay_columns import _LIM_FIELDS, Dynamic, Orders
 from enforcer.replay_venue import VenuePlan
+from enforcer.rules import B_BREAKER, B_HALTED
 
 _SCHEMA = decisions_table([], None).schema  # the decisions rows, as the live path writes them
-B_BREAKER, B_HALTED = 1 << Reason.CIRCUIT_BREAKER, 1 << Reason.STATE_HALTED
 
 
 def rejected_by(masks: np.ndarray) -> dict[str, int]:

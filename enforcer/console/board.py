@@ -17,6 +17,7 @@ from typing import Any
 
 from enforcer.config import STATES
 from enforcer.overrides import in_force
+from tsdb.config import UNBOUNDED_NS
 
 _LIMITS = ("max_order_qty", "max_notional", "price_band_bps", "max_position")
 _W, _H = 120, 22  # sparkline size, px
@@ -64,7 +65,7 @@ class Board:
         self._qty: dict[tuple[str, str], deque[tuple[int, float]]] = {}
         self._scores: dict[str, deque[tuple[int, float]]] = {}
         self._tier: dict[str, tuple[str, float, int]] = {}
-        self._seen = -(2**62)
+        self._seen = -UNBOUNDED_NS
         self._sig: tuple | None = None
         self.version = 0
         self._record(enforcer.snapshot(), clock())

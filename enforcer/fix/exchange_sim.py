@@ -66,7 +66,6 @@ class _Resting:
     qty: int  # leaves, lots
     price: float
     risk_state: str
-    cum: int = 0  # filled so far (lots; this venue fills in full, so 0 while resting)
 
 
 class ExchangeSim:
@@ -214,7 +213,8 @@ class ExchangeSim:
         new_id, orig = int(msg.get(C.CL_ORD_ID)), int(msg.get(C.ORIG_CL_ORD_ID))
         book = self._book.get(sym, {})
         r = book.get(orig)
-        leaves = 0 if r is None else int(float(msg.get(C.ORDER_QTY))) - r.cum
+        # this venue fills in full, so a resting order has filled nothing: leaves = new qty
+        leaves = 0 if r is None else int(float(msg.get(C.ORDER_QTY)))
         if r is None or leaves <= 0:
             self._report(exec_type="9", order_id=new_id, orig_id=orig, sym=sym, side=side,
                          risk_state=state,

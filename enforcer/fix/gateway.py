@@ -45,13 +45,12 @@ from enforcer.fix.config import FixConfig
 from enforcer.fix.exchange_sim import ExchangeReport
 from enforcer.fix.parser import FixMsg
 from enforcer.fix.parser import first_missing as _first_missing
-from enforcer.fix.reports import report_body
+from enforcer.fix.reports import _SIDE_BYTES, report_body
 from enforcer.fix.state import SessionState
 from enforcer.orders import DONE, OrderEntry
 
 _SIDES = {b"1": "B", b"2": "S", b"5": "S", b"6": "S"}
 _SIDE_WIRE = {"B": "1", "S": "2"}
-_SIDE_BYTES = {"B": b"1", "S": b"2"}
 _TYPES = {b"1": "MARKET", b"2": "LIMIT"}
 _TYPE_BYTES = {"MARKET": b"1", "LIMIT": b"2"}
 _NEW_REQUIRED = (C.CL_ORD_ID, C.SYMBOL, C.SIDE, C.ORDER_QTY, C.ORD_TYPE)

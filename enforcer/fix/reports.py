@@ -12,7 +12,7 @@ import math
 
 from enforcer.fix import codec as C
 
-_SIDE_BYTES = {"B": b"1", "S": b"2"}
+_SIDE_BYTES = {"B": b"1", "S": b"2"}  # Side (54) on the wire; the gateway uses it too
 
 
 def wire_num(x) -> str | None:

@@ -165,11 +165,14 @@ class SessionStore:
     def flush(self) -> None:
         """Write the deferred records."""
         with self._lock:
-            if self._pending:
-                data = b"".join(self._pending)
-                self._pending.clear()
-                self._size -= len(data)
-                self._write(data)
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            self._size -= len(data)
+            self._write(data)
 
     def record_out(self, seq: int, wire: bytes, in_seq: int = 0, defer: bool = False) -> None:
         """Store outbound message `seq` (and, in the same write, inbound `in_seq` done).
@@ -220,11 +223,7 @@ class SessionStore:
         (kept, never overwritten) and a new one for `day` starts with both sequence numbers at
         1 and no stored messages. Returns the archive's path (None: in memory)."""
         with self._lock:
-            if self._pending:
-                data = b"".join(self._pending)
-                self._pending.clear()
-                self._size -= len(data)
-                self._write(data)
+            self._flush_locked()
             dest = None
             if self.path is not None:
                 os.close(self._fd)

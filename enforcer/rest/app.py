@@ -182,7 +182,8 @@ def _add_read_routes(app: FastAPI, enforcer, clock) -> None:
 
     @app.get("/breakers")
     def breakers() -> dict:
-        return {"breakers": jsonable(enforcer.state()["breakers"])}
+        # the operator state is an immutable snapshot: no engine lock for one key
+        return {"breakers": jsonable(enforcer.controls.state.breakers)}
 
     @app.get("/limits/{sym}")
     def limits(sym: str, strategy: str = "*") -> dict:
