@@ -13,9 +13,7 @@ import dataclasses
 from pathlib import Path
 
 from enforcer.config import DEFAULT_STATIC_LIMITS, StaticLimits, SymLimits
-from jaxmodels.config import ModelsConfig, StaticCaps
-
-CAP_FIELDS = tuple(f.name for f in dataclasses.fields(StaticCaps))
+from jaxmodels.config import CAP_FIELDS, ModelsConfig, StaticCaps
 
 
 def caps_from(lim: SymLimits, model_caps: StaticCaps) -> StaticCaps:

@@ -265,6 +265,9 @@ class StaticCaps(_Conf):
     fat_finger_threshold: float = 25.0
 
 
+CAP_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StaticCaps))
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CalibConfig(_Conf):
     """Calibrator: tier multipliers (NORMAL, ELEVATED, HIGH_ALERT, CRITICAL) applied to the

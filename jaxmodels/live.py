@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from jaxmodels import calibrate, stress
 from jaxmodels import livestate as ls
-from jaxmodels.config import STATES, TIERS, CalibConfig
+from jaxmodels.config import CAP_FIELDS, STATES, TIERS, CalibConfig
 from jaxmodels.data import MarketRows, scores_table
 from jaxmodels.errors import MSG_NOT_NEWER, ModelError
 from jaxmodels.model import DEFAULT_STRESS, GLOBAL
@@ -32,8 +32,6 @@ from jaxmodels.vae import tail_on
 SESSION_GAP_NS = 3_600_000_000_000  # as model.since_session_start
 PIECE_ROWS = 4096  # buckets per symbol in one pass of the chain (memory of a catch-up)
 PIECE_SYMS = 64
-CAP_FIELDS = ("max_order_qty", "max_notional", "price_band_bps", "max_position",
-              "fat_finger_threshold")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -97,7 +97,7 @@ class Publisher:
         self._ff_until = -(2**62)  # orders up to here (market ns) have had their layer-1 rows
         self._ff_at: int | None = None  # clock() of the last layer-1 publish
         self._ff_model: tuple[str, object] | None = None  # (id, TreeModel) loaded
-        self._caps_seen: dict[str, int] = {}  # sym -> ts of the newest advice folded
+        self._caps: dict[str, tuple[int, int]] = {}  # sym -> (ts, max qty) of the newest advice
 
     def note_events(self, table: pa.Table) -> None:
         """An intake in this process stored ``table`` (trades, quotes or book): the features
@@ -122,7 +122,8 @@ class Publisher:
         since = min(self.judged.values()) if self.judged else -(2**62)
         n_rows = n_lim = 0
         if self._scorer is not None:
-            caps = impact_cap.latest_caps(self.store)  # issue 15: the cap only tightens
+            new_caps = self._new_caps()  # issue 15: the cap only tightens
+            caps = self._caps
             rows = market_rows(self.store, self._inputs, since, int(market_ns))
             rows = _unseen(rows, self.judged)
             if len(rows.ts):
@@ -134,7 +135,7 @@ class Publisher:
                 self.judged.update({s: int(t) for s, t in step.last_ts.items()})
             else:
                 t2 = time.perf_counter()
-            n_lim += self._reissue_capped(caps)
+            n_lim += self._reissue_capped(new_caps)
         else:
             t2 = time.perf_counter()
             n_lim = self._static(int(market_ns))
@@ -184,13 +185,20 @@ class Publisher:
     def _write_limits(self, limits: pa.Table) -> int:
         return self.store.append_limits(limits) if limits.num_rows else 0
 
-    def _reissue_capped(self, caps: dict[str, tuple[int, int]]) -> int:
+    def _new_caps(self) -> dict[str, tuple[int, int]]:
+        """Advice rows landed since the newest one folded (a watermark query, not the whole
+        table each cycle), merged into ``self._caps``; returns the symbols' new caps."""
+        mark = max((c[0] for c in self._caps.values()), default=impact_cap.NO_WATERMARK + 1)
+        got = impact_cap.latest_caps(self.store, mark - 1)  # ties on the watermark: >= it
+        new = {s: c for s, c in got.items() if c != self._caps.get(s)}
+        self._caps.update(new)
+        return new
+
+    def _reissue_capped(self, new: dict[str, tuple[int, int]]) -> int:
         """Advice rows newer than the last folded: the model rows in force of their symbols
         issued again where looser than the cap (static rows stay, as in a batch publish)."""
-        new = {s: c for s, c in caps.items() if c[0] > self._caps_seen.get(s, -(2**62))}
         if not new:
             return 0
-        self._caps_seen.update({s: c[0] for s, c in new.items()})
         return self._write_limits(impact_cap.reissue(self.store.latest_limits(), new,
                                                      self.model))
 

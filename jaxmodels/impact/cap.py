@@ -16,11 +16,11 @@ from tsdb.errors import StoreError
 NO_WATERMARK = -(2**62)
 
 
-def latest_caps(store) -> dict[str, tuple[int, int]]:
-    """sym -> (ts UTC ns, impact_max_qty lots) of the newest advice row; empty on a backend
-    without the table or query (the calibrator's limits stand)."""
+def latest_caps(store, since: int = NO_WATERMARK) -> dict[str, tuple[int, int]]:
+    """sym -> (ts UTC ns, impact_max_qty lots) of the newest advice row with ts > ``since``;
+    empty on a backend without the table or query (the calibrator's limits stand)."""
     try:
-        t = store.query_file("queries/latest_exec_advice.sql", [NO_WATERMARK])
+        t = store.query_file("queries/latest_exec_advice.sql", [int(since)])
     except (StoreError, OSError):
         return {}
     d = t.to_pydict()

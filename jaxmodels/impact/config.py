@@ -12,7 +12,6 @@ from jaxmodels.config import Conf
 from jaxmodels.errors import ModelError
 
 QUANTILES: tuple[float, float, float] = (0.1, 0.5, 0.9)
-ALGOS: tuple[str, ...] = ("TWAP", "VWAP", "POV")
 INTERVAL_SCALES: tuple[str, ...] = ("half", "half_sigma")
 
 

@@ -3,6 +3,7 @@ register, evaluate walk-forward, write advice. Each returns a JSON-able report."
 
 from __future__ import annotations
 
+from jaxmodels.data import span
 from jaxmodels.errors import MSG_NO_ROWS, ModelError
 from jaxmodels.impact import advice, labels, persist
 from jaxmodels.impact.config import AdviceConfig, ImpactConfig
@@ -56,8 +57,7 @@ def advise_job(store, reg: Registry, *, at: int | None = None,
                          "models promote ID`)")
     model = persist.load(reg, mid)
     if at is None:
-        t = store.query_file("models/data_span.sql")
-        at = int(t.column("last_ns")[0].as_py())
+        at = int(span(store)["last_ns"])
     rows = advice.advise(store, model, mid, at, cfg)
     n = advice.write(store, rows)
     return {"model": mid, "at": at, "written": n,
