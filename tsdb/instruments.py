@@ -120,6 +120,12 @@ class Instruments:
         unknown = set(d) - {"default_calendar", "instrument"}
         if unknown:
             raise ValueError(f"unknown instruments fields {sorted(unknown)}")
+        names = {f.name for f in dataclasses.fields(Instrument)}
+        for r in d.get("instrument", []):
+            extra = set(r) - names
+            if extra or "sym" not in r:
+                raise ValueError(f"instrument {r.get('sym', '?')!r}: unknown fields "
+                                 f"{sorted(extra)}" if extra else "instrument without a sym")
         rows = tuple(Instrument(**r) for r in d.get("instrument", []))
         return cls(default=calendar(d.get("default_calendar")), instruments=rows)
 

@@ -123,3 +123,15 @@ def test_ingest_when_lot_size_100_and_size_150_then_rejected_and_unlisted_symbol
         with pytest.raises(BatchRejected, match="row 1, column 'size': 150 is not a multiple"):
             s.ingest("trades", lot)
         assert s.ingest("trades", trades(3, sym="OTHER")) == 3  # sizes 1, 2, 3: no grid
+
+
+@pytest.mark.parametrize(("doc", "msg"), [
+    ({"instrument": [{"sym": "BTCUSD", "lot": 0.001}]}, "unknown fields \\['lot'\\]"),
+    ({"instrument": [{"calendar": "24/7"}]}, "without a sym"),
+    ({"instrument": [{"sym": "BTCUSD", "lot_size": 0}]}, "must be > 0"),
+    ({"instruments": []}, "unknown instruments fields"),
+])
+def test_instruments_when_config_is_bad_then_one_line_value_error(doc, msg):
+    with pytest.raises(ValueError, match=msg) as e:
+        Instruments.from_dict(doc)
+    assert "\n" not in str(e.value)
