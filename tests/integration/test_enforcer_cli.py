@@ -6,7 +6,6 @@ killed must be in the `decisions` table exactly once after a restart and a clean
 
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import pytest
 
 from enforcer import fix_codec as C
 from enforcer.fix_client import FixClient, new_order_fields
+from tests.integration import daemon
 from tests.unit.enforcer_fe.helpers import static_limits
 
 TOKEN = "cli-test-token-123"
@@ -26,24 +26,13 @@ READY = re.compile(r"enforcer running fix=127\.0\.0\.1:(\d+) http=127\.0\.0\.1:(
 
 
 def start(tmp_path, *extra):
-    cmd = [sys.executable, "-m", "adaptrisk", "enforcer", "run",
-           "--db", str(tmp_path / "e.duckdb"), "--mode", "enforce", "--fix-port", "0",
-           "--http-port", "0", "--static-limits", str(static_limits(tmp_path)),
-           "--token-env", "AR_TEST_TOKEN", "--log", str(tmp_path / "decisions.log"), *extra]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
-    deadline = time.monotonic() + 90
-    line = b""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-        if ready:
-            line = proc.stdout.readline()
-            m = READY.search(line.decode())
-            if m:
-                return proc, int(m.group(1)), int(m.group(2))
-        if proc.poll() is not None:
-            break
-    proc.kill()
-    raise AssertionError(f"daemon did not start: {line!r} {proc.stderr.read()[-2000:]!r}")
+    proc, m = daemon.start(["enforcer", "run", "--db", str(tmp_path / "e.duckdb"),
+                            "--mode", "enforce", "--fix-port", "0", "--http-port", "0",
+                            "--static-limits", str(static_limits(tmp_path)),
+                            "--token-env", "AR_TEST_TOKEN",
+                            "--log", str(tmp_path / "decisions.log"), *extra],
+                           READY, ENV, timeout=90)
+    return proc, int(m.group(1)), int(m.group(2))
 
 
 def quote(http_port):
