@@ -5,9 +5,12 @@ every action is an audit row."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
+from enforcer.console.models import ModelDesk
 from enforcer.fix import codec as C
 from enforcer.fix.client import FixClient, new_order_fields
 from tests.integration.console_rig import USERS, Rig
@@ -90,3 +93,39 @@ def test_kill_when_viewer_or_blank_why_then_refused_409_and_audited(rig):
     assert acts == ["kill_refused", "kill_refused", "reset_breaker_refused"]
     assert httpx.post(rig.base + "/console/kill", data={"scope": "global", "why": "x"},
                       timeout=10).status_code == 401
+
+
+def test_review_label_when_viewer_bad_label_or_unknown_decision_then_refused_and_audited(rig):
+    assert _post(rig, "/review", role="viewer", log_id="d", seq=1,
+                 label="agree").status_code == 409
+    assert _post(rig, "/review", log_id="d", seq=1, label="maybe").status_code == 409
+    r = _post(rig, "/review", log_id="no-such-log", seq=7, label="agree")
+    assert r.status_code == 409 and "no decision no-such-log:7" in r.text
+    assert rig.store.query("SELECT count(*) AS n FROM review_labels").to_pylist() == [{"n": 0}]
+    rows = rig.store.query("SELECT who, action, after FROM audit ORDER BY ts").to_pylist()
+    assert [(r["who"], r["action"]) for r in rows] == [
+        ("vic", "review_label_refused"), ("olga", "review_label_refused"),
+        ("olga", "review_label_refused")]
+    assert "labelling needs operator" in rows[0]["after"]
+    assert "agree or disagree" in rows[1]["after"]
+
+
+def test_model_action_when_operator_blank_why_or_unknown_action_then_registry_unchanged(
+        rig, tmp_path):
+    root = tmp_path / "models"
+    (root / "vae-a").mkdir(parents=True)
+    (root / "vae-a" / "manifest.json").write_text(json.dumps({"id": "vae-a", "kind": "vae"}))
+    registry = json.dumps({"promoted": {}})
+    (root / "registry.json").write_text(registry)
+    rig.console.models = ModelDesk(root, rig.store)
+    assert _post(rig, "/models/vae-a/promote", why="better").status_code == 409  # operator
+    assert _post(rig, "/models/vae-a/promote", role="approver", why=" ").status_code == 409
+    r = _post(rig, "/models/vae-a/frobnicate", role="approver", why="try")
+    assert r.status_code == 409 and "unknown action &#39;frobnicate&#39;" in r.text
+    r = _post(rig, "/models/vae-zz/promote", role="approver", why="try")
+    assert r.status_code == 409 and "no model &#39;vae-zz&#39;" in r.text
+    assert (root / "registry.json").read_text() == registry
+    acts = [r["action"] for r in rig.store.query("SELECT action FROM audit ORDER BY ts")
+            .to_pylist()]
+    assert acts == ["model_promote_refused", "model_promote_refused",
+                    "model_frobnicate_refused", "model_promote_refused"]
