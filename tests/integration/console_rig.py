@@ -23,26 +23,11 @@ from enforcer.fix.config import FixConfig
 from enforcer.rest.app import create_app
 from enforcer.rest.config import RestConfig
 from enforcer.rest.server import RestServer
+from tests.unit.enforcer_fe.helpers import static_text
 from tsdb import Store
 
 USERS = {"viewer": ("vic", "tok-viewer-0001"), "operator": ("olga", "tok-operator-01"),
          "operator2": ("otto", "tok-operator-02"), "approver": ("anna", "tok-approver-01")}
-STATIC_HEAD = """
-name = "console-test"
-[defaults]
-allow_unknown_symbols = false
-reject_without_reference = true
-max_order_qty = 1000
-max_notional = 1_000_000.0
-price_band_bps = 500.0
-max_position = 5000
-fat_finger_threshold = 25.0
-[throttle]
-rate_per_s = 100000
-burst = 100000
-[restricted]
-symbols = []
-"""
 
 
 def chromium_paths() -> tuple[str, str] | None:
@@ -89,7 +74,7 @@ class Rig:
     def __init__(self, tmp: Path, syms: list[str], *, mode: str = "enforce",
                  push_interval_s: float = 0.1, history_s: float = 600.0) -> None:
         static = tmp / "static.toml"
-        static.write_text(STATIC_HEAD + "".join(f"[symbols.{s}]\n" for s in syms))
+        static.write_text(static_text(syms, "console-test"))
         self.syms = syms
         self.store = Store.from_conf(f"duckdb::path={tmp / 'console.duckdb'}")
         self.enf = Enforcer(EnforcerConfig(

@@ -6,8 +6,7 @@ from pathlib import Path
 from enforcer.config import EnforcerConfig
 from enforcer.engine import Enforcer
 
-STATIC = """
-name = "fe-test"
+STATIC_BODY = """
 [defaults]
 allow_unknown_symbols = false
 reject_without_reference = true
@@ -21,9 +20,15 @@ rate_per_s = 100000
 burst = 100000
 [restricted]
 symbols = []
-[symbols.AAPL]
-[symbols.MSFT]
 """
+
+
+def static_text(syms: list[str], name: str = "fe-test") -> str:
+    """The front-end tests' static rule set (no throttle to speak of) for ``syms``."""
+    return f'name = "{name}"\n' + STATIC_BODY + "".join(f"[symbols.{s}]\n" for s in syms)
+
+
+STATIC = static_text(["AAPL", "MSFT"])
 
 
 def static_limits(tmp_path: Path) -> Path:
