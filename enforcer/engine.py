@@ -32,21 +32,16 @@ from enforcer.config import EnforcerConfig, StaticLimits
 from enforcer.controls import OperatorControls
 from enforcer.decision import Decision, ab_dynamic
 from enforcer.decision_log import DecisionLog
+from enforcer.executions import Executions
+from enforcer.executions import json_safe as _j
 from enforcer.feed import LimitsFeed, Listener
 from enforcer.killswitch import Kill, kill_bit
 from enforcer.limits import LimitsSnapshot
-from enforcer.orders import (
-    CANCELED,
-    DONE,
-    NEW,
-    PARTIAL,
-    OrderEntry,
-    OrderLedger,
-    confirm_replace,
-)
+from enforcer.orders import DONE, OrderEntry, OrderLedger
 from enforcer.reasons import Reason, mask_to_names
 from enforcer.record import DecisionRecord, fast_body, plain
 from enforcer.rules import B_BREAKER, B_HALTED, B_KILL, malformed_mask, order_mask
+from enforcer.sink import DecisionSink
 from enforcer.throttle import COST
 
 Clock = Callable[[], int]  # returns UTC ns
@@ -84,7 +79,6 @@ class Enforcer:
         self.clock: Clock = clock or time.time_ns
         self.static = StaticLimits.load(config.static_limits_path)
         self._lock = threading.RLock()
-        self._flush_lock = threading.Lock()
         self.book = Book(config.fat_finger_window, config.fat_finger_min_history,
                          self.static.duplicate_depth)
         self.orders = OrderLedger()
@@ -100,11 +94,14 @@ class Enforcer:
         self.counters = {"orders": 0, "accepted": 0, "rejected": 0, "cancels": 0,
                          "fills": 0, "polls": 0, "poll_errors": 0, "flushed": 0,
                          "flush_errors": 0, "internal_errors": 0}
-        self._pending: list[tuple] = []
         self._seq = 0
         self._log: DecisionLog | None = None
         self.log_id = "none"
-        self.session_day: str | None = None  # FIX session day of the ledger (roll_day)
+        self.sink = DecisionSink(store, lock=self._lock, alert=self._alert,
+                                 counters=self.counters)
+        self._queue = self.sink.queue  # the order path's one call per decision
+        self.executions = Executions(lock=self._lock, book=self.book, orders=self.orders,
+                                     append=self._append, counters=self.counters)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         # what the order path reads, published by the collaborators below
@@ -133,11 +130,11 @@ class Enforcer:
     def _apply_recovered(self, rec: recovery.Recovered) -> None:
         self.log_id = rec.log_id
         self._seq = rec.seq
-        self.session_day = rec.day
+        self.executions.session_day = rec.day
         for k, v in rec.counters.items():
             self.counters[k] += v
         self.controls.restore(rec.operator, rec.audit)
-        self._pending.extend(rec.pending)
+        self.sink.extend(rec.pending)
 
     def _publish_flags(self, flags: int, blocked: frozenset[str],
                        tripped: frozenset[str] = frozenset(),
@@ -206,9 +203,7 @@ class Enforcer:
 
     def open_orders(self) -> list[OrderEntry]:
         """Keyed orders accepted and not done (new or partly filled), oldest first."""
-        with self._lock:
-            return [e for e in self.orders.by_seq.values()
-                    if e.status in (NEW, PARTIAL) and e.decision.verdict == "ACCEPT"]
+        return self.executions.open_orders()
 
     def pending_replace(self, e: OrderEntry) -> OrderEntry | None:
         """The order `e` replaces while the venue has not answered (None: not pending)."""
@@ -404,10 +399,6 @@ class Enforcer:
         if self._log is not None:
             self._log.append(rec)
 
-    def _queue(self, d: Decision, kind: str, trader, strategy, sym, side, qty, price) -> None:
-        if self.store is not None:
-            self._pending.append((d, kind, trader, strategy, sym, side, qty, price))
-
     def _count(self, mask: int, ts: int, strategy: str = "",
                session: str | None = None) -> None:
         c = self.counters
@@ -471,56 +462,27 @@ class Enforcer:
     def audit(self) -> deque[dict[str, Any]]:
         return self.controls.audit
 
+    # ---- venue reports (enforcer.executions) -------------------------------------------------
+    @property
+    def session_day(self) -> str | None:
+        """The FIX session day of the order ledger (see `roll_day`)."""
+        return self.executions.session_day
+
     def on_fill(self, fill: Fill) -> OrderEntry | None:
-        """Apply an execution report to the (strategy, sym) position; logged. With
-        `order_seq`, the order's own open qty and ledger entry follow (returned)."""
-        if fill.side not in ("B", "S") or type(fill.qty) is not int or fill.qty <= 0:
-            raise ValueError(f"bad fill {fill!r}")
-        with self._lock:
-            e = None
-            if fill.order_seq is not None:
-                e = self.orders.fill(fill.order_seq, fill.qty, fill.price)
-            self.book.apply_fill(fill.strategy, fill.sym, fill.side, fill.qty,
-                                 e.key if e is not None else None)
-            self.counters["fills"] += 1
-            self._append(["F", fill.ts, fill.sym, fill.strategy, fill.side, fill.qty,
-                          _j(fill.price), fill.order_seq])
-            return e
+        """A fill: position and the order's ledger entry follow; logged (`Executions`)."""
+        return self.executions.on_fill(fill)
 
     def on_done(self, done: OrderDone) -> OrderEntry | None:
-        """The venue cancelled or expired an order: release its open qty; logged. None (and
-        nothing logged) if the order is unknown or done already."""
-        with self._lock:
-            e = self.orders.done(done.order_seq, done.status or CANCELED)
-            if e is None:
-                return None
-            released = self.book.apply_cancel(e.key)
-            self._append(["V", done.ts, done.order_seq, e.status, released])
-            return e
-
-    def roll_day(self, ts: int, day: str) -> int:
-        """A new session day `day` (YYYY-MM-DD) begins at `ts` (UTC ns): the order ledger
-        keeps only the orders still open (`OrderLedger.compact`; a ClOrdID of a done
-        order may be decided again on the new day, never twice within one); logged, so a
-        restart compacts at the same point. Returns how many ledger entries were
-        dropped."""
-        with self._lock:
-            dropped = self.orders.compact()
-            self._append(["E", ts, day, dropped])
-            self.session_day = day
-            return dropped
+        """A venue cancel or expiry releases the order's open qty; logged (`Executions`)."""
+        return self.executions.on_done(done)
 
     def on_replaced(self, order_seq: int, leaves: int, ts: int) -> OrderEntry | None:
-        """The venue confirmed the replace decided as record `order_seq`: the replacement
-        is live with `leaves` lots open, its original is done (see
-        `enforcer.orders.confirm_replace`); logged. None (nothing logged) if `order_seq` is
-        no pending replacement. A venue that refuses the replace: `on_done` of the
-        replacement with status '8'."""
-        with self._lock:
-            e = confirm_replace(self.book, self.orders, order_seq, leaves)
-            if e is not None:
-                self._append(["P", ts, order_seq, leaves])
-            return e
+        """The venue confirmed a replace (`Executions.on_replaced`)."""
+        return self.executions.on_replaced(order_seq, leaves, ts)
+
+    def roll_day(self, ts: int, day: str) -> int:
+        """A new FIX session day compacts the ledger (`Executions.roll_day`)."""
+        return self.executions.roll_day(ts, day)
 
     def on_quote(self, sym: str, bid: float | None, ask: float | None, ts: int) -> None:
         """Reference mid = (bid + ask) / 2; a one-sided or crossed book clears it."""
@@ -555,24 +517,8 @@ class Enforcer:
     # ---- persistence ----------------------------------------------------------------------
     def flush(self) -> int:
         """Batch-append queued decisions to `decisions`; returns rows written (0 on error,
-        the rows stay queued and an alert is raised)."""
-        if self.store is None:
-            return 0
-        with self._flush_lock:
-            with self._lock:
-                batch, self._pending = self._pending, []
-            if not batch:
-                return 0
-            try:
-                n = self.store.ingest("decisions", recovery.decisions_table(batch, self.log_id))
-            except Exception as e:
-                with self._lock:
-                    self._pending[:0] = batch
-                self.counters["flush_errors"] += 1
-                self._alert("flush_error", f"{type(e).__name__}: {e}")
-                return 0
-            self.counters["flushed"] += n
-            return n
+        the rows stay queued and an alert is raised: `DecisionSink.flush`)."""
+        return self.sink.flush(self.log_id)
 
     # ---- introspection ----------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -590,7 +536,7 @@ class Enforcer:
                 "halt_all": ops.halt_all, "halted_syms": sorted(ops.blocked),
                 "latched_syms": sorted(ops.latched), "alerts": list(self.alerts)[-20:],
                 "operator_log": list(self.audit)[-20:], "counters": dict(self.counters),
-                "pending_decisions": len(self._pending), "log_seq": self._seq,
+                "pending_decisions": len(self.sink), "log_seq": self._seq,
                 "log_id": self.log_id,
             }
 
@@ -642,11 +588,3 @@ class Enforcer:
         if self._log is not None:
             self._log.close()
             self._log = None
-
-def _j(v: Any) -> Any:
-    """JSON-safe copy of a possibly malformed field (NaN/inf/odd types become text)."""
-    if v is None or type(v) is int or type(v) is str:
-        return v
-    if type(v) is float:
-        return v if math.isfinite(v) else repr(v)
-    return repr(v)

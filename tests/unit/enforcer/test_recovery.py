@@ -32,7 +32,7 @@ def _digest(e: Enforcer) -> dict:
     return {"pos": b.pos, "buckets": b.buckets, "dups": b.dups, "open": b.open_orders,
             "hist": {t: list(h) for t, h in b.hist.items()}, "medians": b.medians,
             "operator": e.controls.state, "audit": list(e.audit), "seq": st["log_seq"],
-            "log_id": st["log_id"], "pending": list(e._pending),
+            "log_id": st["log_id"], "pending": e.sink.rows(),
             "counters": {k: st["counters"][k]
                          for k in ("orders", "accepted", "rejected", "cancels", "fills")}}
 
