@@ -17,6 +17,7 @@ from sim.errors import MSG_BAD_VALUE, MSG_UNKNOWN_FIELDS, SimConfigError
 SCENARIOS: tuple[str, ...] = ("normal", "volatile", "liquidity_withdrawal", "flash_crash",
                                "liquidity_vacuum", "grind", "news_jump")
 SESSION_MINUTES = 390.0  # 09:30-16:00 New York
+DAY_MINUTES = 1440.0  # the longest session of the 24/7 mode (``open_utc_s`` set)
 
 
 def _bad(name: str, value: Any, why: str) -> SimConfigError:
@@ -34,7 +35,7 @@ class SimConfig:
 
     scenario: str = "normal"
     n_symbols: int = 1
-    minutes: float = SESSION_MINUTES  # simulated from the 09:30 open; 390 = full day
+    minutes: float = SESSION_MINUTES  # simulated from the open; 390 = full day (24/7: 1440)
     seed: int = 0
     session_date: dt.date = dt.date(2026, 6, 22)
     # 24/7 mode: the session opens this many seconds after UTC midnight of session_date, on
@@ -108,8 +109,10 @@ class SimConfig:
             if f.type in ("float", "float | None") and v is not None:
                 if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                     raise _bad(f.name, v, "must be a finite number")
-        if not 0.0 < self.minutes <= SESSION_MINUTES:
-            raise _bad("minutes", self.minutes, "must be in (0, 390]")
+        longest = SESSION_MINUTES if self.open_utc_s is None else DAY_MINUTES
+        if not 0.0 < self.minutes <= longest:
+            raise _bad("minutes", self.minutes, f"must be in (0, {longest:g}]"
+                       + ("" if self.open_utc_s is not None else " (1440 with open_utc_s)"))
         if self.oms_size_median is not None and not 1.0 <= self.oms_size_median <= 10_000:
             raise _bad("oms_size_median", self.oms_size_median, "must be in [1, 10000] lots")
         for name in ("oms_clip_share", "oms_block_share"):

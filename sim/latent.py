@@ -98,14 +98,17 @@ def latent_factors(cfg: SimConfig, rng: np.random.Generator) -> tuple[np.ndarray
 def u_shape(cfg: SimConfig, t_s: np.ndarray) -> np.ndarray:
     """Intraday activity multiplier at ``t_s`` seconds after the open (float64, same shape).
 
-    ``1 + open_amp * exp(-m / tau) + close_amp * exp(-(390 - m) / tau)``, m in minutes.
+    ``1 + open_amp * exp(-m / tau) + close_amp * exp(-(close - m) / tau)``, m in minutes,
+    close = 390 (a 24/7 session longer than that: its end, so the close term never grows
+    past its amplitude; a 24-hour market has no auctions, so its grids set both to 0).
     """
     m = np.asarray(t_s, dtype=np.float64) / 60.0
     tau = cfg.u_tau_minutes
+    close = max(SESSION_MINUTES, cfg.minutes)
     return (
         1.0
         + cfg.u_open_amp * np.exp(-m / tau)
-        + cfg.u_close_amp * np.exp(-(SESSION_MINUTES - m) / tau)
+        + cfg.u_close_amp * np.exp(-(close - m) / tau)
     )
 
 

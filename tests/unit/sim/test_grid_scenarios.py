@@ -5,6 +5,8 @@ blocks)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -93,3 +95,33 @@ def test_config_when_population_out_of_range_then_rejected():
         SimConfig(oms_clip_share=0.9)
     cfg = SimConfig(oms_size_median=2000.0, oms_block_share=0.02)
     assert SimConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_config_when_24_7_mode_then_a_session_up_to_24h_else_6_5h():
+    cfg = SimConfig(minutes=1440.0, open_utc_s=43_200.0, session_date=dt.date(2026, 6, 20))
+    assert SimConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(SimConfigError, match="1440 with open_utc_s"):
+        SimConfig(minutes=400.0)
+    with pytest.raises(SimConfigError, match="minutes"):
+        SimConfig(minutes=1441.0, open_utc_s=0.0)
+
+
+def test_u_shape_when_24h_session_then_bounded_and_unchanged_for_6_5h():
+    from sim.latent import u_shape
+
+    t = np.arange(0, 86_401, 60.0)
+    day = u_shape(SimConfig(minutes=1440.0, open_utc_s=0.0), t)
+    assert np.isfinite(day).all() and day.max() <= 1.0 + 3.0 + 3.0  # the close term was
+    # exp((m - 390) / 20) past the 6.5 h close: 1e28 at minute 1,700
+    assert day[-1] > 3.5 and abs(day[720] - 1.0) < 1e-6  # the close at the session's end
+    short = u_shape(SimConfig(), t[:391])
+    assert short[-1] == 1.0 + 3.0 * np.exp(-390 / 20) + 3.0  # a 6.5 h day as before
+
+
+def test_crash_when_24h_market_in_asian_hours_then_the_onset_after_utc_midnight():
+    res = simulate(SimConfig(scenario="flash_crash", minutes=8.0, onset_minute=4.0, seed=5,
+                             session_date=dt.date(2026, 6, 21), open_utc_s=3_600.0,
+                             u_open_amp=0.0, u_close_amp=0.0))
+    ev = [e for e in res.tables()["labels_events"].to_pylist() if e["event"] == "flash_crash"]
+    on = ev[0]["start_ts"]
+    assert (on.year, on.month, on.day, on.hour, on.minute) == (2026, 6, 21, 1, 4)
