@@ -1,11 +1,15 @@
 """The enforcer engine: one entry point per command, thread-safe, never raises on orders.
 
-`Enforcer` is the decision core and the facade over its two collaborators:
+`Enforcer` is the decision core and the facade over its collaborators:
 
 * `enforcer.feed.LimitsFeed` polls the store, judges each symbol's publisher and swaps in
   the limits snapshot the order path reads (`feed.wake()`, `feed.add_listener()`);
 * `enforcer.controls.OperatorControls` holds the kill switch, halts, breaker and latches,
-  and publishes the reason bits every order gets.
+  and publishes the reason bits every order gets;
+* `enforcer.executions.Executions` applies the venue's reports (fills, cancels, replace
+  confirmations) and the session-day roll to positions and the order ledger;
+* `enforcer.sink.DecisionSink` queues decision rows and batch-appends them to the table;
+* `enforcer.poller.PollLoop` is the background thread (poll, flush).
 
 Flow of `submit(NewOrder)`, all under one lock: malformed? -> look up (dynamic, static)
 limits in the current snapshot -> fused rule set for each -> pick the enforced verdict by
@@ -38,6 +42,7 @@ from enforcer.feed import LimitsFeed, Listener
 from enforcer.killswitch import Kill, kill_bit
 from enforcer.limits import LimitsSnapshot
 from enforcer.orders import DONE, OrderEntry, OrderLedger
+from enforcer.poller import PollLoop
 from enforcer.reasons import Reason, mask_to_names
 from enforcer.record import DecisionRecord, fast_body, plain
 from enforcer.rules import B_BREAKER, B_HALTED, B_KILL, malformed_mask, order_mask
@@ -102,8 +107,6 @@ class Enforcer:
         self._queue = self.sink.queue  # the order path's one call per decision
         self.executions = Executions(lock=self._lock, book=self.book, orders=self.orders,
                                      append=self._append, counters=self.counters)
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
         # what the order path reads, published by the collaborators below
         self._flags = 0
         self._blocked: frozenset[str] = frozenset()
@@ -118,6 +121,10 @@ class Enforcer:
             staleness_bound_ns=int(config.staleness_bound.total_seconds() * 1e9),
             alert=self._alert, on_halted_row=self.controls.latch, on_swap=self._publish_snap)
         self._snap: LimitsSnapshot = self.feed.snapshot
+        poll_s = config.poll_interval.total_seconds()
+        self._loop = PollLoop(poll=self.poll, flush=self.flush, feed=self.feed,
+                              alert=self._alert, poll_s=poll_s,
+                              flush_every=round(config.flush_interval.total_seconds() / poll_s))
         if config.decision_log_path is not None:
             self._apply_recovered(recovery.recover(
                 config.decision_log_path, self.book, self.orders, rate=self._rate,
@@ -556,34 +563,13 @@ class Enforcer:
 
     # ---- background thread ------------------------------------------------------------------
     def start(self) -> None:
-        """Start the background poll + flush thread (idempotent)."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="enforcer-poll", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        poll_s = self.cfg.poll_interval.total_seconds()
-        flush_every = max(1, round(self.cfg.flush_interval.total_seconds() / poll_s))
-        i = 0
-        while not self._stop.is_set():
-            try:
-                self.poll()
-                i += 1
-                if i % flush_every == 0:
-                    self.flush()
-            except Exception as e:  # the loop must survive anything
-                self._alert("poll_loop_error", repr(e))
-            self.feed.wait(poll_s)  # the interval, or less when someone calls wake()
+        """Start the background poll + flush thread (`enforcer.poller.PollLoop`;
+        idempotent)."""
+        self._loop.start()
 
     def stop(self) -> None:
         """Stop the thread, final flush, fsync and close the log."""
-        self._stop.set()
-        self.feed.wake()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._loop.stop()
         self.flush()
         if self._log is not None:
             self._log.close()
