@@ -23,6 +23,11 @@ sim = { scenario = "liquidity_vacuum", n_symbols = 1, minutes = 12, onset_minute
 name = "calm_blocks"
 kind = "calm"
 sim = { scenario = "normal", n_symbols = 1, minutes = 10, oms_size_median = 2000, oms_block_share = 0.02 }
+[[scenarios]]
+name = "calm_24h_midnight"
+kind = "calm"
+calendar = "24/7"
+sim = { scenario = "normal", n_symbols = 1, minutes = 12, session_date = "2026-06-20", open_utc_s = 85800.0, u_open_amp = 0.0, u_close_amp = 0.0 }
 """
 
 
@@ -50,13 +55,28 @@ def test_evaluate_when_grid_run_then_one_task_per_case_and_a_table_per_scenario(
     assert text.count("static") >= 2 and "adaptive" in text
     rep = json.loads(out.read_text())
     assert sorted((c["scenario"], c["seed"]) for c in rep["cases"]) == [
-        ("calm_blocks", 5), ("calm_blocks", 6), ("vacuum_early", 5), ("vacuum_early", 6)]
+        ("calm_24h_midnight", 5), ("calm_24h_midnight", 6), ("calm_blocks", 5),
+        ("calm_blocks", 6), ("vacuum_early", 5), ("vacuum_early", 6)]
     vac = rep["summary"]["vacuum_early"]
     assert len(vac["high_delay_s_adaptive"]) == 2 and vac["kind"] == "stress"
     assert rep["conformal"]["false_high_bound_per_day"] > 0
     calm = rep["summary"]["calm_blocks"]
     assert calm["normal_symbol_days"] > 0 and calm["valid_calm_orders"] > 0
+    # the block traders' 2,000-lot median is over the static 500-lot max order: both rule
+    # sets block most of their valid orders through the replay, never by position
+    assert calm["blocked_calm_static"] > calm["valid_calm_orders"] / 2
 
+    # a 24/7 market in the grid (issues 11, 17): a Saturday session from 23:50 UTC to 00:02
+    # runs end to end on its calendar (the XNYS session check refused it before), its 12
+    # minutes of 100 ms buckets on both UTC days scored, its symbol-day 24 h
+    for case in (c for c in rep["cases"] if c["scenario"] == "calm_24h_midnight"):
+        assert case["calendar"] == "24/7"
+        assert abs(case["normal_symbol_days"] - 12 / 1440) < 1e-3  # 7,200 buckets of 24 h
+        assert abs(case["normal_6_5h_days"] - 12 / 390) < 1e-3
+        assert case["valid_calm_orders"] > 100  # ~15 a minute, replayed across midnight
+    row = rep["summary"]["calm_24h_midnight"]
+    assert row["calendar"] == "24/7" and row["within_stated_bound"] is not None
+    assert "== calm_24h_midnight (calm; 24/7;" in text and "/ 6.5 h-equivalent" in text
 
 def test_crash_when_scored_end_to_end_then_limits_never_loosen_before_the_trough(tmp_path):
     """The tier no longer relaxes mid-fall (issue 11: in one crash the tier fell back to

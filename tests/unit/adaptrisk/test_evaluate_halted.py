@@ -1,25 +1,20 @@
-"""`adaptrisk evaluate` counts orders blocked by a HALTED row (and the latch it sets) apart
-from the limits' own blocks, and shows them as their own row of the table."""
+"""`adaptrisk evaluate` counts orders blocked by a HALTED row (and the latch it sets) and by
+a tripped breaker apart from the limits' own blocks, and shows them as rows of their own."""
 
 from __future__ import annotations
 
-import numpy as np
+from adaptrisk.evaluate import format_report, summarise
 
-from adaptrisk.evaluate import format_report, latched, summarise
-
-
-def test_latched_when_halted_row_then_symbol_blocked_until_the_end_other_symbol_not():
-    ts = np.array([1, 2, 3, 4, 5, 6])
-    sym = np.array(["A", "A", "A", "A", "B", "B"], object)
-    state = np.array([0, 2, 0, 0, 0, 0])  # A: HALTED in force at 2, ACTIVE again at 3
-    assert latched(ts, sym, state).tolist() == [False, True, True, True, False, False]
+# The latch itself is the enforcer replay's (evaluate counts through it): see
+# test_evaluate_replay.py for a HALTED row's blocks counted apart on a real store.
 
 
 def test_report_when_cases_have_halted_blocks_then_row_apart_from_limits_blocks():
     case = {"scenario": "calm", "kind": "calm", "seed": 1, "normal_symbol_days": 1.0,
             "false_high": {"adaptive": 0, "static": 0}, "valid_calm_orders": 100,
             "blocked_calm": {"adaptive": 3, "static": 1},
-            "halted_calm": {"adaptive": 40, "static": 0}}
+            "halted_calm": {"adaptive": 40, "static": 0},
+            "breaker_calm": {"adaptive": 7, "static": 0}}
     summ = summarise([case])
     assert summ["calm"]["halted_calm_adaptive"] == 40
     assert summ["calm"]["blocked_calm_adaptive"] == 3
@@ -27,3 +22,5 @@ def test_report_when_cases_have_halted_blocks_then_row_apart_from_limits_blocks(
                           "summary": summ})
     line = next(x for x in text.splitlines() if "HALTED row / latch" in x)
     assert line.split()[-2:] == ["0", "40"]
+    line = next(x for x in text.splitlines() if "tripped breaker" in x)
+    assert line.split()[-2:] == ["0", "7"]
