@@ -168,15 +168,11 @@ class Publisher:
         self._scorer = LiveScorer(mm, self.models.calib, mid, in_force=in_force)
         if self.judged:  # promoted mid-session: warm on the session so far
             upto = max(self.judged.values())
-            hist = market_rows(self.store, mm.inputs, self._session_open(upto), upto)
+            hist = market_rows(self.store, mm.inputs,
+                               session_open(self.features.session, self.judged), upto)
             hist = _seen(hist, self.judged)
             if len(hist.ts):
                 self._scorer.warm(hist)
-
-    def _session_open(self, ts_ns: int) -> int:
-        b = self.features.session.bounds_ns(fbuild.day_of(ts_ns)) if \
-            self.features.session is not None else None
-        return (b[0] if b else ts_ns - 86_400_000_000_000)
 
     # -- writes ----------------------------------------------------------------------------
     def _write_scores(self, scores: pa.Table) -> int:
@@ -246,6 +242,27 @@ class Publisher:
             model_version=self.model, market_ts=np.full(len(syms), market_ns, np.int64),
             published_ts=self.wall())
         self.store.ingest("publisher_heartbeat", hb, session=None)
+
+
+def session_open(session, judged: dict[str, int]) -> int:
+    """Where the session so far begins for the symbols of ``judged`` ({sym: newest bucket
+    end judged, UTC ns}): the earliest open, over the symbols, of the session of each one's
+    calendar (``session``: a calendar or ``tsdb.instruments.Instruments``) that holds its
+    newest bucket, or that closed last before it (a bucket in a break belongs to the session
+    it ends). A session may open on the UTC day before (CME: 17:00 Chicago) or be 24 h
+    (24/7). Without a calendar: 24 h before the newest bucket."""
+    from tsdb.calendars import sessions
+    from tsdb.instruments import resolve
+
+    upto = max(judged.values())
+    if session is None:
+        return upto - 86_400_000_000_000
+    out = upto
+    for sym, t in judged.items():
+        opens, _ = sessions(resolve(session, sym), int(t) - 8 * 86_400_000_000_000, int(t))
+        before = opens[opens < t]  # a bucket end equal to an open ends no bucket of it
+        out = min(out, int(before[-1]) if len(before) else int(t) - 86_400_000_000_000)
+    return out
 
 
 def _unseen(rows, judged: dict[str, int]):
