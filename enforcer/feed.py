@@ -32,6 +32,7 @@ from tsdb.config import UNBOUNDED_NS
 Listener = Callable[[LimitsSnapshot, int], None]
 _MAX_NAMED = 10  # symbols named in one alert; the rest are counted
 OVERRIDES_READ_NS = 1_000_000_000  # limit overrides re-read at least this often
+MIN_WAIT_S = 0.001  # past an expiry, so the poll after it judges the symbol stale
 
 
 class Heartbeat(NamedTuple):
@@ -121,6 +122,7 @@ class LimitsFeed:
         self._ff_seen: int | None = None  # newest fat_finger_limits ts seen
         self.heartbeats: dict[str, Heartbeat] = {}
         self.freshness: dict[str, Freshness] = {}  # replaced whole at each poll, never mutated
+        self._expiry: int | None = None  # when the first symbol in force turns stale (clock ns)
         self._with_rows: frozenset[str] = frozenset()  # symbols with rows (for state())
         self.watermark: int | None = None  # newest risk_limits ts seen
         self._hb_seen: int | None = None  # newest published_ts seen
@@ -137,6 +139,16 @@ class LimitsFeed:
     def wake(self) -> None:
         """Ask the poll loop for a poll now instead of at the next interval (any thread)."""
         self._wake.set()
+
+    def wait_s(self, poll_s: float) -> float:
+        """How long the poll loop may sleep before its next poll: `poll_s`, or less when a
+        symbol's limits in force expire sooner (its newest heartbeat turns older than the
+        bound), so that its fallback to static limits comes at the expiry (plus
+        `MIN_WAIT_S`) rather than up to one interval after it."""
+        exp = self._expiry
+        if exp is None:
+            return poll_s
+        return min(poll_s, max(MIN_WAIT_S, (exp - self._clock()) / 1e9 + MIN_WAIT_S))
 
     def wait(self, timeout_s: float) -> bool:
         """Block the poll loop until `wake()` or `timeout_s`; True when woken."""
@@ -176,6 +188,7 @@ class LimitsFeed:
             tbl = self.store.latest_limits(since_ns=self.watermark)
             hbs = self.store.latest_heartbeats(since_ns=since_hb)
         except Exception as e:  # the store does not answer: fail safe to static
+            self._expiry = None
             self._to_static(f"store error: {type(e).__name__}: {e}")
             return False
         self.last_ok_poll = now
@@ -265,6 +278,8 @@ class LimitsFeed:
         self._alert_transitions(fresh, with_rows)
         self.freshness = fresh
         stale = frozenset(s for s in with_rows if not fresh[s].in_force)
+        self._expiry = min((f.published_ts + self._bound for s, f in fresh.items()
+                            if f.in_force and s in with_rows), default=None)
         if not self.rows:
             self._to_static("no risk_limits rows")
             return

@@ -10,7 +10,8 @@ from enforcer.feed import LimitsFeed
 
 
 class PollLoop:
-    """Calls `poll()` every `poll_s` seconds, or sooner when `feed.wake()` is called, and
+    """Calls `poll()` every `poll_s` seconds, or sooner when `feed.wake()` is called or a
+    symbol's limits in force expire before then (`LimitsFeed.wait_s`), and
     `flush()` every `flush_every` polls; an exception becomes an alert, never the end of
     the loop. `start` is idempotent; `stop` wakes the thread and joins it."""
 
@@ -39,7 +40,8 @@ class PollLoop:
                     self._flush()
             except Exception as e:  # the loop must survive anything
                 self._alert("poll_loop_error", repr(e))
-            self._feed.wait(self._poll_s)  # the interval, or less when someone wakes it
+            # the interval, or less when someone wakes it or limits in force expire sooner
+            self._feed.wait(self._feed.wait_s(self._poll_s))
 
     def stop(self) -> None:
         self._stop.set()

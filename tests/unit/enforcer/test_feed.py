@@ -209,3 +209,24 @@ def test_poll_when_called_from_two_threads_then_never_concurrent(tmp_path, store
     for t in threads:
         t.join()
     assert slow.most == 1 and e.state()["limits_source"] == "dynamic"
+
+
+def test_wait_s_when_limits_in_force_expire_before_the_interval_then_poll_at_the_expiry(
+        tmp_path, store):
+    e, clock = _make(tmp_path, store)
+    assert e.feed.wait_s(0.1) == 0.1  # nothing in force: the interval
+    publish(store, T0, max_order_qty=100)
+    _beat(store, T0, sym="BBB", published_ts=T0 + 2 * S)
+    store.append_limits(limits_row(T0, sym="BBB", max_order_qty=100))
+    e.poll()
+    assert e.feed.wait_s(0.1) == 0.1  # AAA expires in 5 s
+    clock.advance(BOUND - 40_000_000)  # AAA's heartbeat turns stale 40 ms from now
+    assert abs(e.feed.wait_s(0.1) - 0.041) < 1e-9
+    clock.advance(41_000_000)
+    e.poll()  # the poll at that moment: AAA static, BBB (2 s younger) still in force
+    assert e.snapshot().stale == frozenset({"AAA"})
+    assert abs(e.feed.wait_s(10.0) - (2 * S - 1_000_000) / 1e9 - 0.001) < 1e-9
+    clock.advance(3 * S)
+    e.poll()
+    assert e.state()["limits_source"] == "static"
+    assert e.feed.wait_s(0.1) == 0.1  # nothing in force any more: no early wake-ups
