@@ -38,7 +38,7 @@ def synth_day(
         j = np.clip(np.searchsorted(qts, tts, side="right") - 1, 0, max(nq - 1, 0))
         buy = rng.random(nt) < 0.5
         px = np.where(buy, ask_t[j], bid_t[j]) * TICK if nq else np.full(nt, 50.0)
-        size = np.maximum(1, rng.lognormal(3.0, 1.0, nt).astype(np.int64))
+        size = np.maximum(1, rng.lognormal(3.0, 1.0, nt).astype(np.int64)).astype(np.float64)
         parts["trades"].append(pa.table({
             "ts": pa.array(tts, pa.timestamp("ns")), "sym": pa.array([sym] * nt),
             "price": px, "size": size, "side": np.where(buy, "B", "S"),
@@ -63,5 +63,5 @@ def synth_day(
 
 
 def _fixed(a: np.ndarray, typ: pa.DataType | None = None) -> pa.FixedSizeListArray:
-    flat = pa.array(np.ascontiguousarray(a).reshape(-1), typ or pa.int64())
+    flat = pa.array(np.ascontiguousarray(a).reshape(-1), typ or pa.float64())
     return pa.FixedSizeListArray.from_arrays(flat, a.shape[1])

@@ -48,8 +48,8 @@ def book_arrays(book: pa.Table, sym: str, open_ns: int) -> BookArrays:
     b = for_sym(book, sym)
     return BookArrays(
         _ns(b["ts"]) - open_ns,
-        _levels(b["bid_px"], np.float64), _levels(b["bid_sz"], np.int64),
-        _levels(b["ask_px"], np.float64), _levels(b["ask_sz"], np.int64),
+        _levels(b["bid_px"], np.float64), _levels(b["bid_sz"], np.float64),
+        _levels(b["ask_px"], np.float64), _levels(b["ask_sz"], np.float64),
     )
 
 

@@ -138,7 +138,7 @@ def _trades_table(parts, names, open_ns, tick):
     side = (sd[o] < 0).astype(np.int64)
     return make_table("trades", [
         ts_array(ts[o] + open_ns), str_array(sym[o], names), price_array(px[o], tick),
-        pa.array(sz[o], pa.int64()), str_array(side, ("B", "S")),
+        pa.array(sz[o], pa.float64()), str_array(side, ("B", "S")),
         pa.array(np.arange(1, o.shape[0] + 1, dtype=np.int64)),
     ])
 
@@ -148,7 +148,7 @@ def _quotes_table(parts, names, open_ns, tick):
     o = np.lexsort((sym, ts))
     return make_table("quotes", [
         ts_array(ts[o] + open_ns), str_array(sym[o], names), price_array(b[o], tick),
-        price_array(a[o], tick), pa.array(bs[o], pa.int64()), pa.array(as_[o], pa.int64()),
+        price_array(a[o], tick), pa.array(bs[o], pa.float64()), pa.array(as_[o], pa.float64()),
     ])
 
 

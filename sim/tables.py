@@ -10,17 +10,17 @@ N_LEVELS = 10
 
 SCHEMAS: dict[str, pa.Schema] = {
     "trades": pa.schema([
-        ("ts", TS), ("sym", pa.string()), ("price", pa.float64()), ("size", pa.int64()),
+        ("ts", TS), ("sym", pa.string()), ("price", pa.float64()), ("size", pa.float64()),
         ("side", pa.string()), ("trade_id", pa.int64()),
     ]),
     "quotes": pa.schema([
         ("ts", TS), ("sym", pa.string()), ("bid", pa.float64()), ("ask", pa.float64()),
-        ("bid_size", pa.int64()), ("ask_size", pa.int64()),
+        ("bid_size", pa.float64()), ("ask_size", pa.float64()),
     ]),
     "book": pa.schema([
         ("ts", TS), ("sym", pa.string()),
-        ("bid_px", pa.list_(pa.float64(), N_LEVELS)), ("bid_sz", pa.list_(pa.int64(), N_LEVELS)),
-        ("ask_px", pa.list_(pa.float64(), N_LEVELS)), ("ask_sz", pa.list_(pa.int64(), N_LEVELS)),
+        ("bid_px", pa.list_(pa.float64(), N_LEVELS)), ("bid_sz", pa.list_(pa.float64(), N_LEVELS)),
+        ("ask_px", pa.list_(pa.float64(), N_LEVELS)), ("ask_sz", pa.list_(pa.float64(), N_LEVELS)),
     ]),
     "orders": pa.schema([
         ("ts", TS), ("order_id", pa.int64()), ("trader", pa.string()), ("strategy", pa.string()),
@@ -59,9 +59,10 @@ def price_array(ticks: np.ndarray, tick: float) -> pa.Array:
 
 
 def levels_array(ticks: np.ndarray, tick: float | None) -> pa.Array:
-    """int64[n, 10] -> fixed_size_list<10>; prices (``tick`` given) are null where -1."""
+    """int64[n, 10] -> fixed_size_list<10>: prices (``tick`` given) in currency units, null
+    where -1; sizes (``tick`` None) as float64 lots, the store's quantity type."""
     flat = np.ascontiguousarray(ticks).reshape(-1)
-    vals = pa.array(flat, pa.int64()) if tick is None else price_array(flat, tick)
+    vals = pa.array(flat, pa.float64()) if tick is None else price_array(flat, tick)
     return pa.FixedSizeListArray.from_arrays(vals, N_LEVELS)
 
 

@@ -21,6 +21,7 @@ from tsdb.errors import BatchRejected, DuckDBStoreError, StoreErrorCode
 from tsdb.store import SQL_ROOT, Params, Store
 
 _KEYS = {"path", "threads", "read_only"}
+MIGRATE = "migrate/fractional_sizes.sql"  # ALTERs for a store made by an older DDL
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result",
                         category=UserWarning)
 
@@ -81,8 +82,28 @@ class DuckDBStore(Store):
                     self._con.execute((folder / name).read_text())
                 except duckdb.Error as exc:
                     raise DuckDBStoreError(StoreErrorCode.SCHEMA, f"{name}: {exc}") from None
+            self._migrate()
             self._schemas.clear()
         return files
+
+    def _migrate(self) -> list[str]:
+        """Widen the quantity columns a store made by an older DDL still holds as BIGINT to
+        DOUBLE (``sql/duckdb/migrate/fractional_sizes.sql`` lists them), in one transaction:
+        rows are kept, whole lots become whole doubles. Returns the statements run (none
+        once migrated, so an open after the first pays one catalog query)."""
+        name = MIGRATE
+        stmts = [r[0] for r in self._con.execute(self.sql_text(name)).fetchall()]
+        if not stmts:
+            return []
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            for stmt in stmts:
+                self._con.execute(stmt)
+            self._con.execute("COMMIT")
+        except duckdb.Error as exc:
+            self._con.execute("ROLLBACK")
+            raise DuckDBStoreError(StoreErrorCode.SCHEMA, f"{name}: {exc}") from None
+        return stmts
 
     def tables(self) -> list[str]:
         return [r[0] for r in self._fetch("SELECT table_name FROM information_schema.tables "

@@ -131,7 +131,7 @@ def from_q(frame, schema: pa.Schema) -> pa.Table:
 
     q has typed nulls only: ``0n`` (NaN) -> NULL, ``0N`` (None) -> NULL, ``0Np`` (NaT) -> NULL,
     the empty symbol or char vector -> NULL where the column may be NULL; char vectors (bytes)
-    -> text; book levels (lists of float vectors) -> fixed-size lists, sizes -> BIGINT."""
+    -> text; book levels (lists of float vectors) -> fixed-size lists of DOUBLE."""
     arrays = []
     for f in schema:
         col = frame[f.name]

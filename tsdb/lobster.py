@@ -109,7 +109,7 @@ def read_lobster(
     secs = m.column("time").to_numpy()
     ts = base + np.rint(secs * 1e9).astype(np.int64)
     typ = m.column("type").to_numpy()
-    size = m.column("size").to_numpy()
+    size = m.column("size").to_numpy().astype(np.float64)  # shares; the store's sizes are DOUBLE
     price_raw = m.column("price").to_numpy()
     direction = m.column("direction").to_numpy()
     n = len(ts)
@@ -144,8 +144,8 @@ def read_lobster(
         "ts": tsa(ts[changed]), "sym": sym_col(int(changed.sum())),
         "bid": pa.array(q_bid / PRICE_SCALE, mask=q_bid <= -DUMMY),
         "ask": pa.array(q_ask / PRICE_SCALE, mask=q_ask >= DUMMY),
-        "bid_size": np.where(q_bid <= -DUMMY, 0, bid_sz[changed, 0]),
-        "ask_size": np.where(q_ask >= DUMMY, 0, ask_sz[changed, 0]),
+        "bid_size": np.where(q_bid <= -DUMMY, 0, bid_sz[changed, 0]).astype(np.float64),
+        "ask_size": np.where(q_ask >= DUMMY, 0, ask_sz[changed, 0]).astype(np.float64),
     })
 
     if book_interval_ns > 0:
@@ -159,20 +159,21 @@ def read_lobster(
         snap_ts, idx = ts, np.arange(n)
     book = pa.table({
         "ts": tsa(snap_ts), "sym": sym_col(len(idx)),
-        "bid_px": _levels(bid_px[idx], bid_px[idx] <= -DUMMY, nlev, np.float64),
-        "bid_sz": _levels(np.where(bid_px[idx] <= -DUMMY, 0, bid_sz[idx]), None, nlev, np.int64),
-        "ask_px": _levels(ask_px[idx], ask_px[idx] >= DUMMY, nlev, np.float64),
-        "ask_sz": _levels(np.where(ask_px[idx] >= DUMMY, 0, ask_sz[idx]), None, nlev, np.int64),
+        "bid_px": _levels(bid_px[idx], bid_px[idx] <= -DUMMY, nlev),
+        "bid_sz": _levels(np.where(bid_px[idx] <= -DUMMY, 0, bid_sz[idx]), None, nlev),
+        "ask_px": _levels(ask_px[idx], ask_px[idx] >= DUMMY, nlev),
+        "ask_sz": _levels(np.where(ask_px[idx] >= DUMMY, 0, ask_sz[idx]), None, nlev),
     })
     return {"messages": msgs, "trades": trades, "quotes": quotes, "book": book}
 
 
-def _levels(values: np.ndarray, empty: np.ndarray | None, nlev: int, dtype) -> pa.FixedSizeListArray:
-    """(rows, nlev) -> fixed_size_list<dtype>[10]; prices scaled to dollars, empty -> NULL."""
+def _levels(values: np.ndarray, empty: np.ndarray | None, nlev: int) -> pa.FixedSizeListArray:
+    """(rows, nlev) -> fixed_size_list<double>[10]: prices (``empty`` given) scaled to dollars,
+    empty -> NULL; sizes (``empty`` None) as shares, 0 beyond the file's levels."""
     rows = values.shape[0]
-    out = np.zeros((rows, LEVELS), dtype=dtype)
-    mask = np.ones((rows, LEVELS), bool) if dtype == np.float64 else np.zeros((rows, LEVELS), bool)
-    if dtype == np.float64:
+    out = np.zeros((rows, LEVELS), dtype=np.float64)
+    mask = np.ones((rows, LEVELS), bool) if empty is not None else np.zeros((rows, LEVELS), bool)
+    if empty is not None:
         out[:, :nlev] = values / PRICE_SCALE
         mask[:, :nlev] = empty
     else:

@@ -208,7 +208,7 @@ def select_logical(table: str, schema: pa.Schema) -> str:
 def from_pg(columns: dict[str, list], schema: pa.Schema) -> pa.Table:
     """Rows read over PG wire (column name -> Python values, timestamps as LONG ns) -> an Arrow
     table of the logical ``schema``: NaN (QuestDB's NULL double, and an unoccupied book level
-    in a DOUBLE array) -> NULL, array sizes -> BIGINT, LONG ns -> TIMESTAMP_NS."""
+    in a DOUBLE array) -> NULL, LONG ns -> TIMESTAMP_NS."""
     arrays = []
     for f in schema:
         vals = columns[f.name]

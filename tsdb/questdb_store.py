@@ -44,6 +44,7 @@ _KEYS = {"addr", "pg", "user", "password", "dbname", "timeout_ms", "max_buf_size
 MAX_BUF_SIZE = 100 * 1024 * 1024  # the questdb client's default max_buf_size
 BOOL_COLUMNS = "-- boolean columns:"  # a query file's INT 0/1/NULL columns read as booleans
 SETTLE_TIMEOUT_S = 120.0
+MIGRATE = "migrate/fractional_sizes.sql"  # ALTERs for a table made by an older DDL
 # PG type OIDs QuestDB answers with -> Arrow types (others are inferred from the values)
 PG_TYPES = {16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(),
             700: pa.float32(), 701: pa.float64(), 25: pa.string(), 1043: pa.string()}  # longest wait for the server to apply this store's own writes
@@ -125,7 +126,22 @@ class QuestDBStore(Store):
         for name, stmt in ddl_statements():
             self._execute(stmt, None, StoreErrorCode.SCHEMA)
             files.append(name)
+        self._migrate()
         return files
+
+    def _migrate(self) -> list[str]:
+        """Widen the quantity columns a table made by an older DDL still holds as LONG to
+        DOUBLE (``sql/questdb/migrate/fractional_sizes.sql`` lists them); rows are kept.
+        Returns the statements run (none once migrated); waits until they are applied."""
+        text = self.sql_text(MIGRATE)
+        stmts = [r[0] for r in self._execute(text, None, StoreErrorCode.SCHEMA)]
+        for stmt in stmts:
+            self._execute(stmt, None, StoreErrorCode.SCHEMA)
+            with self._lock:
+                self._unsettled.add(stmt.split()[2])
+        if stmts:
+            self.settle()
+        return stmts
 
     def tables(self) -> list[str]:
         rows = self._execute("SELECT table_name FROM tables()", None, StoreErrorCode.QUERY)

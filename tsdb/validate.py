@@ -100,9 +100,15 @@ STEPS: dict[str, dict[str, str]] = {
     "trades": {"price": "tick_size", "size": "lot_size"},
     "quotes": {"bid": "tick_size", "ask": "tick_size", "bid_size": "lot_size",
                "ask_size": "lot_size"},
+    "book": {"bid_sz": "lot_size", "ask_sz": "lot_size"},
     "orders": {"price": "tick_size", "qty": "lot_size"},
 }
-STEP_TOL = 1e-6  # in steps: 40.05 / 0.01 is 4004.9999999999995 in binary floating point
+# How far from a whole number of steps a value may be, in steps: 40.05 / 0.01 is
+# 4004.9999999999995 and 0.07 / 1e-8 is 7000000.000000001 in binary floating point. The
+# relative term keeps a large count of small lots (1e6 BTC in 1e-8 lots: 1e14 steps, where
+# one double's spacing is 0.016 steps) from being refused for the division's rounding.
+STEP_TOL = 1e-6
+STEP_REL_TOL = 64 * float(np.finfo(np.float64).eps)
 
 
 def conform(
@@ -245,7 +251,7 @@ def _check_numeric(table: str, name: str, col: pa.ChunkedArray, kind: str) -> No
         return
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise BatchRejected(table, i // width, name, f"{what}, got {vals[i].item()!r}")
+        raise BatchRejected(table, i // width, name, f"{what}, got {_number(vals[i].item())}")
 
 
 def _check_enum(table: str, name: str, col: pa.ChunkedArray, allowed: frozenset[str]) -> None:
@@ -323,17 +329,28 @@ def _check_steps(table: str, batch: pa.Table, instruments) -> None:
         rows = np.flatnonzero(mask.combine_chunks().to_numpy(zero_copy_only=False))
         for name, step_name in STEPS[table].items():
             step = getattr(ins, step_name)
-            vals = batch.column(name).take(pa.array(rows)).to_numpy(zero_copy_only=False)
-            vals = np.asarray(vals, dtype=np.float64)
+            col = batch.column(name).take(pa.array(rows))
+            width = col.type.list_size if pa.types.is_fixed_size_list(col.type) else 1
+            if width > 1:  # book levels: every level's size, row-major
+                col = col.combine_chunks().flatten()
+            vals = np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
             k = vals / step
-            bad = np.abs(k - np.round(k)) > STEP_TOL
+            bad = np.abs(k - np.round(k)) > np.maximum(STEP_TOL, STEP_REL_TOL * np.abs(k))
             bad &= ~np.isnan(vals)  # a NULL bid or ask (empty side) has no grid
             if bad.any():
                 j = int(np.flatnonzero(bad)[0])
-                raise BatchRejected(table, int(rows[j]), name,
-                                    f"{batch.column(name)[int(rows[j])].as_py()!r} is not a "
-                                    f"multiple of {ins.sym}'s "
-                                    f"{step_name} {step!r}")
+                row = int(rows[j // width])
+                level = f" (level {j % width + 1})" if width > 1 else ""
+                raise BatchRejected(table, row, name,
+                                    f"{_number(vals[j].item())}{level} is not a multiple of "
+                                    f"{ins.sym}'s {step_name} {step!r}")
+
+
+def _number(v: float | int) -> str:
+    """A quantity or price as a person typed it: the shortest repr, whole values without
+    ``.0`` (a size 150 stored as DOUBLE reads back as 150)."""
+    text = repr(v)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _first(mask) -> int:

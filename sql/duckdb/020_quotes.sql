@@ -4,6 +4,6 @@ CREATE TABLE IF NOT EXISTS quotes (
     sym       VARCHAR      NOT NULL,
     bid       DOUBLE,                 -- NULL when the bid side is empty
     ask       DOUBLE,                 -- NULL when the ask side is empty
-    bid_size  BIGINT       NOT NULL,  -- 0 when the side is empty
-    ask_size  BIGINT       NOT NULL
+    bid_size  DOUBLE       NOT NULL,  -- units of the asset; 0 when the side is empty
+    ask_size  DOUBLE       NOT NULL
 );

@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS book (
     ts      TIMESTAMP_NS NOT NULL,
     sym     VARCHAR      NOT NULL,
     bid_px  DOUBLE[10]   NOT NULL,   -- descending
-    bid_sz  BIGINT[10]   NOT NULL,
+    bid_sz  DOUBLE[10]   NOT NULL,   -- units of the asset (fractional for crypto, FX)
     ask_px  DOUBLE[10]   NOT NULL,   -- ascending
-    ask_sz  BIGINT[10]   NOT NULL
+    ask_sz  DOUBLE[10]   NOT NULL
 );

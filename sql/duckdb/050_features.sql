@@ -16,8 +16,8 @@ CREATE TABLE IF NOT EXISTS features (
     depth5_bid            DOUBLE,                 -- lots on the top 5 bid levels
     depth5_ask            DOUBLE,
     trade_count           BIGINT       NOT NULL,  -- prints in the bucket
-    volume                BIGINT       NOT NULL,  -- lots traded in the bucket
-    signed_volume         BIGINT       NOT NULL,  -- buyer- minus seller-initiated lots
+    volume                DOUBLE       NOT NULL,  -- lots traded in the bucket
+    signed_volume         DOUBLE       NOT NULL,  -- buyer- minus seller-initiated lots
     quote_updates         BIGINT       NOT NULL,  -- quote rows in the bucket
     quote_rate_1s         DOUBLE       NOT NULL,  -- quote updates per second, trailing 1 s
     trade_to_order_1s     DOUBLE,                 -- trades per quote update, trailing 1 s

@@ -39,7 +39,7 @@
   g:aj[`sym`tq;g;`sym`tq xasc vq];
   g:aj[`sym`tq;g;`sym`tq xasc bk];
   g:g lj tb; g:g lj qb;
-  g:update trade_count:0^trade_count, volume:0^volume, signed_volume:0^signed_volume,
+  g:update trade_count:0^trade_count, volume:0f^volume, signed_volume:0f^signed_volume,
       quote_updates:0^quote_updates from g;
   g:update m:0D00:01 xbar ts-w from g;
   g:g lj p95;

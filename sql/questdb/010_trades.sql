@@ -1,3 +1,3 @@
 CREATE TABLE IF NOT EXISTS trades (
-    ts TIMESTAMP_NS, sym SYMBOL, price DOUBLE, size LONG, side SYMBOL, trade_id LONG
+    ts TIMESTAMP_NS, sym SYMBOL, price DOUBLE, size DOUBLE, side SYMBOL, trade_id LONG
 ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, sym, trade_id);

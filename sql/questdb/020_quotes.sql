@@ -1,3 +1,3 @@
 CREATE TABLE IF NOT EXISTS quotes (
-    ts TIMESTAMP_NS, sym SYMBOL, bid DOUBLE, ask DOUBLE, bid_size LONG, ask_size LONG
+    ts TIMESTAMP_NS, sym SYMBOL, bid DOUBLE, ask DOUBLE, bid_size DOUBLE, ask_size DOUBLE
 ) TIMESTAMP(ts) PARTITION BY DAY WAL;

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
+import pytest
 
 from features.build import build
 from features.config import FeatureConfig
@@ -43,10 +44,14 @@ def test_crypto_tape_when_default_calendar_then_refused_naming_row_value_and_way
 
 
 def test_crypto_tape_when_24_7_then_ingest_features_and_scores_run_across_midnight(tmp_path):
+    """The tape's sizes are fractional BTC (0.00411, ...) on the 1e-8 lot its instruments.toml
+    declares: they land as they are, and the features' volumes add up to the prints'."""
     db = str(tmp_path / "c.duckdb")
-    for table in ("trades", "quotes", "orders"):
-        run("ingest", "csv", table, str(TAPE / f"{table}.csv"), "--db", db, "--calendar", "24/7")
-    run("ingest", "parquet", "book", str(TAPE / "book.parquet"), "--db", db, "--calendar", "24/7")
+    ins = str(TAPE / "instruments.toml")
+    for table in ("trades", "quotes"):
+        run("ingest", "csv", table, str(TAPE / f"{table}.csv"), "--db", db, "--instruments", ins)
+    run("ingest", "csv", "orders", str(TAPE / "orders.csv"), "--db", db, "--calendar", "24/7")
+    run("ingest", "parquet", "book", str(TAPE / "book.parquet"), "--db", db, "--instruments", ins)
     hint = run("features", "build", "--db", db).stdout  # the default calendar: says why nothing
     assert "0 rows added (nothing new)" in hint and "none of the 39,424 market data rows" in hint
     assert "--calendar" in hint
@@ -57,6 +62,14 @@ def test_crypto_tape_when_24_7_then_ingest_features_and_scores_run_across_midnig
         ts = s.query("SELECT epoch_ns(ts) AS t FROM features ORDER BY t").column("t").to_numpy()
     assert ts[0] == ns("2026-06-20T23:45:00.1") and ts[-1] == ns("2026-06-21T00:15:00")
     assert (np.diff(ts) == NS // 10).all()  # one bucket every 100 ms through midnight
+    csv = pcsv.read_csv(TAPE / "trades.csv").column("size").to_numpy()
+    with Store.from_conf(f"duckdb::path={db}", session=None) as s:
+        stored = s.query("SELECT size FROM trades").column("size").to_numpy()
+        vol = s.query("SELECT sum(volume) AS v, min(volume) AS lo FROM features "
+                      "WHERE volume > 0").to_pylist()[0]
+    assert (np.sort(stored) == np.sort(csv)).all() and (stored % 1 != 0).mean() > 0.9
+    # every print is inside the 18,000 buckets (23:45:00.0 to 00:15:00): same total, to rounding
+    assert vol["v"] == pytest.approx(csv.sum(), rel=1e-12) and 0 < vol["lo"] < 0.01
     run("demo", "--db", db, "--symbol", "BTCUSD", "--calendar", "24/7", "--reports",
         str(tmp_path / "rep"), "--run-id", "r")
     with Store.from_conf(f"duckdb::path={db}", session=None) as s:
@@ -64,6 +77,23 @@ def test_crypto_tape_when_24_7_then_ingest_features_and_scores_run_across_midnig
                       "FROM risk_scores").to_pylist()[0]
     # every bucket scored, both sides of midnight
     assert got == {"n": 18000, "lo": ns("2026-06-20T23:45:00.1"), "hi": ns("2026-06-21T00:15")}
+
+
+def test_crypto_tape_when_a_size_is_off_the_satoshi_lot_then_refused_naming_row_and_value(
+        tmp_path):
+    lines = (TAPE / "trades.csv").read_text().splitlines()
+    row = 115  # 0-based data row
+    cells = lines[row + 1].split(",")
+    cells[3] = "0.000000015"  # 1.5 satoshi
+    lines[row + 1] = ",".join(cells)
+    bad = tmp_path / "trades.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    db = str(tmp_path / "c.duckdb")
+    p = run("ingest", "csv", "trades", str(bad), "--db", db, "--instruments",
+            str(TAPE / "instruments.toml"), check=False)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1
+    assert "row 115, column 'size'" in p.stderr
+    assert "1.5e-08 is not a multiple of BTCUSD's lot_size 1e-08" in p.stderr
 
 
 def test_futures_when_cme_calendar_then_buckets_stop_at_the_break_and_restart_after(tmp_path):

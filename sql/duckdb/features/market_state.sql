@@ -21,8 +21,8 @@ WITH
 trade_b AS (
     SELECT sym, (epoch_ns(ts) - $t0 + $w) // $w AS k,
            count(*) AS trade_count,
-           sum(size)::BIGINT AS volume,
-           sum(CASE WHEN side = 'B' THEN size ELSE -size END)::BIGINT AS signed_volume,
+           sum(size) AS volume,
+           sum(CASE WHEN side = 'B' THEN size ELSE -size END) AS signed_volume,
            max(size) AS max_size
     FROM trades
     WHERE ts >= make_timestamp_ns($t0 - $w) AND ts < make_timestamp_ns($t1)

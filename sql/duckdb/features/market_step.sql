@@ -11,8 +11,8 @@
 -- $n1s $n10s $n1m  BIGINT  1 s, 10 s and 60 s in buckets
 WITH
 trade_b AS (
-    SELECT sym, count(*) AS trade_count, sum(size)::BIGINT AS volume,
-           sum(CASE WHEN side = 'B' THEN size ELSE -size END)::BIGINT AS signed_volume,
+    SELECT sym, count(*) AS trade_count, sum(size) AS volume,
+           sum(CASE WHEN side = 'B' THEN size ELSE -size END) AS signed_volume,
            max(size) AS max_size
     FROM trades
     WHERE ts >= make_timestamp_ns($t1 - $w) AND ts < make_timestamp_ns($t1)

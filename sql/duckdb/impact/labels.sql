@@ -9,7 +9,7 @@
 -- $since, $until  BIGINT  UTC ns; orders with since < ts <= until (prints from 5 min before
 -- since count towards volume_5m). Rows sorted by sym, ts.
 WITH fills AS (
-    SELECT ts, sym, side, sum(size)::BIGINT AS qty, count(*) AS n_prints,
+    SELECT ts, sym, side, sum(size) AS qty, count(*) AS n_prints,
            sum(price * size) / sum(size) AS vwap
     FROM trades
     WHERE ts > make_timestamp_ns($since - 300000000000) AND ts <= make_timestamp_ns($until)
@@ -17,7 +17,7 @@ WITH fills AS (
 ), vol AS (
     SELECT *, (sum(qty) OVER (PARTITION BY sym ORDER BY ts
                              RANGE BETWEEN INTERVAL 5 MINUTE PRECEDING AND CURRENT ROW)
-              - qty)::BIGINT AS volume_5m
+              - qty) AS volume_5m
     FROM fills
 ), arrival AS (
     SELECT v.*, q.bid, q.ask, q.bid_size, q.ask_size

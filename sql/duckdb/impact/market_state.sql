@@ -11,7 +11,7 @@ WITH f AS (
     FROM quotes WHERE ts < make_timestamp_ns($at)
     QUALIFY row_number() OVER (PARTITION BY sym ORDER BY ts DESC, rowid DESC) = 1
 ), v AS (
-    SELECT sym, sum(size)::BIGINT AS volume_5m
+    SELECT sym, sum(size) AS volume_5m
     FROM trades
     WHERE ts >= make_timestamp_ns($at - 300000000000) AND ts < make_timestamp_ns($at)
     GROUP BY sym
@@ -21,7 +21,7 @@ WITH f AS (
     QUALIFY row_number() OVER (PARTITION BY sym ORDER BY ts DESC, rowid DESC) = 1
 )
 SELECT epoch_ns(f.ts) AS ts_ns, f.sym, f.spread_bps, f.depth5_bid, f.depth5_ask, f.rv_1m,
-       f.mid, q.bid_size, q.ask_size, coalesce(v.volume_5m, 0)::BIGINT AS volume_5m,
+       f.mid, q.bid_size, q.ask_size, coalesce(v.volume_5m, 0) AS volume_5m,
        r.anomaly_score
 FROM f LEFT JOIN q ON f.sym = q.sym LEFT JOIN v ON f.sym = v.sym LEFT JOIN r ON f.sym = r.sym
 ORDER BY f.sym;

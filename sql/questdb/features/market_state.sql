@@ -76,8 +76,8 @@ grid AS (  -- pminute: the calendar minute before the bucket's start (its p95 th
 ),
 joined AS (
     SELECT g.sym, g.k, g.pminute,
-           coalesce(t.trade_count, 0) AS trade_count, coalesce(t.volume, 0) AS volume,
-           coalesce(t.signed_volume, 0) AS signed_volume, t.max_size,
+           coalesce(t.trade_count, 0) AS trade_count, coalesce(t.volume, 0.0) AS volume,
+           coalesce(t.signed_volume, 0.0) AS signed_volume, t.max_size,
            coalesce(q.quote_updates, 0) AS quote_updates, q.bid, q.ask, q.vmid,
            b.b1, b.a1, b.b5, b.a5, b.wb, b.wa
     FROM grid AS g

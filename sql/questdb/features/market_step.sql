@@ -71,8 +71,8 @@ syms AS (
 fresh AS (  -- the new bucket, carrying the previous bucket's state where nothing new came
     SELECT y.sym,
            coalesce(t.trade_count, 0) AS trade_count,
-           coalesce(t.volume, 0) AS volume,
-           coalesce(t.signed_volume, 0) AS signed_volume,
+           coalesce(t.volume, 0.0) AS volume,
+           coalesce(t.signed_volume, 0.0) AS signed_volume,
            coalesce(t.max_size > p.lo + p.frac * (p.hi - p.lo), false) AS large_trade,
            coalesce(q.quote_updates, 0) AS quote_updates,
            CASE WHEN q.sym IS NOT NULL THEN q.bid

@@ -13,7 +13,7 @@ WITH fills AS (
 ), vol AS (
     SELECT ts, sym, side, qty, n_prints, vwap,
            (sum(qty) OVER (PARTITION BY sym ORDER BY ts
-                          RANGE BETWEEN 5 MINUTE PRECEDING AND CURRENT ROW) - qty)::LONG AS volume_5m
+                          RANGE BETWEEN 5 MINUTE PRECEDING AND CURRENT ROW) - qty) AS volume_5m
     FROM fills
 ), arrival AS (
     SELECT v.ts, v.sym, v.side, v.qty, v.n_prints, v.vwap, v.volume_5m, q.bid, q.ask,

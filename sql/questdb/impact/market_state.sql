@@ -13,6 +13,6 @@ WITH f AS (
     SELECT sym, anomaly_score FROM risk_scores WHERE ts <= $at LATEST ON ts PARTITION BY sym
 )
 SELECT f.ts::LONG AS ts_ns, f.sym, f.spread_bps, f.depth5_bid, f.depth5_ask, f.rv_1m, f.mid,
-       q.bid_size, q.ask_size, coalesce(v.volume_5m, 0)::LONG AS volume_5m, r.anomaly_score
+       q.bid_size, q.ask_size, coalesce(v.volume_5m, 0.0) AS volume_5m, r.anomaly_score
 FROM f LEFT JOIN q ON f.sym = q.sym LEFT JOIN v ON f.sym = v.sym LEFT JOIN r ON f.sym = r.sym
 ORDER BY f.sym;

@@ -16,10 +16,11 @@ def _fixed(rows: np.ndarray, typ: pa.DataType) -> pa.FixedSizeListArray:
 def random_market(
     seed: int, *, syms=("AAA", "BBB"), span_s: float = 90.0, n_quotes: int = 200,
     n_trades: int = 150, n_book: int = 150, p_crossed: float = 0.05, p_one_sided: float = 0.05,
-    p_empty_side: float = 0.05, t0: int = T0,
+    p_empty_side: float = 0.05, t0: int = T0, lot: float = 1.0,
 ) -> dict[str, pa.Table]:
     """trades / quotes / book tables with distinct timestamps per symbol and table in
-    [t0, t0 + span_s); quotes sometimes crossed or one-sided, book sides sometimes empty."""
+    [t0, t0 + span_s); quotes sometimes crossed or one-sided, book sides sometimes empty.
+    Every size is a whole number of ``lot`` (float64: 0.001 gives crypto-like 0.017)."""
     rng = np.random.default_rng(seed)
     span = int(span_s * 1e9)
     out: dict[str, list] = {"trades": [], "quotes": [], "book": []}
@@ -37,14 +38,14 @@ def random_market(
         out["quotes"].append(pa.table({
             "ts": pa.array(qts, pa.timestamp("ns")), "sym": pa.array([sym] * nq, pa.string()),
             "bid": pa.array(bid_l, pa.float64()), "ask": pa.array(ask_l, pa.float64()),
-            "bid_size": rng.integers(0, 50, nq), "ask_size": rng.integers(0, 50, nq),
+            "bid_size": rng.integers(0, 50, nq) * lot, "ask_size": rng.integers(0, 50, nq) * lot,
         }))
         nt = int(rng.integers(0, n_trades + 1))
         tts = t0 + np.sort(rng.choice(span, nt, replace=False))
         size = np.where(rng.random(nt) < 0.05, rng.integers(100, 1000, nt), rng.integers(1, 20, nt))
         out["trades"].append(pa.table({
             "ts": pa.array(tts, pa.timestamp("ns")), "sym": pa.array([sym] * nt, pa.string()),
-            "price": 40.0 + rng.random(nt), "size": size.astype(np.int64),
+            "price": 40.0 + rng.random(nt), "size": size * lot,
             "side": np.where(rng.random(nt) < 0.5, "B", "S"),
             "trade_id": np.arange(nt, dtype=np.int64),
         }))
@@ -58,9 +59,9 @@ def random_market(
         out["book"].append(pa.table({
             "ts": pa.array(bts, pa.timestamp("ns")), "sym": pa.array([sym] * nb, pa.string()),
             "bid_px": _fixed(px - np.arange(10) * TICK, pa.float64()),
-            "bid_sz": _fixed(bsz, pa.int64()),
+            "bid_sz": _fixed(bsz * lot, pa.float64()),
             "ask_px": _fixed(px + 0.01 + np.arange(10) * TICK, pa.float64()),
-            "ask_sz": _fixed(asz, pa.int64()),
+            "ask_sz": _fixed(asz * lot, pa.float64()),
         }))
     return {k: pa.concat_tables(v) for k, v in out.items()}
 

@@ -72,6 +72,18 @@ def test_market_state_when_random_market_then_matches_numpy_twin(
     _compare(got, want)
 
 
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), lot=st.sampled_from([1e-8, 0.001, 0.05, 0.25]))
+def test_market_state_when_fractional_sizes_then_matches_numpy_twin(mem_store, seed, lot):
+    """Crypto / FX sizes (issue 17): volumes, imbalances, depth and large prints from DOUBLE
+    sizes agree with the twin, which sums the same Python floats."""
+    cfg = FeatureConfig(bucket_ns=250_000_000)
+    tables = random_market(seed, span_s=60.0, lot=lot)
+    got, want = _run(mem_store, cfg, tables, t1=T0 + 241 * cfg.bucket_ns)
+    _compare(got, want)
+    assert any(0 < r["volume"] < 1 for r in got) or lot >= 0.05 or not tables["trades"].num_rows
+
+
 def test_market_state_when_100ms_buckets_then_matches_numpy_twin(mem_store):
     cfg = FeatureConfig()
     tables = random_market(11, span_s=75.0, n_quotes=600, n_trades=400, n_book=500)

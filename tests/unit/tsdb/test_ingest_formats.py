@@ -6,7 +6,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.unit.tsdb.helpers import OPEN_NS, trades
-from tsdb import BatchRejected
+from tsdb import BatchRejected, Store
+from tsdb.instruments import Instrument, Instruments
 from tsdb.timestamps import ACCEPTED_FORMS, TimeFormat
 
 HEADER = "ts,sym,price,size,side,trade_id\n"
@@ -96,23 +97,35 @@ def test_ingest_csv_when_bad_timestamp_at_row_115_then_row_value_and_forms_named
     assert store.count("trades") == 0
 
 
-def test_ingest_csv_when_fractional_size_at_row_115_then_that_row_and_value_named(store, tmp_path):
+def test_ingest_csv_when_size_off_the_lot_at_row_115_then_that_row_and_value_named(tmp_path):
+    """Sizes are DOUBLE (issue 17): 0.05 is refused only where the symbol's instrument has a
+    lot it is not a multiple of (whole shares here), naming row 115 and the value."""
     sizes = ["3"] * 200
     sizes[115] = "0.05"
     path = _csv(tmp_path, ["2026-06-22T13:30:00Z"] * 200, size=sizes)
-    with pytest.raises(BatchRejected) as e:
-        store.ingest_csv("trades", path)
-    assert (e.value.row, e.value.column) == (115, "size")
-    assert "'0.05'" in str(e.value)
-    assert store.count("trades") == 0
+    whole = Instruments(instruments=(Instrument(sym="AAA", lot_size=1.0),))
+    with Store.from_conf(f"duckdb::path={tmp_path / 'w.duckdb'}", session=whole) as s:
+        with pytest.raises(BatchRejected) as e:
+            s.ingest_csv("trades", path)
+        assert (e.value.row, e.value.column) == (115, "size")
+        assert "0.05 is not a multiple of AAA's lot_size 1.0" in str(e.value)
+        assert s.count("trades") == 0
+
+
+def test_ingest_csv_when_fractional_size_and_no_lot_listed_then_lands_exactly(store, tmp_path):
+    sizes = ["3"] * 200
+    sizes[115] = "0.05"
+    store.ingest_csv("trades", _csv(tmp_path, ["2026-06-22T13:30:00Z"] * 200, size=sizes))
+    got = store.query("SELECT size FROM trades ORDER BY trade_id").column("size").to_pylist()
+    assert got[115] == 0.05 and got[114] == 3.0 and len(got) == 200
 
 
 def test_ingest_when_int_column_overflows_at_row_7_then_row_7(store):
     t = trades(10)
     big = pa.array([1.0] * 7 + [1e30] + [1.0] * 2)
     with pytest.raises(BatchRejected) as e:
-        store.ingest("trades", t.set_column(3, "size", big))
-    assert (e.value.row, e.value.column) == (7, "size") and "1e+30" in str(e.value)
+        store.ingest("trades", t.set_column(5, "trade_id", big))
+    assert (e.value.row, e.value.column) == (7, "trade_id") and "1e+30" in str(e.value)
 
 
 def test_ingest_when_epoch_overflows_ns_then_row_named(store):

@@ -70,10 +70,11 @@ def test_column_kind_when_logical_types_then_q_kinds():
 def test_to_q_when_trades_then_typed_vectors_with_exact_values():
     cols = to_q_columns(conform("trades", trades(2), canonical.table_schema("trades")))
     assert isinstance(cols["ts"], kx.TimestampVector) and isinstance(cols["sym"], kx.SymbolVector)
-    assert isinstance(cols["price"], kx.FloatVector) and isinstance(cols["size"], kx.LongVector)
+    assert isinstance(cols["price"], kx.FloatVector) and isinstance(cols["size"], kx.FloatVector)
     assert cols["ts"].py() == [dt.datetime(2026, 6, 22, 13, 30), dt.datetime(2026, 6, 22, 13, 30, 0, 1000)]
     assert cols["sym"].py() == ["AAA", "AAA"] and cols["side"].py() == ["B", "S"]
     assert cols["price"].py() == [100.0, 101.0] and cols["trade_id"].py() == [0, 1]
+    assert cols["size"].py() == [1.0, 2.0]  # sizes are floats in q (sql/q/schema.q), as DOUBLE
     assert OPEN_NS % 1000 == 0
 
 

@@ -39,11 +39,19 @@ def arr(values) -> bytes:
 def test_encode_when_two_trades_then_exact_ilp_v2_bytes():
     got = bytes(encode("trades", conform("trades", trades(2), canonical.table_schema("trades"))))
     want = (
-        b"trades,sym=AAA,side=B price" + f64(100.0) + b",size=1i,trade_id=0i " + str(OPEN_NS).encode() + b"n\n"
-        + b"trades,sym=AAA,side=S price" + f64(101.0) + b",size=2i,trade_id=1i "
+        b"trades,sym=AAA,side=B price" + f64(100.0) + b",size" + f64(1.0) + b",trade_id=0i "
+        + str(OPEN_NS).encode() + b"n\n"
+        + b"trades,sym=AAA,side=S price" + f64(101.0) + b",size" + f64(2.0) + b",trade_id=1i "
         + str(OPEN_NS + 1_000_000).encode() + b"n\n"
     )
     assert got == want
+
+
+def test_encode_when_fractional_btc_size_then_a_double_field_not_an_integer():
+    t = trades(1).set_column(3, "size", pa.array([0.05]))
+    got = bytes(encode("trades", conform("trades", t, canonical.table_schema("trades"))))
+    assert got == (b"trades,sym=AAA,side=B price" + f64(100.0) + b",size" + f64(0.05)
+                   + b",trade_id=0i " + str(OPEN_NS).encode() + b"n\n")
 
 
 def test_encode_when_limits_then_symbols_tagged_and_text_quoted():

@@ -68,7 +68,7 @@ def _with(t: pa.Table, col: str, values) -> pa.Table:
         ("ts", pa.array([OPEN_NS] * 9 + [OPEN_NS - 3_600_000_000_000], pa.timestamp("ns")), 9, "outside the trading session"),
         ("ts", ["2026-06-22 13:30:00"] * 2 + ["not a time"] + ["2026-06-22 13:30:00"] * 7, 2, "unparseable"),
         ("price", ["100.0"] * 10, 0, "wrong type"),
-        ("size", pa.array([1.0, 2.0, 2.5] + [1.0] * 7), 2, "cannot convert"),
+        ("trade_id", pa.array([1.0, 2.0, 2.5] + [1.0] * 7), 2, "cannot convert"),
     ],
 )
 def test_ingest_when_batch_has_bad_row_then_rejected_whole_naming_row_and_column(store, col, bad, row, reason):
