@@ -478,6 +478,9 @@ def format_report(rep: dict) -> str:
                      f"{stress.get('false_high_bound_per_day', 0.0):.2f} (conformal, "
                      f"{stress.get('blocks_level', 0)} normal minutes); each calm row "
                      "checks it over its 6.5 h-equivalents")
+    lines.append("symbol-day: one session of the scenario's calendar (6.5 h XNYS, 23 h CME, "
+                 "24 h 24/7); calm orders blocked: valid orders outside stress windows "
+                 "through the enforcer's fair replay (fills, cancels, expiry)")
     if stress.get("silent"):
         lines.append(f"stress statistics silent: {stress.get('blocks_level', 0)} normal minutes "
                      f"certify only {stress.get('certified_per_day') or float('inf'):.2f} false "
@@ -505,7 +508,6 @@ def format_report(rep: dict) -> str:
                  r.get("false_high_per_6_5h_adaptive")),
                 (f"valid calm orders blocked (of {r['valid_calm_orders']})",
                  r["blocked_calm_static"], r["blocked_calm_adaptive"]),
-                ("  (fair replay: fills, cancels, expiry)", None, None),
                 ("  ...by a HALTED row / latch, apart", r.get("halted_calm_static"),
                  r.get("halted_calm_adaptive")),
                 ("  ...by a tripped breaker, apart", r.get("breaker_calm_static"),

@@ -136,7 +136,10 @@ def limits_in_force(orders: dict, limits: pa.Table | None, caps: StaticCaps) -> 
 
 def blocked(orders: dict, lim: dict) -> np.ndarray:
     """bool[n]: orders the limits would deny, checked in time order with positions per
-    (strategy, sym) built from the accepted orders (every accepted order assumed filled)."""
+    (strategy, sym) built from the accepted orders (every accepted order assumed filled,
+    nothing released: open exposure only grows, so a long session of resting orders is
+    blocked by max_position). The walk-forward backtest's quick count; ``adaptrisk
+    evaluate`` counts through the enforcer's fair replay instead (fills, cancels, expiry)."""
     n = len(orders["ts"])
     out = np.zeros(n, bool)
     pos: dict[tuple, float] = {}
