@@ -82,7 +82,7 @@ def _orders() -> pa.Table:
 
 def _rows(store, table, order_by):
     """Rows in the logical schema: server legs read back through the store's ``read_table``
-    (QuestDB: ts as LONG ns, NaN -> NULL, array sizes -> BIGINT; kdb+: q nulls -> NULL)."""
+    (QuestDB: ts as LONG ns, NaN -> NULL, array sizes stay DOUBLE; kdb+: q nulls -> NULL)."""
     return sorted(_table(store, table).to_pylist(), key=lambda r: r[order_by])
 
 
