@@ -28,7 +28,7 @@ from enforcer.console.commands import (
 )
 from enforcer.console.config import ConsoleConfig
 from enforcer.console.overrides import OverrideDesk
-from enforcer.fix.gateway import SEP  # between SenderCompID and ClOrdID in an order key
+from enforcer.fix.mapping import SEP  # between SenderCompID and ClOrdID in an order key
 from enforcer.killswitch import SCOPES, covers
 
 _LABEL_SCHEMA = pa.schema([

@@ -67,7 +67,7 @@ class FixAcceptor:
         if self.config.downstream == "sim":
             self.venue = ExchangeSim(on_report=self.gateway.on_report, config=exchange_config,
                                      on_batch=self.gateway.venue_batch)
-            self.gateway._venue = self.venue
+            self.gateway.attach_venue(self.venue)
         self._listener: socket.socket | None = None
         self._threads: set[threading.Thread] = set()
         self._conns: set[socket.socket] = set()

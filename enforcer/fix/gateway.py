@@ -33,9 +33,6 @@ sessions may use the same ClOrdID.
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-import math
 import threading
 import time
 
@@ -43,52 +40,25 @@ from enforcer.commands import CancelOrder, Fill, NewOrder, OrderDone, ReplaceOrd
 from enforcer.fix import codec as C
 from enforcer.fix.config import FixConfig
 from enforcer.fix.exchange_sim import ExchangeReport
+from enforcer.fix.mapping import (
+    CXL_REQUIRED,
+    NEW_REQUIRED,
+    OSR_REQUIRED,
+    RPL_REQUIRED,
+    SEP,
+    SIDE_WIRE,
+    TYPE_BYTES,
+    BadNumber,
+    order_fields,
+    order_id_of,
+    order_key,
+    trader_strategy,
+)
 from enforcer.fix.parser import FixMsg
 from enforcer.fix.parser import first_missing as _first_missing
-from enforcer.fix.reports import _SIDE_BYTES, report_body
+from enforcer.fix.reports import _SIDE_BYTES, Replies
 from enforcer.fix.state import SessionState
 from enforcer.orders import DONE, OrderEntry
-
-_SIDES = {b"1": "B", b"2": "S", b"5": "S", b"6": "S"}
-_SIDE_WIRE = {"B": "1", "S": "2"}
-_TYPES = {b"1": "MARKET", b"2": "LIMIT"}
-_TYPE_BYTES = {"MARKET": b"1", "LIMIT": b"2"}
-_NEW_REQUIRED = (C.CL_ORD_ID, C.SYMBOL, C.SIDE, C.ORDER_QTY, C.ORD_TYPE)
-_RPL_REQUIRED = (C.CL_ORD_ID, C.ORIG_CL_ORD_ID, C.SYMBOL, C.SIDE, C.ORDER_QTY, C.ORD_TYPE)
-_CXL_REQUIRED = (C.CL_ORD_ID, C.ORIG_CL_ORD_ID, C.SYMBOL, C.SIDE)
-_OSR_REQUIRED = (C.CL_ORD_ID, C.SYMBOL, C.SIDE)
-SEP = "\x01"  # between SenderCompID and ClOrdID in an order key (never inside a value)
-
-
-def order_id_of(cl_ord_id: bytes) -> int:
-    """ClOrdID -> int64 order id: the number itself if decimal and < 2**63, else a hash."""
-    if cl_ord_id.isdigit() and len(cl_ord_id) <= 19 and int(cl_ord_id) < 1 << 63:
-        return int(cl_ord_id)
-    return int.from_bytes(hashlib.blake2b(cl_ord_id, digest_size=8).digest(), "big") >> 1
-
-
-def order_key(peer: str, cl_ord_id: bytes) -> str:
-    return peer + SEP + cl_ord_id.decode("latin-1")
-
-
-class _BadNumber(ValueError):
-    pass
-
-
-def _number(raw: bytes | None, tag: int) -> float | None:
-    if raw is None:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise _BadNumber(tag) from None
-
-
-def _qty(x: float) -> int | float:
-    """Integral, finite, int64-safe quantities become int; anything else stays float."""
-    if math.isfinite(x) and x.is_integer() and abs(x) < 2.0**53:
-        return int(x)
-    return x
 
 
 class FixGateway:
@@ -117,11 +87,18 @@ class FixGateway:
         self._lock = threading.Lock()
         self._batch = threading.local()  # .venue: wires for the venue, gathered per batch
         self._venue_seq = 0
-        self._exec_ids = itertools.count(self._clock())  # unique across restarts too
+        replies = Replies(self._clock)
+        self._exec, self._cancel_reject = replies.execution, replies.cancel_reject
+        self._exec_id = replies.exec_id
         self.risk_state = "Normal"
         self.counters = {"orders": 0, "accepted": 0, "rejected": 0, "cancels": 0,
                          "replaces": 0, "status_requests": 0, "resent_orders": 0,
                          "fills": 0, "venue_done": 0}
+
+    def attach_venue(self, venue) -> None:
+        """The downstream venue, once it exists (it is built with this gateway's
+        `on_report` and `venue_batch` as its callbacks)."""
+        self._venue = venue
 
     # -- market data (fed by whoever owns quotes: tests, REST /quote, the CLI) ---------
 
@@ -145,7 +122,7 @@ class FixGateway:
                 self._replace(session, msg, seq)
             else:
                 self._status(session, msg, seq)
-        except _BadNumber as e:
+        except BadNumber as e:
             tag = e.args[0]
             session.reject(seq, C.SRR_INCORRECT_DATA_FORMAT, f"tag {tag} is not a number",
                            ref_tag=tag, ref_type=mtype)
@@ -204,21 +181,11 @@ class FixGateway:
                            ref_tag=tag, ref_type=msg.get(C.MSG_TYPE))
         return tag is not None
 
-    def _fields(self, session: SessionState, msg: FixMsg):
-        qty = _qty(_number(msg.get(C.ORDER_QTY), C.ORDER_QTY))
-        price = _number(msg.get(C.PRICE), C.PRICE)
-        trader = (msg.get(50) or session.peer.encode()).decode("latin-1")
-        strategy = msg.get(C.ACCOUNT)
-        strategy = strategy.decode("latin-1") if strategy else self._cfg.default_strategy
-        sym = msg.get(C.SYMBOL).decode("latin-1")
-        side = _SIDES.get(msg.get(C.SIDE)) or msg.get(C.SIDE).decode("latin-1")
-        otype = _TYPES.get(msg.get(C.ORD_TYPE)) or msg.get(C.ORD_TYPE).decode("latin-1")
-        return qty, price, trader, strategy, sym, side, otype
-
     def _new_order(self, session: SessionState, msg: FixMsg, seq: int) -> None:
-        if self._missing(session, msg, seq, _NEW_REQUIRED):
+        if self._missing(session, msg, seq, NEW_REQUIRED):
             return
-        qty, price, trader, strategy, sym, side, otype = self._fields(session, msg)
+        qty, price, trader, strategy, sym, side, otype = order_fields(
+            msg, session.peer, self._cfg.default_strategy)
         cl = msg.get(C.CL_ORD_ID)
         key = order_key(session.peer, cl)
         cmd = NewOrder(order_id=order_id_of(cl), ts=self._clock(), trader=trader,
@@ -296,7 +263,7 @@ class FixGateway:
                 with self._lock:
                     self._cancels[d.seq] = (session, cl_b, cl_b)
             self._to_venue("F", [(C.CL_ORD_ID, d.seq), (C.ORIG_CL_ORD_ID, e.seq),
-                                 (C.SYMBOL, e.sym), (C.SIDE, _SIDE_WIRE.get(e.side, "1")),
+                                 (C.SYMBOL, e.sym), (C.SIDE, SIDE_WIRE.get(e.side, "1")),
                                  (C.RISK_STATE, d.risk_state)])
         return n
 
@@ -307,7 +274,7 @@ class FixGateway:
                            b"8011=%s\x01" % (
                                e.seq, e.strategy.encode(), e.sym.encode(),
                                _SIDE_BYTES[e.side], e.qty - e.cum_qty,
-                               _TYPE_BYTES[e.order_type],
+                               TYPE_BYTES[e.order_type],
                                b"" if price is None else b"44=%s\x01" % repr(price).encode(),
                                risk_state.encode()))
 
@@ -323,9 +290,10 @@ class FixGateway:
                    extra=[(C.ORD_REJ_REASON, 6)] if e.status == "8" else ())
 
     def _replace(self, session: SessionState, msg: FixMsg, seq: int) -> None:
-        if self._missing(session, msg, seq, _RPL_REQUIRED):
+        if self._missing(session, msg, seq, RPL_REQUIRED):
             return
-        qty, price, trader, strategy, sym, side, otype = self._fields(session, msg)
+        qty, price, trader, strategy, sym, side, otype = order_fields(
+            msg, session.peer, self._cfg.default_strategy)
         cl, orig_cl = msg.get(C.CL_ORD_ID), msg.get(C.ORIG_CL_ORD_ID)
         key, orig_key = order_key(session.peer, cl), order_key(session.peer, orig_cl)
         cmd = ReplaceOrder(order_id=order_id_of(cl), ts=self._clock(), trader=trader,
@@ -354,18 +322,16 @@ class FixGateway:
         # one atomic replace at the venue (never cancel-then-new: a fill of the original
         # in between would overfill); the client hears '5' or 35=9 when the venue answers
         self._to_venue("G", [(C.CL_ORD_ID, e.seq), (C.ORIG_CL_ORD_ID, orig.seq),
-                             (C.SYMBOL, sym), (C.SIDE, _SIDE_WIRE.get(orig.side, "1")),
-                             (C.ORDER_QTY, e.qty), (C.ORD_TYPE, _TYPE_BYTES[e.order_type]),
+                             (C.SYMBOL, sym), (C.SIDE, SIDE_WIRE.get(orig.side, "1")),
+                             (C.ORDER_QTY, e.qty), (C.ORD_TYPE, TYPE_BYTES[e.order_type]),
                              (C.PRICE, e.price), (C.RISK_STATE, d.risk_state)])
 
     def _cancel(self, session: SessionState, msg: FixMsg, seq: int) -> None:
-        if self._missing(session, msg, seq, _CXL_REQUIRED):
+        if self._missing(session, msg, seq, CXL_REQUIRED):
             return
         cl, orig_cl = msg.get(C.CL_ORD_ID), msg.get(C.ORIG_CL_ORD_ID)
         orig = self._enf.order(order_key(session.peer, orig_cl))
-        strategy = msg.get(C.ACCOUNT)
-        strategy = strategy.decode("latin-1") if strategy else self._cfg.default_strategy
-        trader = (msg.get(50) or session.peer.encode()).decode("latin-1")
+        trader, strategy = trader_strategy(msg, session.peer, self._cfg.default_strategy)
         sym = msg.get(C.SYMBOL).decode("latin-1")
         self.counters["cancels"] += 1
         key = order_key(session.peer, cl)
@@ -395,11 +361,11 @@ class FixGateway:
         with self._lock:
             self._cancels[d.seq] = (session, cl, orig_cl)
         self._to_venue("F", [(C.CL_ORD_ID, d.seq), (C.ORIG_CL_ORD_ID, orig.seq),
-                             (C.SYMBOL, sym), (C.SIDE, _SIDE_WIRE.get(orig.side, "1")),
+                             (C.SYMBOL, sym), (C.SIDE, SIDE_WIRE.get(orig.side, "1")),
                              (C.RISK_STATE, d.risk_state)])
 
     def _status(self, session: SessionState, msg: FixMsg, seq: int) -> None:
-        if self._missing(session, msg, seq, _OSR_REQUIRED):
+        if self._missing(session, msg, seq, OSR_REQUIRED):
             return
         self.counters["status_requests"] += 1
         cl = msg.get(C.CL_ORD_ID)
@@ -482,41 +448,6 @@ class FixGateway:
             self._cancel_reject(session, cl.encode("latin-1"), orig_cl, rep.text,
                                 rep.risk_state, response_to=2,
                                 reason=0 if orig is not None and orig.status in DONE else 1)
-
-    # -- encoding -----------------------------------------------------------------------
-
-    def _exec_id(self) -> int:
-        return next(self._exec_ids)  # atomic under the GIL
-
-    def _exec(self, session, cl: bytes, e: OrderEntry | None, exec_type: str, *,
-              text=None, extra=(), d=None, last=(0, 0.0)) -> None:
-        """ExecutionReport for order `e` (its current state) about `exec_type`."""
-        if e is None:
-            status, qty, price, sym, side, cum, leaves, avg = "8", None, None, "", "", 0, 0, 0.0
-        else:
-            status, qty, price, sym, side = e.status, e.qty, e.price, e.sym, e.side
-            cum, leaves, avg = e.cum_qty, e.leaves, e.avg_px
-        custom = session.custom_tags
-        if not custom:
-            extra = [f for f in extra if f[0] < 5000]
-        oid = e.order_id if e is not None else order_id_of(cl)
-        session.send("8", report_body(
-            oid, cl, self._exec_id(), exec_type, status, sym, side, qty, price, last[0],
-            last[1], leaves, cum, avg, C.fix_time(self._clock()), text, extra,
-            (d.risk_state, d.limits_version, d.mode) if d is not None and custom else None))
-
-    def _cancel_reject(self, session, cl, orig_cl, text, risk_state, response_to=1,
-                       reason: int | None = None) -> None:
-        """OrderCancelReject; CxlRejReason (102) `reason`, by default 1 (unknown order)
-        when the text says so, else 99 (other)."""
-        if reason is None:
-            reason = 1 if "unknown" in text.lower() else 99
-        session.send("9", [(C.ORDER_ID, order_id_of(orig_cl)), (C.CL_ORD_ID, cl),
-                           (C.ORIG_CL_ORD_ID, orig_cl), (C.ORD_STATUS, "8"),
-                           (C.CXL_REJ_RESPONSE_TO, response_to),
-                           (C.CXL_REJ_REASON, reason),
-                           (C.TEXT, text),
-                           (C.RISK_STATE, risk_state if session.custom_tags else None)])
 
     def _to_venue(self, msg_type: str, body: list) -> None:
         held = getattr(self._batch, "venue", None)

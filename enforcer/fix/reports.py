@@ -1,4 +1,5 @@
-"""ExecutionReport bodies: the pre-formatted hot path and its plain twin.
+"""ExecutionReport bodies (the pre-formatted hot path and its plain twin) and the gateway's
+replies built from them (`Replies`: 35=8 about an order's current state, 35=9).
 
 `report_body` writes the body of a 35=8 (every field after the standard header) with a few
 `%` formats; `report_pairs` lists the same fields as (tag, value) pairs for the generic
@@ -8,9 +9,12 @@ equal); the gateway sends every order's acknowledgement and fill through the fir
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 
 from enforcer.fix import codec as C
+from enforcer.fix.mapping import order_id_of
 
 _SIDE_BYTES = {"B": b"1", "S": b"2"}  # Side (54) on the wire; the gateway uses it too
 
@@ -84,3 +88,49 @@ def report_pairs(order_id: int, cl: bytes, exec_id: int, exec_type: str, status:
         pairs += [(C.RISK_STATE, custom[0]), (C.LIMITS_VERSION, custom[1]),
                   (C.MODE, custom[2])]
     return pairs
+
+
+class Replies:
+    """The gateway's answers to a client session: an ExecutionReport about an order's
+    current state, an OrderCancelReject. ExecIDs count up from the clock at start, so they
+    stay unique across restarts. Custom tags (>= 5000, 8011-8017) only for sessions that
+    take them (`session.custom_tags`)."""
+
+    def __init__(self, clock: Callable[[], int]) -> None:
+        self._clock = clock
+        self._exec_ids = itertools.count(clock())
+
+    def exec_id(self) -> int:
+        return next(self._exec_ids)  # atomic under the GIL
+
+    def execution(self, session, cl: bytes, e, exec_type: str, *, text=None, extra=(),
+                  d=None, last=(0, 0.0)) -> None:
+        """ExecutionReport for order `e` (an `OrderEntry`, its current state; None: an
+        order the ledger does not hold) about `exec_type`, with decision `d`'s risk state,
+        limits version and mode (8011-8013)."""
+        if e is None:
+            status, qty, price, sym, side, cum, leaves, avg = "8", None, None, "", "", 0, 0, 0.0
+        else:
+            status, qty, price, sym, side = e.status, e.qty, e.price, e.sym, e.side
+            cum, leaves, avg = e.cum_qty, e.leaves, e.avg_px
+        custom = session.custom_tags
+        if not custom:
+            extra = [f for f in extra if f[0] < 5000]
+        oid = e.order_id if e is not None else order_id_of(cl)
+        session.send("8", report_body(
+            oid, cl, self.exec_id(), exec_type, status, sym, side, qty, price, last[0],
+            last[1], leaves, cum, avg, C.fix_time(self._clock()), text, extra,
+            (d.risk_state, d.limits_version, d.mode) if d is not None and custom else None))
+
+    def cancel_reject(self, session, cl, orig_cl, text, risk_state, response_to=1,
+                      reason: int | None = None) -> None:
+        """OrderCancelReject; CxlRejReason (102) `reason`, by default 1 (unknown order)
+        when the text says so, else 99 (other)."""
+        if reason is None:
+            reason = 1 if "unknown" in text.lower() else 99
+        session.send("9", [(C.ORDER_ID, order_id_of(orig_cl)), (C.CL_ORD_ID, cl),
+                           (C.ORIG_CL_ORD_ID, orig_cl), (C.ORD_STATUS, "8"),
+                           (C.CXL_REJ_RESPONSE_TO, response_to),
+                           (C.CXL_REJ_REASON, reason),
+                           (C.TEXT, text),
+                           (C.RISK_STATE, risk_state if session.custom_tags else None)])
