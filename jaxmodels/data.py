@@ -85,14 +85,16 @@ def event_mask(rows: MarketRows, evs: list[dict], *, before_ns: int = 0,
 
 
 def order_rows(store, since: int = ALL[0], until: int = ALL[1], *, hist: int = 100,
-               min_hist: int = 5) -> pa.Table:
+               min_hist: int = 5, demo=None) -> pa.Table:
     """Order-level inputs and labels (``is_error`` NULL when unlabelled), sorted by time.
 
     Columns: the order (ts_ns, order_id, trader, strategy, sym, side, qty, price,
     order_type), every ``features.registry.ORDER`` feature, ``ref_mid`` (as-of mid),
     ``log_qty``, ``is_market``, ``abs_dev_bps`` (|price_dev_bps|), the trader log-qty
     history (``log_qty_over_med``, ``log_qty_z``, ``log_qty_scale``; ``hist`` previous
-    orders, NULL before ``min_hist``), ``is_error`` and ``error_kind``. CANCELs are dropped.
+    orders, NULL before ``min_hist``), ``demonstrated_qty`` (``demo``: a
+    ``jaxmodels.layer1.Demonstrated``, None = its defaults; NULL on other dialects than
+    DuckDB for now), ``is_error`` and ``error_kind``. CANCELs are dropped.
     """
     import pyarrow.compute as pc
 
@@ -100,8 +102,14 @@ def order_rows(store, since: int = ALL[0], until: int = ALL[1], *, hist: int = 1
 
     f = order_features(store, since_ns=int(since), until_ns=int(until))
     f = f.filter(pc.not_equal(f.column("order_type"), "CANCEL"))
-    h = store.query_file("models/order_history.sql", {
-        "since": int(since), "until": int(until), "hist": int(hist), "min_hist": int(min_hist)})
+    p = {"since": int(since), "until": int(until), "hist": int(hist), "min_hist": int(min_hist)}
+    if store.dialect == "duckdb":
+        from jaxmodels.layer1 import Demonstrated
+
+        p |= (demo or Demonstrated()).sql_params()
+    h = store.query_file("models/order_history.sql", p)
+    if "demonstrated_qty" not in h.column_names:
+        h = h.append_column("demonstrated_qty", pa.nulls(h.num_rows, pa.float64()))
     ts = f.column("ts").cast(pa.int64())
     f = f.append_column("ts_ns", ts)
     f = f.join(h, keys=["order_id", "ts_ns"], join_type="left outer")

@@ -13,6 +13,18 @@ max qty the gate enforces for the trader's orders while that baseline holds
 fat_finger_max_qty`` is the trees' verdict wherever the trees are monotone in qty along
 that line (``gate_flags`` vs ``TreeModel.flag``; the bench counts where not).
 
+Demonstrated sizes: a trader who has sent a size ``k`` times may send it again. The gate's
+max qty is at least ``margin`` x the k-th largest of the trader's previous ``hist`` orders in
+the symbol that passed the static multiple of their median (``demonstrated_qty``, computed
+causally in ``sql/duckdb/models/order_history.sql``; ``gate_max_qty``), and at most what the
+enforcer's static rule allows (``fat_finger_threshold`` x the median, applied besides).
+Why not the trees alone: the gate inverts them fail-safe along qty, and a block trader's
+blocks (20x its median) sit above its x10 slips (~10x), so no max qty from the trees can pass
+one and stop the other. Poisoning: an order counts only once sent, so one slip (or k - 1)
+never lifts the bar above a size the trader sent k times before; orders over the static
+multiple (x100, x1000, notional-as-qty slips) never count. The price: x10 slips of a
+block trader's orders under its demonstrated block size pass layer 1.
+
 Price errors (``price_decimal``, ``price_through_book``) are not this model's job: the
 gate's price collar and the no-reference rule judge prices; the bench reports both.
 
@@ -21,11 +33,13 @@ Shapes: x float32[n, F] rows of ``L1_INPUTS`` (NaN = missing), qty float64[n] lo
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pyarrow as pa
 
 from jaxmodels import gbdt
-from jaxmodels.config import ORDER_INPUTS, GBDTConfig
+from jaxmodels.config import ORDER_INPUTS, GBDTConfig, StaticCaps
 from jaxmodels.errors import ModelError
 
 L1_INPUTS: tuple[str, ...] = ORDER_INPUTS  # the default tree inputs (jaxmodels/config.py)
@@ -37,6 +51,32 @@ QTY_KINDS = ("qty_x10", "qty_x100", "qty_x1000", "notional_as_qty")
 PRICE_KINDS = ("price_decimal", "price_through_book")
 NO_LIMIT = 2**40  # lots: "the trees flag no size at this baseline" (above any real order)
 GRID_STEPS = 4  # grid points per doubling of qty in first_flagged_qty
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Demonstrated:
+    """The demonstrated size (see the module doc): the largest qty (lots) the trader sent at
+    least max(``k``, ``share`` x n) times among its n previous orders in the symbol (the
+    last ``hist``) under ``fat_finger_threshold`` x their median (the static rule's
+    multiple: ``StaticCaps``), times ``margin``."""
+
+    hist: int = 2000
+    k: int = 3
+    share: float = 0.01
+    margin: float = 1.1
+    fat_finger_threshold: float = StaticCaps().fat_finger_threshold
+
+    def __post_init__(self) -> None:
+        if self.k < 2 or self.hist < self.k or self.margin < 1.0 or not 0 <= self.share < 1:
+            raise ModelError(f"Demonstrated needs k >= 2, hist >= k, margin >= 1, share in "
+                             f"[0, 1): {self}")
+
+    def sql_params(self) -> dict:
+        """Bound parameters of ``models/order_history.sql``'s demonstrated_qty."""
+        return {"demo_hist": int(self.hist), "demo_k": int(self.k),
+                "demo_kmax": max(int(self.k), int(np.ceil(self.share * self.hist))),
+                "demo_share": float(self.share),
+                "ff_threshold": float(self.fat_finger_threshold)}
 
 
 def config(**kw) -> GBDTConfig:
@@ -102,9 +142,35 @@ def max_qty(tm: gbdt.TreeModel, x0: np.ndarray, qty0: np.ndarray) -> np.ndarray:
     return first_flagged_qty(tm, x0, qty0) - 1
 
 
-def gate_flags(tm: gbdt.TreeModel, x0: np.ndarray, qty0: np.ndarray) -> np.ndarray:
-    """bool[n]: what the gate decides for the rows themselves (qty > max_qty)."""
-    return np.asarray(qty0, np.float64) > max_qty(tm, x0, qty0)
+def demonstrated_max(demonstrated_qty: np.ndarray, demo: Demonstrated) -> np.ndarray:
+    """int64[n]: the max qty (lots) the trader's demonstrated size allows: floor(margin x
+    demonstrated_qty), 0 where none is demonstrated (NaN)."""
+    d = np.asarray(demonstrated_qty, np.float64)
+    return np.where(np.isfinite(d), np.floor(demo.margin * np.nan_to_num(d)), 0).astype(
+        np.int64)
+
+
+def gate_max_qty(tm: gbdt.TreeModel, x0: np.ndarray, qty0: np.ndarray,
+                 demonstrated_qty: np.ndarray, demo: Demonstrated) -> np.ndarray:
+    """int64[n]: the max qty (lots) the gate enforces at each row's baseline: the trees'
+    ``max_qty``, raised to the trader's demonstrated size (``demonstrated_max``)."""
+    return np.maximum(max_qty(tm, x0, qty0), demonstrated_max(demonstrated_qty, demo))
+
+
+def demonstrated_column(orders: pa.Table) -> np.ndarray:
+    """float64[n]: ``demonstrated_qty`` of ``jaxmodels.data.order_rows`` (NaN = none)."""
+    return np.asarray(orders.column("demonstrated_qty").cast(pa.float64()).fill_null(np.nan)
+                      .to_numpy(zero_copy_only=False), np.float64)
+
+
+def gate_flags(tm: gbdt.TreeModel, x0: np.ndarray, qty0: np.ndarray,
+               demonstrated_qty: np.ndarray | None = None,
+               demo: Demonstrated | None = None) -> np.ndarray:
+    """bool[n]: what the gate decides for the rows themselves (qty > its max qty; the trees'
+    alone when ``demonstrated_qty`` is None)."""
+    lim = (max_qty(tm, x0, qty0) if demonstrated_qty is None else
+           gate_max_qty(tm, x0, qty0, demonstrated_qty, demo or Demonstrated()))
+    return np.asarray(qty0, np.float64) > lim
 
 
 def training_mask(kind: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -145,31 +211,35 @@ def invertible(inputs: tuple[str, ...]) -> bool:
         "log_qty_z" not in inputs or "log_qty_scale" in inputs)
 
 
-def publish_store(store, tm: gbdt.TreeModel, version: str, *, since: int, until: int) -> int:
+def publish_store(store, tm: gbdt.TreeModel, version: str, *, since: int, until: int,
+                  demo: Demonstrated | None = None) -> int:
     """Write ``fat_finger_limits`` rows for the orders with since < ts <= until (UTC ns): at
     each order, the max qty its trader's orders in its symbol get from then on, from the
-    baseline before it (``publish_rows``). Returns rows written (0 when the trees' inputs
-    cannot be inverted, e.g. a model trained on absolute sizes)."""
+    baseline before it (``gate_max_qty``, ``publish_rows``). Returns rows written (0 when
+    the trees' inputs cannot be inverted, e.g. a model trained on absolute sizes)."""
     import pyarrow.compute as pc
 
     from jaxmodels.data import order_rows, to_matrix
 
     if not invertible(tm.config.inputs):
         return 0
-    orders = order_rows(store, since, until)
+    demo = demo or Demonstrated()
+    orders = order_rows(store, since, until, demo=demo)
     orders = orders.filter(pc.greater(orders.column("qty"), 0))
     if orders.num_rows == 0:
         return 0
     qty = orders.column("qty").to_numpy().astype(np.float64)
-    lim = max_qty(tm, to_matrix(orders, tm.config.inputs), qty)
+    lim = gate_max_qty(tm, to_matrix(orders, tm.config.inputs), qty,
+                       demonstrated_column(orders), demo)
     rows = publish_rows(orders, lim, version)
     return store.ingest("fat_finger_limits", rows, session=None) if rows.num_rows else 0
 
 
-def publish_promoted(store, reg, *, since: int, until: int) -> int:
+def publish_promoted(store, reg, *, since: int, until: int,
+                     demo: Demonstrated | None = None) -> int:
     """``publish_store`` with the registry's promoted tree model (0 rows when none)."""
     from jaxmodels.persist import load_trees
 
     mid = reg.promoted("gbdt")
     return 0 if mid is None else publish_store(store, load_trees(reg, mid), mid, since=since,
-                                               until=until)
+                                               until=until, demo=demo)

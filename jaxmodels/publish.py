@@ -47,7 +47,9 @@ def publish(store, reg: Registry, cfg: ModelsConfig, *, since: int, until: int,
     Returns counts written."""
     from jaxmodels import layer1
 
-    n_ff = {"fat_finger_limits": layer1.publish_promoted(store, reg, since=since, until=until)}
+    demo = layer1.Demonstrated(fat_finger_threshold=cfg.calib.caps.fat_finger_threshold)
+    n_ff = {"fat_finger_limits": layer1.publish_promoted(store, reg, since=since, until=until,
+                                                         demo=demo)}
     lim_tbl = store.latest_limits()
     lim_tbl = lim_tbl.append_column("ts_ns", lim_tbl.column("ts").cast("int64"))
     latest = {(r["sym"], r["strategy"]): r for r in lim_tbl.to_pylist()}
