@@ -244,34 +244,46 @@ def _grid() -> list[dict]:
     return grid_rows(ev.run(ev.Grid.load(GRID), GRID_SEEDS, out=lambda *_: None))
 
 
-def fat_finger_rows() -> list[dict]:
+def fat_finger_rows(pops=None) -> list[dict]:
     """Layer 1 at the gate per trader population (issue 11 point 3; ``bench/fat_finger.py``):
-    trained on 4 populations (seeds 201-204), measured on 5 others (seeds 301-305)."""
+    trained on 4 populations (seeds 201-204), measured on 5 others (seeds 301-305, each after
+    one history day, seeds 5301-5305; ``pops`` = ``ff.DEV`` for development). The gate is
+    the trees' max qty raised to the trader's demonstrated size; 'trees gate' is the gate
+    before (the trees' max qty alone)."""
     from bench import fat_finger as ff
     from jaxmodels import layer1
 
     tm, met = ff.train(ff.pop_rows(ff.TRAIN))
+    demo = layer1.Demonstrated()
     out = []
-    for p, tbl in ff.pop_rows(ff.TEST):
+    for p, tbl, first in ff.pop_rows(pops or ff.TEST, first_day=True):
         r, orc = ff.score(tm, p, tbl), ff.oracle(p, tbl)
         worst = min(r["recall_gate"].values())
-        kinds = "; ".join(f"{k} {r['recall_gate'][k]:.3f} (trees {r['recall_trees'][k]:.3f}"
+        kinds = "; ".join(f"{k} {r['recall_gate'][k]:.3f} (trees gate "
+                          f"{r['recall_trees_gate'][k]:.3f}, trees {r['recall_trees'][k]:.3f}"
                           + (f", oracle {orc[k]:.3f}" if k in orc else "") + f", n {r['n_kind'][k]})"
                           for k in r["recall_gate"])
         name = f"fat_finger_{p.name}"
         out.append(_row(name, "recall_worst_kind", worst, "", ">= 0.99 per kind at FPR <= 0.001",
                         worst >= 0.99 and r["fpr_gate"] <= 0.001,
-                        f"gate = max qty per (sym, trader) from the trees; price kinds judged by "
-                        f"the 500 bps collar; {kinds}; oracle = true size law, level "
-                        f"{orc['level_sigmas']:.2f} sigma"))
+                        f"gate = max qty per (sym, trader): the trees', raised to the trader's "
+                        f"demonstrated size ({demo}); price kinds judged by the 500 bps collar; "
+                        f"{kinds}; oracle = true size law, level {orc['level_sigmas']:.2f} sigma"))
         out.append(_row(name, "fpr", r["fpr_gate"], "", "<= 0.001", r["fpr_gate"] <= 0.001,
-                        f"of {r['valid']} valid orders; trees alone {r['fpr_trees']:.4f}; gate and "
-                        f"trees differ on {r['gate_vs_trees_disagree']} orders (not monotone)"))
+                        f"of {r['valid']} valid orders; trees gate {r['fpr_trees_gate']:.4f}; "
+                        f"trees alone {r['fpr_trees']:.4f}; trees gate and trees differ on "
+                        f"{r['gate_vs_trees_disagree']} orders (not monotone)"))
         if r["blocks"]:
             b = r["blocks_blocked_gate"]
+            cold = ff.score(tm, p, first)["blocks_blocked_gate"] if first is not None else None
             out.append(_row(name, "blocks_blocked", b, "", "<= 0.005", b <= 0.005,
-                            f"{r['blocks']} legitimate blocks (20x the trader median): one max "
-                            f"qty per trader cannot pass its blocks and stop its x10 slips"))
+                            f"{r['blocks']} legitimate blocks (20x the trader median) on the "
+                            f"day after {p.history_days} history day(s); trees gate "
+                            f"{r['blocks_blocked_trees_gate']:.4f} (the trees alone flag "
+                            f"{r['blocks_flagged_trees']:.3f}: the fail-safe inversion blocks "
+                            f"from the first flagged size, below the blocks); cold start (first "
+                            f"day, nothing demonstrated yet) "
+                            + ("-" if cold is None else f"{cold:.4f}")))
     out.append(_row("fat_finger_train", "orders", met["train_rows"] + met["valid_rows"], "",
                     "-", None, f"{met['train_errors']} size errors in training; "
                     f"{met['n_trees']} trees; inputs {', '.join(layer1.L1_INPUTS)}"))

@@ -8,6 +8,11 @@ A population is the simulator's trader set with every size law rescaled to a med
 (20x the trader's median). Blocks are not labelled by the simulator (they are valid
 orders); the evaluation finds them as the valid orders whose qty is exactly their trader's
 block size (a label-side use of the simulator's definition; the model never sees it).
+
+A measured population has ``history_days`` session days before it (the same traders, seeds
+``seed + HISTORY_SEED_OFFSET + d``): a trader's demonstrated sizes come from its own past
+(``jaxmodels.layer1.Demonstrated``), as they would in production. The measured day is the
+last one; the first is reported as the cold start (no demonstrated size yet).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 
 ORDERS_PER_MIN = 150.0
 ERROR_RATE = 0.02
+HISTORY_SEED_OFFSET = 5000  # history days of population seed s: s + 5000, s + 5001, ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,15 +37,18 @@ class Pop:
     block_share: float = 0.0
     minutes: float = 60.0
     scenario: str = "normal"
+    history_days: int = 0
 
 
 TRAIN = (Pop("train_15", 201, None), Pop("train_40_blocks", 202, 40.0, block_share=0.02),
          Pop("train_300_clips", 203, 300.0, clip_share=0.3, scenario="volatile"),
          Pop("train_1000_blocks", 204, 1000.0, block_share=0.02))
-TEST = (Pop("small_10", 301, 10.0), Pop("mid_150", 302, 150.0),
-        Pop("clips_200", 303, 200.0, clip_share=0.3, scenario="volatile"),
-        Pop("blocks_2000", 304, 2000.0, block_share=0.02),
-        Pop("blocks_100", 305, 100.0, block_share=0.02))
+TEST = (Pop("small_10", 301, 10.0, history_days=1), Pop("mid_150", 302, 150.0, history_days=1),
+        Pop("clips_200", 303, 200.0, clip_share=0.3, scenario="volatile", history_days=1),
+        Pop("blocks_2000", 304, 2000.0, block_share=0.02, history_days=1),
+        Pop("blocks_100", 305, 100.0, block_share=0.02, history_days=1))
+# development populations (the TEST kinds on seeds 401-405): choices are made here, not on TEST
+DEV = tuple(dataclasses.replace(p, seed=p.seed + 100) for p in TEST)
 
 
 def simulate_pops(store, pops: tuple[Pop, ...], n_symbols: int = 2) -> None:
@@ -84,8 +93,18 @@ def block_mask(trader: np.ndarray, qty: np.ndarray, kind: np.ndarray,
     return (kind == "") & (qty == blk)
 
 
-def pop_rows(pops: tuple[Pop, ...]) -> list[tuple[Pop, object]]:
-    """[(population, order_rows table)] simulated in a temporary DuckDB store each."""
+def with_history(p: Pop) -> tuple[Pop, ...]:
+    """The population's session days in time order: its history days, then itself."""
+    return tuple(dataclasses.replace(p, seed=p.seed + HISTORY_SEED_OFFSET + d, history_days=0)
+                 for d in range(p.history_days)) + (p,)
+
+
+def pop_rows(pops: tuple[Pop, ...], *, first_day: bool = False) -> list:
+    """[(population, order_rows table of its measured day)] simulated in a temporary DuckDB
+    store each (history days included in the store, so trader windows reach into them);
+    with ``first_day``, [(population, measured day, first history day or None)]."""
+    import pyarrow.compute as pc
+
     from jaxmodels.data import order_rows
     from tsdb import Store
 
@@ -93,8 +112,15 @@ def pop_rows(pops: tuple[Pop, ...]) -> list[tuple[Pop, object]]:
     for p in pops:
         with tempfile.TemporaryDirectory() as d, \
                 Store.from_conf(f"duckdb::path={d}/p.duckdb") as s:
-            simulate_pops(s, (p,))
-            out.append((p, order_rows(s)))
+            simulate_pops(s, with_history(p))
+            t = order_rows(s)
+        day = pc.divide(t.column("ts_ns"), 86_400 * 10**9)
+        last = pc.equal(day, pc.max(day))
+        meas = t.filter(last)
+        if not first_day:
+            out.append((p, meas))
+            continue
+        out.append((p, meas, t.filter(pc.equal(day, pc.min(day))) if p.history_days else None))
     return out
 
 
@@ -128,15 +154,22 @@ def train(rows: list[tuple[Pop, object]], **kw):
     return gbdt.fit(np.concatenate(xs), np.concatenate(ys), cfg)
 
 
-def score(tm, p: Pop, tbl, collar_bps: float = 500.0) -> dict:
-    """Per-population quality of the trees and of the gate's max qty on ``tbl``."""
+def score(tm, p: Pop, tbl, collar_bps: float = 500.0, demo=None) -> dict:
+    """Per-population quality of the trees and of the gate's max qty on ``tbl``: the gate
+    as published (``layer1.gate_max_qty``: the trees' max qty raised to the trader's
+    demonstrated size, ``demo`` None = the defaults), with ``*_trees_gate`` the same
+    figures for the trees' max qty alone (the gate before demonstrated sizes)."""
     from jaxmodels import layer1
     from jaxmodels.data import to_matrix
 
     c = columns(tbl)
     x = to_matrix(tbl, tm.config.inputs)
     raw = tm.flag(x)
-    gate = layer1.gate_flags(tm, x, c["qty"])
+    demo = demo or layer1.Demonstrated()
+    tree_lim = layer1.max_qty(tm, x, c["qty"])
+    before = c["qty"] > tree_lim
+    gate = c["qty"] > np.maximum(tree_lim, layer1.demonstrated_max(
+        layer1.demonstrated_column(tbl), demo))
     with np.errstate(invalid="ignore"):
         collar = np.abs(c["price"] - c["mid"]) * 1e4 > collar_bps * c["mid"]
     k, kind = c["known"], c["kind"]
@@ -144,9 +177,12 @@ def score(tm, p: Pop, tbl, collar_bps: float = 500.0) -> dict:
     blocks = block_mask(c["trader"], c["qty"], kind, p) & k
     out = {"population": p.name, "valid": int(valid.sum()), "blocks": int(blocks.sum()),
            "fpr_gate": float(gate[valid].mean()), "fpr_trees": float(raw[valid].mean()),
+           "fpr_trees_gate": float(before[valid].mean()),
            "blocks_blocked_gate": float(gate[blocks].mean()) if blocks.any() else None,
-           "gate_vs_trees_disagree": int((gate != raw)[k].sum()), "recall_gate": {},
-           "recall_trees": {}, "n_kind": {}}
+           "blocks_blocked_trees_gate": float(before[blocks].mean()) if blocks.any() else None,
+           "blocks_flagged_trees": float(raw[blocks].mean()) if blocks.any() else None,
+           "gate_vs_trees_disagree": int((before != raw)[k].sum()), "recall_gate": {},
+           "recall_trees": {}, "recall_trees_gate": {}, "n_kind": {}}
     for kk in layer1.QTY_KINDS + layer1.PRICE_KINDS:
         m = k & (kind == kk)
         out["n_kind"][kk] = int(m.sum())
@@ -154,6 +190,8 @@ def score(tm, p: Pop, tbl, collar_bps: float = 500.0) -> dict:
             src = collar if kk in layer1.PRICE_KINDS else gate
             out["recall_gate"][kk] = float(src[m].mean())
             out["recall_trees"][kk] = float(raw[m].mean())
+            out["recall_trees_gate"][kk] = float((collar if kk in layer1.PRICE_KINDS
+                                                  else before)[m].mean())
     qk = k & np.isin(kind, layer1.QTY_KINDS)
     out["recall_gate_size_kinds"] = float(gate[qk].mean()) if qk.any() else None
     return out
