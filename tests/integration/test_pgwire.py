@@ -62,7 +62,7 @@ def test_select_when_simple_query_then_exact_values_and_python_types(conn):
                         "ORDER BY trade_id LIMIT 2").fetchall()
     # trades(10): ts 1 ms apart from the open, price linspace(100, 101, 10), size 1..10
     assert rows == [(T0, "AAA", 100.0, 1, "B", 0), (T0 + MS, "AAA", 100 + 1 / 9, 2, "S", 1)]
-    assert [type(v) for v in rows[0]] == [dt.datetime, str, float, int, str, int]
+    assert [type(v) for v in rows[0]] == [dt.datetime, str, float, float, str, int]  # size DOUBLE
 
 
 def test_select_when_parameters_bound_server_side_then_rows_filtered(conn):
