@@ -186,12 +186,15 @@ class StressConfig(_Conf):
     its EWMA (half-life ``drift_half_life_s``) in units of that distance's standard deviation
     under a random walk at the slow L2 volatility; log spread above and log thinner top-5
     depth below their EWMAs (half-life ``base_half_life_s``), in units of their own slow RMS
-    deviation (floored at ``disp_floor``). Each is held ``persist_buckets``
-    (trailing minimum: a statistic must last 1 s; a normal market's single-bucket spread
-    and depth flickers do not). No parameter is fitted to data but the calibration: each statistic
-    is scaled by its largest 1-minute maximum on half of the normal minutes, and HIGH_ALERT
-    is the split-conformal level of the scaled maximum on the other half at
-    ``episodes_per_day`` false episodes per symbol-day (CRITICAL: ``critical_mult`` x it).
+    deviation (floored at ``disp_floor``); the mid's drift t-statistic over 100 ms returns
+    weighted with half-life ``trend_half_life_s`` (self-normalised: ~|N(0, 1)| for a
+    martingale at any volatility). Each is held ``persist_buckets`` (trailing minimum: a
+    statistic must last 1 s; a normal market's single-bucket spread and depth flickers do
+    not). No parameter is fitted to data but the calibration: each statistic is scaled by
+    its largest 1-minute maximum on half of the normal minutes, the score is the larger of
+    the largest scaled statistic and the scaled statistics' sum (joint evidence, scaled the
+    same way), and HIGH_ALERT is the split-conformal level of that score on the other half
+    at ``episodes_per_day`` false episodes per symbol-day (CRITICAL: ``critical_mult`` x it).
     Minutes of a session's first ``skip_open_s`` are left out of the calibration (tiers are
     capped at ELEVATED there). With too few normal minutes to certify at most
     ``max_bound_per_day`` false episodes the statistics stay silent: no alert without a
@@ -201,6 +204,7 @@ class StressConfig(_Conf):
     vol_half_life_s: float = 1800.0
     base_half_life_s: float = 600.0
     drift_half_life_s: float = 300.0
+    trend_half_life_s: float = 2.0
     vol_floor_bps: float = 0.2
     disp_floor: float = 0.05
     persist_buckets: int = 10
@@ -213,9 +217,9 @@ class StressConfig(_Conf):
 
     def __post_init__(self) -> None:
         n = "StressConfig"
-        for k in ("vol_half_life_s", "base_half_life_s", "drift_half_life_s", "vol_floor_bps",
-                  "disp_floor", "episodes_per_day", "max_bound_per_day", "block_s",
-                  "bucket_s"):
+        for k in ("vol_half_life_s", "base_half_life_s", "drift_half_life_s",
+                  "trend_half_life_s", "vol_floor_bps", "disp_floor", "episodes_per_day",
+                  "max_bound_per_day", "block_s", "bucket_s"):
             _check(n, k, getattr(self, k), getattr(self, k) > 0, "> 0")
         _check(n, "persist_buckets", self.persist_buckets, self.persist_buckets >= 1, ">= 1")
         _check(n, "critical_mult", self.critical_mult, self.critical_mult >= 1, ">= 1")

@@ -5,6 +5,8 @@ a session gap of over an hour."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import numpy as np
 
@@ -88,8 +90,7 @@ def stress_model(rows: MarketRows) -> stress.StressModel:
     held = stress.batch(rows.code, rows.ctx, since, SCFG)
     fitted, _ = stress.fit(held, rows.code, since >= SCFG.skip_open_s * 1e9, SCFG)
     level = float(np.quantile(fitted.combined(held), 0.99))
-    return stress.StressModel(config=SCFG, scale=fitted.scale, level=level, rank=0,
-                              blocks=fitted.blocks, bound_per_day=None)
+    return dataclasses.replace(fitted, level=level, rank=0, bound_per_day=None)
 
 
 def batch(mm: MarketModel, rows: MarketRows, in_force: dict | None = None):

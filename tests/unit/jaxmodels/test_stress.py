@@ -1,5 +1,6 @@
 """The stress statistics (``jaxmodels.stress``): values checkable by hand, chunk invariance
-of the (init, update) pair, session restarts and the split-conformal calibration."""
+of the (init, update) pair, session restarts, the joint evidence and the split-conformal
+calibration."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import dataclasses
 import json
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,11 +60,42 @@ def test_statistics_when_spread_triples_and_depth_falls_tenfold_then_log_ratios(
     sp, dp = np.full(50, 2.0), np.full(50, 100.0)
     sp[45], dp[45] = 6.0, 10.0
     z = _one(_ctx(50, spread_bps=sp, depth5_bid=dp))
-    s, q = stress.COMPONENTS.index("spread"), stress.COMPONENTS.index("liquidity")
+    s, q = stress.COMPONENTS.index("spread"), stress.COMPONENTS.index("depth")
     # a constant book has no dispersion: the units are the 0.05 floor
     assert np.isclose(z[45, s], np.log(3.0) / 0.05)
-    assert np.isclose(z[45, q], (np.log(3.0) + np.log(10.0)) / 0.05)
+    assert np.isclose(z[45, q], np.log(10.0) / 0.05)
     assert z[0, q] == 0  # the first bucket has no baseline: no evidence
+
+
+def test_statistics_when_one_move_then_trend_is_one_whatever_its_size():
+    t = stress.COMPONENTS.index("trend")
+    for tick in (1e-5, 1e-3):
+        mid = np.full(40, 100.0)
+        mid[30:] = 100.0 * np.exp(tick)
+        z = _one(_ctx(40, mid=mid))[:, t]
+        assert (z[:30] == 0).all()  # no move yet: no evidence
+        assert np.allclose(z[30:], 1.0)  # one move: |r| / sqrt(r^2), however far it decays
+
+
+def test_statistics_when_moves_run_one_way_then_trend_grows_like_their_weighted_count():
+    t = stress.COMPONENTS.index("trend")
+    cfg = dataclasses.replace(CFG, trend_half_life_s=2.0)
+    w = 0.5 ** (0.1 / 2.0)  # the weight's decay per 100 ms bucket
+    up = 100.0 * np.exp(1e-4 * np.r_[np.zeros(20), np.arange(1, 11)])  # 10 one-way moves
+    z = _one(_ctx(30, mid=up), cfg)[-1, t]
+    i = np.arange(10)
+    assert np.isclose(z, (w ** i).sum() / np.sqrt((w ** (2 * i)).sum()))
+    saw = 100.0 * np.exp(1e-4 * np.r_[np.zeros(20), np.arange(10) % 2])  # up, down, up ...
+    assert _one(_ctx(30, mid=saw), cfg)[-1, t] < 1.0 < z
+
+
+def test_statistics_when_mid_missing_then_the_return_spans_the_gap():
+    t = stress.COMPONENTS.index("trend")
+    mid = np.full(30, 100.0)
+    mid[20:] = 100.0 * np.exp(1e-4)
+    mid[18:22] = np.nan  # the move happens while the mid is missing
+    z = _one(_ctx(30, mid=mid))[:, t]
+    assert (z[:22] == 0).all() and np.allclose(z[22:], 1.0)
 
 
 def test_statistics_when_spread_disperses_then_in_units_of_its_rms_deviation():
@@ -76,7 +109,7 @@ def test_statistics_when_one_book_side_is_empty_then_depth_counts_as_one_lot():
     dp = np.full(30, 100.0)
     dp[20] = np.nan
     z = _one(_ctx(30, depth5_bid=dp))
-    assert np.isclose(z[20, stress.COMPONENTS.index("liquidity")], np.log(100.0) / 0.05)
+    assert np.isclose(z[20, stress.COMPONENTS.index("depth")], np.log(100.0) / 0.05)
 
 
 def test_statistics_when_held_then_a_single_bucket_spike_is_not_enough():
@@ -138,13 +171,35 @@ def test_fit_when_blocks_known_then_scale_from_even_minutes_level_and_bound_from
     peaks = [2.0, 1.0, 4.0, 3.0, 1.0, 6.0]
     held = np.zeros((60, len(stress.COMPONENTS)))
     held[:, 0] = np.repeat(peaks, 10)
-    held[:, 1:] = 1e-12
     model, met = stress.fit(held, np.zeros(60, np.int32), np.ones(60, bool), cfg)
     assert model.scale[0] == 4.0  # the largest maximum of A
+    assert model.joint_scale == 1.0  # the joint sum is the one statistic, scaled
     # B scaled: 0.25, 0.75, 1.5; 23,400 blocks a day make the rank n = 3: level 1.5
     assert model.level == 1.5 and model.rank == 3 and model.blocks == 3
     assert np.isclose(met["false_high_bound_per_day"], 23_400 * 1 / 4)
     assert np.isclose(model.thresholds["jump_10s"], 6.0)
+
+
+def test_combined_when_statistics_rise_together_then_joint_evidence_passes_the_level():
+    cfg = StressConfig(block_s=1.0, bucket_s=0.1, episodes_per_day=0.5, max_bound_per_day=1e4)
+    c = len(stress.COMPONENTS)
+    s, d = stress.COMPONENTS.index("spread"), stress.COMPONENTS.index("depth")
+    # normal minutes: each statistic peaks at 1.0 alone, one block at a time
+    held = np.zeros((10 * 2 * c, c))
+    for j in range(c):
+        held[20 * j:20 * j + 20, j] = 1.0
+    model, _ = stress.fit(held, np.zeros(len(held), np.int32), np.ones(len(held), bool), cfg)
+    assert np.allclose(model.scale, 1.0) and model.joint_scale == 1.0 and model.level == 1.0
+    both = np.zeros((3, c))
+    both[0, s] = both[1, s] = both[1, d] = 0.6  # spread alone; spread and depth together
+    both[2, stress.COMPONENTS.index("trend")] = 1.5  # the trend alone, past its extreme
+    assert np.allclose(model.combined(both), [0.6, 1.2, 1.5])
+    assert model.tiers(model.combined(both)).tolist() == [0, stress.HIGH, stress.HIGH]
+    alone = np.zeros((1, c))
+    alone[0, stress.COMPONENTS.index("trend")] = 0.9
+    assert model.combined(alone)[0] == 0.9  # the trend counts only through the joint sum
+    assert stress.COMPONENTS.index("trend") not in [stress.COMPONENTS.index(x)
+                                                    for x in stress.ALONE]
 
 
 def test_fit_when_rows_not_eligible_then_they_never_enter_a_block():
@@ -159,17 +214,27 @@ def test_fit_when_rows_not_eligible_then_they_never_enter_a_block():
 
 
 def test_tiers_when_above_level_and_critical_multiple_then_high_and_critical():
-    m = stress.StressModel(config=StressConfig(critical_mult=2.0), scale=np.ones(4),
-                           level=1.0, rank=1, blocks=1, bound_per_day=1.0)
+    m = stress.StressModel(config=StressConfig(critical_mult=2.0), scale=np.ones(5),
+                           joint_scale=1.0, level=1.0, rank=1, blocks=1, bound_per_day=1.0)
     assert m.tiers(np.array([0.5, 1.0, 1.5, 2.0, 2.5])).tolist() == [0, 0, 2, 2, 3]
 
 
 def test_model_when_round_tripped_through_json_then_equal():
-    m = stress.StressModel(config=StressConfig(), scale=np.arange(1.0, 5.0), level=1.25,
-                           rank=7, blocks=9, bound_per_day=0.4)
+    m = stress.StressModel(config=StressConfig(), scale=np.arange(1.0, 6.0), joint_scale=2.5,
+                           level=1.25, rank=7, blocks=9, bound_per_day=0.4)
     back = stress.StressModel.from_dict(json.loads(json.dumps(m.to_dict())))
     assert back.config == m.config and np.array_equal(back.scale, m.scale)
-    assert (back.level, back.rank, back.blocks, back.bound_per_day) == (1.25, 7, 9, 0.4)
+    assert (back.joint_scale, back.level, back.rank, back.blocks, back.bound_per_day) == \
+        (2.5, 1.25, 7, 9, 0.4)
+
+
+def test_model_when_saved_with_other_statistics_then_one_line_error_naming_them():
+    d = stress.StressModel(config=StressConfig(), scale=np.ones(5), joint_scale=1.0,
+                           level=1.0, rank=1, blocks=1, bound_per_day=0.4).to_dict()
+    d["components"] = ["jump_10s", "drift", "spread", "liquidity"]
+    with pytest.raises(ValueError, match="liquidity.*retrain") as e:
+        stress.StressModel.from_dict(d)
+    assert "\n" not in str(e.value)
 
 
 def test_fit_when_too_few_minutes_to_certify_the_bound_then_silent():
