@@ -93,8 +93,8 @@ def order_rows(store, since: int = ALL[0], until: int = ALL[1], *, hist: int = 1
     ``log_qty``, ``is_market``, ``abs_dev_bps`` (|price_dev_bps|), the trader log-qty
     history (``log_qty_over_med``, ``log_qty_z``, ``log_qty_scale``; ``hist`` previous
     orders, NULL before ``min_hist``), ``demonstrated_qty`` (``demo``: a
-    ``jaxmodels.layer1.Demonstrated``, None = its defaults; NULL on other dialects than
-    DuckDB for now), ``is_error`` and ``error_kind``. CANCELs are dropped.
+    ``jaxmodels.layer1.Demonstrated``, None = its defaults; NULL on kdb+ for now),
+    ``is_error`` and ``error_kind``. CANCELs are dropped.
     """
     import pyarrow.compute as pc
 
@@ -103,7 +103,7 @@ def order_rows(store, since: int = ALL[0], until: int = ALL[1], *, hist: int = 1
     f = order_features(store, since_ns=int(since), until_ns=int(until))
     f = f.filter(pc.not_equal(f.column("order_type"), "CANCEL"))
     p = {"since": int(since), "until": int(until), "hist": int(hist), "min_hist": int(min_hist)}
-    if store.dialect == "duckdb":
+    if store.dialect in ("duckdb", "questdb"):
         from jaxmodels.layer1 import Demonstrated
 
         p |= (demo or Demonstrated()).sql_params()

@@ -34,7 +34,7 @@ SELECT h.order_id, epoch_ns(h.ts) AS ts_ns,
        CASE WHEN h.n_hist >= $min_hist
             THEN (ln(h.qty) - h.lq_med) / greatest(1.4826 * h.lq_mad, 0.05) END AS log_qty_z,
        CASE WHEN h.n_hist >= $min_hist THEN 1.4826 * h.lq_mad END AS log_qty_scale,
-       list_extract(h.top_qty, greatest($demo_k, ceil($demo_share * h.n_demo))::BIGINT)
+       list_extract(h.top_qty, greatest($demo_k, ceil($demo_share * h.n_demo - 1e-9))::BIGINT)
            AS demonstrated_qty,
        l.is_error, l.error_kind
 FROM d AS h

@@ -26,7 +26,7 @@ def _reference(qty: list[int], demo: layer1.Demonstrated) -> list[float | None]:
     out: list[float | None] = []
     for i, q in enumerate(qty):
         prev = [j for j in range(max(0, i - demo.hist), i) if ok[j]]
-        need = max(demo.k, math.ceil(demo.share * len(prev)))
+        need = max(demo.k, math.ceil(demo.share * len(prev) - 1e-9))  # as the SQL
         top = sorted((qty[j] for j in prev), reverse=True)
         out.append(float(top[need - 1]) if len(top) >= need else None)
         h = [math.log(x) for x in qty[max(0, i - HIST):i]]
