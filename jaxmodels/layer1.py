@@ -13,16 +13,19 @@ max qty the gate enforces for the trader's orders while that baseline holds
 fat_finger_max_qty`` is the trees' verdict wherever the trees are monotone in qty along
 that line (``gate_flags`` vs ``TreeModel.flag``; the bench counts where not).
 
-Demonstrated sizes: a trader who has sent a size ``k`` times may send it again. The gate's
-max qty is at least ``margin`` x the k-th largest of the trader's previous ``hist`` orders in
-the symbol that passed the static multiple of their median (``demonstrated_qty``, computed
-causally in ``sql/duckdb/models/order_history.sql``; ``gate_max_qty``), and at most what the
+Demonstrated sizes: a trader who has sent a size often enough may send it again. The gate's
+max qty is at least ``margin`` x the largest size the trader sent at least max(``k``,
+``share`` x n) times among its n previous orders in the symbol (the last ``hist``) that
+passed the static multiple of their median (``demonstrated_qty``, computed causally per
+order in ``sql/*/models/order_history.sql``; ``gate_max_qty``), and at most what the
 enforcer's static rule allows (``fat_finger_threshold`` x the median, applied besides).
 Why not the trees alone: the gate inverts them fail-safe along qty, and a block trader's
 blocks (20x its median) sit above its x10 slips (~10x), so no max qty from the trees can pass
-one and stop the other. Poisoning: an order counts only once sent, so one slip (or k - 1)
-never lifts the bar above a size the trader sent k times before; orders over the static
-multiple (x100, x1000, notional-as-qty slips) never count. The price: x10 slips of a
+one and stop the other. Poisoning: one slip (or k - 1 of them) never lifts the bar above a
+size the trader sent k times before, and slips rarer than ``share`` of the trader's orders
+do not either; orders over the static multiple (most x100, x1000 and notional-as-qty slips)
+never count. The store does not know layer 1's own verdicts, so a size counts once sent
+(a blocked block that is sent again counts). The price: x10 and notional-as-qty slips of a
 block trader's orders under its demonstrated block size pass layer 1.
 
 Price errors (``price_decimal``, ``price_through_book``) are not this model's job: the
