@@ -32,7 +32,8 @@ Model (per symbol)
   ``common_vol_share`` / ``common_flow_share``, so symbols share volatility regimes and
   part of their direction (returns are cross-correlated).
 * **Intraday U-shape.** ``U(m) = 1 + u_open_amp * exp(-m / tau) + u_close_amp *
-  exp(-(390 - m) / tau)`` for minute ``m`` of the full session (``tau`` = ``u_tau_minutes``).
+  exp(-(390 - m) / tau)`` for minute ``m`` of the full session (``tau`` = ``u_tau_minutes``;
+  a 24/7 session longer than 390 minutes, up to 1,440, has its close term at its end).
 * **Rates.** With activity ``A = U * exp(h - vol_of_vol**2 / 2)``, market orders scale
   with ``A`` and limit inflow and cancel hazard with ``A**0.6``: busy periods eat the book
   faster than it refills, so spreads widen with volatility. Mixing over ``h`` gives
