@@ -69,6 +69,9 @@ class EnforcerConfig:
         time in force); None: day orders, expiring at the end of their UTC day.
     fsync: 'always' (fsync every record before submit returns), 'interval' (write(2)
         every record before submit returns, fsync once per poll), 'never' (write only).
+    instruments_path: the instruments table (`tsdb.instruments`, TOML/JSON) whose
+        lot_size per symbol converts venue units at the enforcer's edges into the lot
+        counts it decides on (`enforcer.lots`); None: every symbol's lot is 1.
     """
 
     mode: str = "enforce"
@@ -83,6 +86,7 @@ class EnforcerConfig:
     fsync: str = "interval"
     static_limits_path: Path = DEFAULT_STATIC_LIMITS
     expire_after: timedelta | None = None
+    instruments_path: Path | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -122,7 +126,7 @@ class EnforcerConfig:
         for name in ("poll_interval", "staleness_bound", "flush_interval", "expire_after"):
             if kw.get(name) is not None:
                 kw[name] = _td(kw[name], name)
-        for name in ("decision_log_path", "static_limits_path"):
+        for name in ("decision_log_path", "static_limits_path", "instruments_path"):
             if kw.get(name) is not None:
                 kw[name] = Path(kw[name])
         return cls(**kw)
@@ -130,14 +134,16 @@ class EnforcerConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SymLimits:
-    """Per-symbol static limits. Units: lots, currency, bps, multiple of median qty.
+    """Per-symbol static limits. Units: venue units (max_order_qty, max_position: the
+    enforcer floors them to whole lots of the symbol, `enforcer.lots`), currency, bps,
+    multiple of median qty.
 
     Field names are the risk_limits columns they cap (one name per concept)."""
 
-    max_order_qty: int
+    max_order_qty: float
     max_notional: float
     price_band_bps: float
-    max_position: int
+    max_position: float
     fat_finger_threshold: float
 
     def __post_init__(self) -> None:
@@ -300,6 +306,8 @@ def _sym_limits(d: dict[str, Any], where: str, base: SymLimits | None) -> SymLim
     missing = [k for k, v in kw.items() if v is None]
     if missing:
         raise ConfigError(f"{where}: missing field(s) {missing}")
-    kw["max_order_qty"] = int(kw["max_order_qty"])
-    kw["max_position"] = int(kw["max_position"])
+    for k in ("max_order_qty", "max_position"):  # venue units: whole values stay ints
+        v = kw[k]
+        if isinstance(v, float) and v.is_integer() and abs(v) < 2.0**53:
+            kw[k] = int(v)
     return SymLimits(**kw)

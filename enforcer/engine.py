@@ -41,6 +41,7 @@ from enforcer.executions import json_safe as _j
 from enforcer.feed import LimitsFeed, Listener
 from enforcer.killswitch import Kill, kill_bit
 from enforcer.limits import LimitsSnapshot
+from enforcer.lots import Lots
 from enforcer.orders import DONE, OrderEntry, OrderLedger
 from enforcer.poller import PollLoop
 from enforcer.reasons import Reason, mask_to_names
@@ -83,6 +84,7 @@ class Enforcer:
         self.store = store
         self.clock: Clock = clock or time.time_ns
         self.static = StaticLimits.load(config.static_limits_path)
+        self.lots = Lots.load(config.instruments_path)  # venue units <-> lots at the edges
         self._lock = threading.RLock()
         self.book = Book(config.fat_finger_window, config.fat_finger_min_history,
                          self.static.duplicate_depth)
@@ -103,7 +105,7 @@ class Enforcer:
         self._log: DecisionLog | None = None
         self.log_id = "none"
         self.sink = DecisionSink(store, lock=self._lock, alert=self._alert,
-                                 counters=self.counters)
+                                 counters=self.counters, lots=self.lots)
         self._queue = self.sink.queue  # the order path's one call per decision
         self.executions = Executions(lock=self._lock, book=self.book, orders=self.orders,
                                      append=self._append, counters=self.counters)
@@ -119,7 +121,8 @@ class Enforcer:
         self.feed = LimitsFeed(
             self.static, store, self.clock,
             staleness_bound_ns=int(config.staleness_bound.total_seconds() * 1e9),
-            alert=self._alert, on_halted_row=self.controls.latch, on_swap=self._publish_snap)
+            alert=self._alert, on_halted_row=self.controls.latch, on_swap=self._publish_snap,
+            lots=self.lots)
         self._snap: LimitsSnapshot = self.feed.snapshot
         poll_s = config.poll_interval.total_seconds()
         self._loop = PollLoop(poll=self.poll, flush=self.flush, feed=self.feed,

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from enforcer.config import StaticLimits
 from enforcer.limits import HALTED, STALE, DynRow, LimitsSnapshot, rows_from_arrow
+from enforcer.lots import Lots
 from enforcer.overrides import Override, overrides_from_arrow
 from tsdb.config import UNBOUNDED_NS
 
@@ -105,20 +106,23 @@ class LimitsFeed:
     def __init__(self, static: StaticLimits, store: Any | None, clock: Callable[[], int], *,
                  staleness_bound_ns: int, alert: Callable[[str, str], None],
                  on_halted_row: Callable[[str, int, str], None],
-                 on_swap: Callable[[LimitsSnapshot], None] | None = None) -> None:
+                 on_swap: Callable[[LimitsSnapshot], None] | None = None,
+                 lots: Lots | None = None) -> None:
         self.static = static
+        self.lots = lots or Lots()  # venue units -> lots, per symbol (enforcer.lots)
         self.store = store
         self._clock = clock
         self._bound = staleness_bound_ns
         self._alert = alert
         self._on_halted_row = on_halted_row
         self._on_swap = on_swap
-        self._static_snap = LimitsSnapshot(static, {}, source="static")
-        self._stale_snap = LimitsSnapshot(static, {}, source="static", static_risk_state=STALE)
+        self._static_snap = LimitsSnapshot(static, {}, source="static", lots=self.lots)
+        self._stale_snap = LimitsSnapshot(static, {}, source="static", static_risk_state=STALE,
+                                          lots=self.lots)
         self.snapshot: LimitsSnapshot = self._static_snap if store is None else self._stale_snap
         self.fallback_reason: str | None = None if store is None else "no limits polled yet"
         self.rows: dict[tuple[str, str], DynRow] = {}
-        self.fat_finger: dict[tuple[str, str], tuple[int, int]] = {}  # (ts, max qty lots)
+        self.fat_finger: dict[tuple[str, str], tuple[int, float]] = {}  # (ts, max qty, venue)
         self._ff_seen: int | None = None  # newest fat_finger_limits ts seen
         self.heartbeats: dict[str, Heartbeat] = {}
         self.freshness: dict[str, Freshness] = {}  # replaced whole at each poll, never mutated
@@ -228,7 +232,7 @@ class LimitsFeed:
             old = self.fat_finger.get((sym, trader))
             if old is None or ts >= old[0]:
                 changed = changed or old is None or old[1] != q
-                self.fat_finger[(sym, trader)] = (int(ts), int(q))
+                self.fat_finger[(sym, trader)] = (int(ts), float(q))
             if self._ff_seen is None or ts > self._ff_seen:
                 self._ff_seen = int(ts)
         return changed
@@ -294,7 +298,7 @@ class LimitsFeed:
         snap = LimitsSnapshot(self.static, dict(self.rows), source="dynamic", stale=stale,
                               heartbeats=hb_ts,
                               fat_finger={k: v[1] for k, v in self.fat_finger.items()},
-                              overrides=self.overrides)
+                              overrides=self.overrides, lots=self.lots)
         if self.fallback_reason is not None:
             self._alert("limits_dynamic", "dynamic limits back in force")
         self.fallback_reason = None
@@ -323,7 +327,7 @@ class LimitsFeed:
         if self.overrides and self._ovr_static is None:
             self._ovr_static = LimitsSnapshot(self.static, {}, source="static",
                                               static_risk_state=STALE,
-                                              overrides=self.overrides)
+                                              overrides=self.overrides, lots=self.lots)
         self._swap(self._ovr_static if self.overrides else self._stale_snap)
 
     def _swap(self, snap: LimitsSnapshot) -> None:

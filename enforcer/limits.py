@@ -13,6 +13,11 @@ model state is combined with the static state by severity (ACTIVE < REDUCING < H
 A symbol whose rows are out of force (its publisher is dead or behind, see
 `enforcer/feed.py`) gets its static limits with risk state 'RiskAlert_StaleLimits'.
 Field names are the risk_limits columns (one name per concept, DDL to rule).
+
+Units: the static TOML and the model rows state quantities in venue units (0.1 BTC); a
+snapshot holds them in the rules' units, converted once here with the symbols' lots
+(`enforcer.lots`): max_order_qty / max_position / fat_finger_max_qty floored to whole lots
+(the safe side), max_notional divided by the lot (the rules' notional is lots x price).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from enforcer.config import STATES, StaticLimits, SymLimits
+from enforcer.lots import Lots
 from enforcer.overrides import Override, apply_overrides
 
 ACTIVE, REDUCING, HALTED = 0, 1, 2
@@ -44,33 +50,56 @@ class Lim(NamedTuple):
 
 
 class DynRow(NamedTuple):
-    """One risk_limits row as read from the store (ts in UTC ns)."""
+    """One risk_limits row as read from the store (ts in UTC ns; quantities in venue
+    units)."""
 
     ts: int
-    max_order_qty: int
+    max_order_qty: float
     max_notional: float
     price_band_bps: float
-    max_position: int
+    max_position: float
     fat_finger_threshold: float
     state: int
     reason: str
     model_version: str
 
 
-def static_lim(s: SymLimits, restricted: bool, version: str, risk_state: str) -> Lim:
+class LotLimits(NamedTuple):
+    """The five limits of one symbol in the rules' units (lots, currency / lot, bps,
+    multiple): a `SymLimits` or a `DynRow` after `in_lots`."""
+
+    max_order_qty: int
+    max_notional: float
+    price_band_bps: float
+    max_position: int
+    fat_finger_threshold: float
+
+
+def in_lots(lots: Lots, sym: str, s: SymLimits | DynRow) -> LotLimits:
+    """Limits `s` of `sym` (venue units) in the rules' units (module docstring)."""
+    return LotLimits(lots.floor_lots(sym, s.max_order_qty),
+                     lots.notional_cap(sym, float(s.max_notional)), float(s.price_band_bps),
+                     lots.floor_lots(sym, s.max_position), float(s.fat_finger_threshold))
+
+
+def static_lim(s: SymLimits | LotLimits, restricted: bool, version: str,
+               risk_state: str) -> Lim:
     return Lim(s.max_order_qty, float(s.max_notional), float(s.price_band_bps),
                s.max_position, float(s.fat_finger_threshold), ACTIVE, restricted, version,
                risk_state)
 
 
-def clip(row: DynRow, s: SymLimits, restricted: bool) -> Lim:
-    """Dynamic row clipped so it never loosens past the static limits `s`."""
+def clip(row: DynRow, s: SymLimits | LotLimits, restricted: bool,
+         q: LotLimits | None = None) -> Lim:
+    """Dynamic row clipped so it never loosens past the static limits `s` (both in the
+    rules' units; `q`: the row's limits converted, `in_lots`, when its units differ)."""
+    q = row if q is None else q
     lim = Lim(
-        min(int(row.max_order_qty), s.max_order_qty),
-        min(float(row.max_notional), float(s.max_notional)),
-        min(float(row.price_band_bps), float(s.price_band_bps)),
-        min(int(row.max_position), s.max_position),
-        min(float(row.fat_finger_threshold), float(s.fat_finger_threshold)),
+        min(int(q.max_order_qty), s.max_order_qty),
+        min(float(q.max_notional), float(s.max_notional)),
+        min(float(q.price_band_bps), float(s.price_band_bps)),
+        min(int(q.max_position), s.max_position),
+        min(float(q.fat_finger_threshold), float(s.fat_finger_threshold)),
         row.state, restricted, f"{row.model_version}@{row.ts}", "Normal")
     if lim.state == HALTED:
         rs = "RiskAlert_Halted"
@@ -96,7 +125,8 @@ class LimitsSnapshot:
     stale: symbols that have rows but whose rows are out of force (static limits with
     risk state 'RiskAlert_StaleLimits'). heartbeats[sym]: ts (bucket end, UTC ns) of the
     newest publisher heartbeat of sym this snapshot was built from.
-    fat_finger_max_qty[(sym, trader)]: layer 1's largest order (lots, fat_finger_limits),
+    fat_finger_max_qty[(sym, trader)]: layer 1's largest order (fat_finger_limits, venue
+    units as given, held floored to lots),
     kept only for symbols whose model rows are in force (absent: the static rule alone).
     overrides: the manual overrides in force, applied to dyn / dyn_pair / static
     (`enforcer.overrides.apply_overrides`).
@@ -111,7 +141,8 @@ class LimitsSnapshot:
                  stale: frozenset[str] = frozenset(),
                  heartbeats: dict[str, int] | None = None,
                  fat_finger: dict[tuple[str, str], int] | None = None,
-                 overrides: tuple[Override, ...] = ()) -> None:
+                 overrides: tuple[Override, ...] = (), lots: Lots | None = None) -> None:
+        lots = lots or Lots()
         self.source = source
         self.overrides = overrides  # manual overrides in force (enforcer.overrides)
         self.static_cfg = static_cfg
@@ -120,8 +151,7 @@ class LimitsSnapshot:
         self.heartbeats: dict[str, int] = heartbeats or {}
         sc = static_cfg
         ver = sc.version
-        self.static = {s: static_lim(v, s in sc.restricted, ver, static_risk_state)
-                       for s, v in sc.symbols.items()}
+        self.static = _static_lims(sc, lots, static_risk_state)
         self.default_static = (static_lim(sc.defaults, False, ver, static_risk_state)
                                if sc.allow_unknown_symbols else None)
         self.dyn: dict[str, Lim] = dict(self.static)
@@ -133,12 +163,13 @@ class LimitsSnapshot:
                 s = sc.for_sym(sym)
                 if s is not None:  # one object for both: the order path checks it once
                     self.static[sym] = self.dyn[sym] = static_lim(
-                        s, sym in sc.restricted, ver, STALE)
+                        in_lots(lots, sym, s), sym in sc.restricted, ver, STALE)
             for (sym, strat), row in rows.items():
                 s = sc.for_sym(sym)
                 if s is None or sym in stale:
                     continue  # a model row cannot make an unknown symbol tradable
-                lim = clip(row, s, sym in sc.restricted)
+                s = in_lots(lots, sym, s)
+                lim = clip(row, s, sym in sc.restricted, in_lots(lots, sym, row))
                 if strat == "*":
                     self.dyn[sym] = lim
                     if sym not in self.static:
@@ -148,7 +179,7 @@ class LimitsSnapshot:
                     self.dyn_pair[(sym, strat)] = lim
             for sym, _ in self.dyn_pair:
                 if sym not in self.static:
-                    s = sc.for_sym(sym)
+                    s = in_lots(lots, sym, sc.for_sym(sym))
                     self.static[sym] = static_lim(s, sym in sc.restricted, ver,
                                                   static_risk_state)
                     self.dyn.setdefault(sym, self.static[sym])
@@ -157,7 +188,8 @@ class LimitsSnapshot:
         self.has_pairs = bool(self.dyn_pair)
         in_force = {s for s, _ in rows if s not in stale and s in self.static}
         self.fat_finger_max_qty: dict[tuple[str, str], float] = (
-            {k: float(v) for k, v in (fat_finger or {}).items() if k[0] in in_force}
+            {k: float(lots.floor_lots(k[0], float(v))) for k, v in (fat_finger or {}).items()
+             if k[0] in in_force}
             if source == "dynamic" else {})
         self.sym_idx: dict[str, int] = {}
         self.strat_col: dict[str, int] = {}
@@ -206,6 +238,19 @@ class LimitsSnapshot:
                                                        "state": STATES[row.state]}}
 
 
+def _static_lims(sc: StaticLimits, lots: Lots, risk_state: str) -> dict[str, Lim]:
+    """{sym: static Lim} of the listed symbols and, where unknown symbols take the defaults,
+    of every symbol whose lot is not 1 (the defaults in its lots)."""
+    out = {s: static_lim(in_lots(lots, s, v), s in sc.restricted, sc.version, risk_state)
+           for s, v in sc.symbols.items()}
+    if sc.allow_unknown_symbols:
+        for s in lots.fractional:
+            if s not in out:
+                out[s] = static_lim(in_lots(lots, s, sc.defaults), False, sc.version,
+                                    risk_state)
+    return out
+
+
 _ARRAY_FIELDS = (("max_order_qty", np.int64), ("max_notional", np.float64),
                  ("price_band_bps", np.float64), ("max_position", np.int64),
                  ("fat_finger_threshold", np.float64), ("state", np.int8),
@@ -233,11 +278,17 @@ def rows_from_arrow(tbl: Any) -> dict[tuple[str, str], DynRow]:
     ts = tbl.column("ts").cast("int64").to_pylist()
     for i in range(tbl.num_rows):
         key = (d["sym"][i], d["strategy"][i])
-        row = DynRow(ts[i], int(d["max_order_qty"][i]), float(d["max_notional"][i]),
-                     float(d["price_band_bps"][i]), int(d["max_position"][i]),
+        row = DynRow(ts[i], _qty(d["max_order_qty"][i]), float(d["max_notional"][i]),
+                     float(d["price_band_bps"][i]), _qty(d["max_position"][i]),
                      float(d["fat_finger_threshold"][i]), STATE_CODE.get(d["state"][i], HALTED),
                      d["reason"][i], d["model_version"][i])
         old = out.get(key)
         if old is None or row.ts >= old.ts:
             out[key] = row
     return out
+
+
+def _qty(v: Any) -> int | float:
+    """A quantity column's value (venue units): whole values as int, as BIGINT gave them."""
+    v = float(v)
+    return int(v) if v.is_integer() and abs(v) < 2.0**53 else v

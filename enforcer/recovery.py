@@ -33,7 +33,7 @@ _SCHEMA = pa.schema([
     ("static_reasons", pa.string()), ("dynamic_reasons", pa.string()),
     ("risk_state", pa.string()), ("kind", pa.string()), ("trader", pa.string()),
     ("strategy", pa.string()), ("sym", pa.string()), ("side", pa.string()),
-    ("qty", pa.int64()), ("price", pa.float64()), ("log_id", pa.string()),
+    ("qty", pa.float64()), ("price", pa.float64()), ("log_id", pa.string()),
     ("seq", pa.int64()),
 ])
 
@@ -50,8 +50,12 @@ def _str(v: Any) -> str | None:
     return v if type(v) is str else None
 
 
-def decisions_table(batch: list[tuple], log_id: str | None) -> pa.Table:
+def decisions_table(batch: list[tuple], log_id: str | None, lots: Any | None = None
+                    ) -> pa.Table:
     """Queued (Decision, kind, trader, strategy, sym, side, qty, price) -> Arrow rows.
+
+    qty is queued in lots and written in venue units (`lots.to_venue` of the row's symbol,
+    an `enforcer.lots.Lots`; None: lot 1).
 
     Column-wise (one comprehension per column) rather than row by row: this runs on the
     flush thread and every bytecode it executes holds the GIL the order path needs.
@@ -71,10 +75,19 @@ def decisions_table(batch: list[tuple], log_id: str | None) -> pa.Table:
         "dynamic_reasons": [j(r) for r in dreasons], "risk_state": rstate, "kind": kinds,
         "trader": [_str(v) for v in traders], "strategy": [_str(v) for v in strategies],
         "sym": [_str(v) for v in syms], "side": [_str(v) for v in sides],
-        "qty": [_int(v) for v in qtys], "price": [_price(v) for v in prices],
+        "qty": [_qty(v) for v in (qtys if lots is None else
+                                  map(lots.to_venue, syms, qtys))],
+        "price": [_price(v) for v in prices],
         "log_id": [log_id] * len(batch), "seq": [v or None for v in seq],
     }
     return pa.table([pa.array(cols[f.name], f.type) for f in _SCHEMA], schema=_SCHEMA)
+
+
+def _qty(v: Any) -> float | None:
+    """A decision's qty for the DOUBLE column: finite numbers (a malformed one: NULL)."""
+    if type(v) is int:
+        return float(v) if -(2**63) <= v < 2**63 else None
+    return v if type(v) is float and v == v and abs(v) != float("inf") else None
 
 
 def _price(v: Any) -> float | None:

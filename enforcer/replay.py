@@ -41,6 +41,7 @@ from enforcer import replay_columns as C
 from enforcer import replay_venue as venue
 from enforcer.batch import NO_DUP, BatchState, check_batch
 from enforcer.config import EnforcerConfig, StaticLimits
+from enforcer.lots import Lots
 from enforcer.replay_median import causal_medians
 from enforcer.replay_out import decisions, summarize
 from enforcer.rules import (
@@ -181,7 +182,7 @@ def replay(store: Any, config: EnforcerConfig, *, start_ns: int | None = None,
     lo = _I64_MIN if start_ns is None else start_ns
     hi = _I64_MAX if end_ns is None else end_ns
     tbl = store.query_file("enforcer/replay_orders.sql", [lo, hi])
-    o = C.orders(tbl)
+    o = C.orders(tbl, Lots.load(config.instruments_path))
     n = len(o.ts)
     valid = ~o.cancel
     st = C.static_columns(o, static)
@@ -208,9 +209,10 @@ def replay(store: Any, config: EnforcerConfig, *, start_ns: int | None = None,
     halted_d, latched = _latch(o, dyn)
     lim_s = {**{f: st[f] for f in C._LIM_FIELDS}, "lstate": np.zeros(n, np.int8),
              "halted": np.zeros(n, bool), "fat_finger_max_qty": np.full(n, np.inf)}
-    ffq = C.num(tbl, "fat_finger_max_qty", -1, np.int64)  # layer 1's row (-1: none)
+    ffq = C.num(tbl, "fat_finger_max_qty", -1.0, np.float64)  # layer 1's row (-1: none)
     lim_d = {**dyn.lims, "lstate": dyn.state, "halted": halted_d,
-             "fat_finger_max_qty": np.where(dyn.fresh & (ffq >= 0), ffq.astype(np.float64),
+             "fat_finger_max_qty": np.where(dyn.fresh & (ffq >= 0),
+                                            Lots.floor_column(ffq, o.lot).astype(np.float64),
                                             np.inf)}
     median = causal_medians(o.trader.codes, o.qty, valid, config.fat_finger_window,
                             config.fat_finger_min_history)

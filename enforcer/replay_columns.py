@@ -13,9 +13,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from enforcer.batch_host import QTY_MAX
 from enforcer.config import LIMIT_FIELDS, StaticLimits
 from enforcer.limits import STATE_CODE
+from enforcer.lots import Lots
 from enforcer.replay_venue import Market
 from tsdb.config import UNBOUNDED_NS
 
@@ -81,42 +81,64 @@ class Orders(NamedTuple):
     side: np.ndarray  # int8 0 B, 1 S, 2 bad
     otype: np.ndarray  # int8 0 LIMIT, 1 MARKET, 2 bad (CANCEL rows: 0, not valid)
     cancel: np.ndarray  # bool: a CANCEL row
-    qty: np.ndarray  # int64 lots (bad: 0)
+    qty: np.ndarray  # int64 lots (orders.qty is venue units; off the lot grid: 0, BAD_QTY)
     price: np.ndarray  # float64 (NaN: MARKET or none)
     mid: np.ndarray
     bid: np.ndarray
     ask: np.ndarray
-    bid_size: np.ndarray
+    bid_size: np.ndarray  # int64 lots at the touch (floored)
     ask_size: np.ndarray
+    lot: np.ndarray  # float64 venue units per lot of the order's symbol
 
 
-def orders(tbl: pa.Table) -> Orders:
+def orders(tbl: pa.Table, lots: Lots | None = None) -> Orders:
+    """The orders query's rows as columns; quantities (venue units in the store) become
+    lot counts of each row's symbol (`lots`; None: every lot is 1)."""
     otype_c = codes(tbl.column("order_type"))
     otype = lookup(otype_c, {"LIMIT": 0, "MARKET": 1, "CANCEL": 0}, 2, np.int8)
     cancel = lookup(otype_c, {"CANCEL": True}, False, bool)
     market = lookup(otype_c, {"MARKET": True}, False, bool)
-    qty = num(tbl, "qty", 0, np.int64)
     price = num(tbl, "price", np.nan, np.float64)
+    sym = codes(tbl.column("sym"))
+    lot = (lots or Lots()).lot_column(sym.names, sym.codes)
     return Orders(
         ts=num(tbl, "ts", 0, np.int64), order_id=num(tbl, "order_id", -1, np.int64),
         trader=codes(tbl.column("trader")), strategy=codes(tbl.column("strategy")),
-        sym=codes(tbl.column("sym")),
+        sym=sym,
         side=lookup(codes(tbl.column("side")), {"B": 0, "S": 1}, 2, np.int8),
-        otype=otype, cancel=cancel, qty=np.where(np.abs(qty) < QTY_MAX, qty, 0),
+        otype=otype, cancel=cancel,
+        qty=Lots.to_lots_column(num(tbl, "qty", np.nan, np.float64), lot),
         price=np.where(market, np.nan, price), mid=num(tbl, "mid", np.nan, np.float64),
         bid=num(tbl, "bid", np.nan, np.float64), ask=num(tbl, "ask", np.nan, np.float64),
-        bid_size=num(tbl, "bid_size", 0, np.int64), ask_size=num(tbl, "ask_size", 0, np.int64))
+        bid_size=Lots.floor_column(num(tbl, "bid_size", 0, np.float64), lot),
+        ask_size=Lots.floor_column(num(tbl, "ask_size", 0, np.float64), lot), lot=lot)
+
+
+_QTY_LIMITS = ("max_order_qty", "max_position")  # maxima in venue units -> whole lots
+
+
+def in_lots(f: str, v: np.ndarray, lot: np.ndarray) -> np.ndarray:
+    """Limit column `f` in venue units (N,) -> the rules' units: qty maxima floored to whole
+    lots (int64), a notional cap divided by the lot (notional is lots x price), the rest
+    as they are (float64)."""
+    if f in _QTY_LIMITS:
+        return Lots.floor_column(v, lot)
+    if f == "max_notional":
+        return np.asarray(v, np.float64) / lot
+    return np.asarray(v, np.float64)
 
 
 def static_columns(o: Orders, static: StaticLimits) -> dict[str, np.ndarray]:
-    """known, restricted and the five static limits per order (unknown symbol: 0)."""
+    """known, restricted and the five static limits per order in the rules' units (lots;
+    unknown symbol: 0)."""
     lims = {s: static.for_sym(s) for s in o.sym.names}
     out = {"known": lookup(o.sym, {s: lim is not None for s, lim in lims.items()}, False,
                            bool),
            "restricted": lookup(o.sym, {s: True for s in static.restricted}, False, bool)}
     for f in _LIM_FIELDS:
-        dt = np.int64 if f in ("max_order_qty", "max_position") else np.float64
-        out[f] = lookup(o.sym, {s: getattr(lim, f) for s, lim in lims.items() if lim}, 0, dt)
+        v = lookup(o.sym, {s: getattr(lim, f) for s, lim in lims.items() if lim}, 0,
+                   np.float64)
+        out[f] = in_lots(f, v, o.lot)
     return out
 
 
@@ -141,7 +163,7 @@ def dynamic_columns(tbl: pa.Table, o: Orders, st: dict[str, np.ndarray],
     state = lookup(codes(tbl.column("state")), {**STATE_CODE, "": 0}, 2, np.int8)
     lims = {}
     for f in _LIM_FIELDS:
-        v = num(tbl, f, 0, st[f].dtype)
+        v = in_lots(f, num(tbl, f, 0, np.float64), o.lot)
         lims[f] = np.where(fresh, np.minimum(v, st[f]), st[f])
     return Dynamic(fresh, np.where(fresh, state, 0).astype(np.int8), lims,
                    num(tbl, "limits_ts", 0, np.int64), codes(tbl.column("model_version")))

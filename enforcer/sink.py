@@ -23,8 +23,9 @@ class DecisionSink:
     flushes never interleave their batches."""
 
     def __init__(self, store: Any | None, *, lock: Any, alert: Callable[[str, str], None],
-                 counters: dict[str, int]) -> None:
+                 counters: dict[str, int], lots: Any | None = None) -> None:
         self._store, self._lock, self._alert, self._counters = store, lock, alert, counters
+        self._lots = lots  # the rows' qty goes to the table in venue units (enforcer.lots)
         self._flush_lock = threading.Lock()
         self._rows: list[tuple] = []
 
@@ -56,7 +57,8 @@ class DecisionSink:
             if not batch:
                 return 0
             try:
-                n = self._store.ingest("decisions", recovery.decisions_table(batch, log_id))
+                n = self._store.ingest("decisions", recovery.decisions_table(batch, log_id,
+                                                                             self._lots))
             except Exception as e:
                 with self._lock:
                     self._rows[:0] = batch

@@ -111,6 +111,16 @@ STEP_TOL = 1e-6
 STEP_REL_TOL = 64 * float(np.finfo(np.float64).eps)
 
 
+def grid_steps(vals, step: float):
+    """``(k, off)``: ``vals / step`` rounded to whole steps, and where a value is off the grid
+    (further than ``STEP_TOL`` or ``STEP_REL_TOL`` of the count from a whole step). Arrays
+    or scalars (numpy broadcasting); the one rule for "a multiple of the lot / tick", used
+    by ingest and by the enforcer's edge conversions (``enforcer.lots``). NaN is off."""
+    k = np.asarray(vals, dtype=np.float64) / step
+    r = np.round(k)
+    return r, ~(np.abs(k - r) <= np.maximum(STEP_TOL, STEP_REL_TOL * np.abs(k)))
+
+
 def conform(
     table: str, batch: pa.Table, schema: pa.Schema, *, parse_strings: bool = False,
     time_format: TimeFormat = DEFAULT_TIME_FORMAT,
@@ -334,8 +344,7 @@ def _check_steps(table: str, batch: pa.Table, instruments) -> None:
             if width > 1:  # book levels: every level's size, row-major
                 col = col.combine_chunks().flatten()
             vals = np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
-            k = vals / step
-            bad = np.abs(k - np.round(k)) > np.maximum(STEP_TOL, STEP_REL_TOL * np.abs(k))
+            _, bad = grid_steps(vals, step)
             bad &= ~np.isnan(vals)  # a NULL bid or ask (empty side) has no grid
             if bad.any():
                 j = int(np.flatnonzero(bad)[0])

@@ -76,6 +76,23 @@ def _common(p: argparse.ArgumentParser) -> None:
                    "or ab (a share of strategies on dynamic limits)")
     p.add_argument("--static-limits", metavar="PATH", type=Path,
                    help="static rule set TOML (default: enforcer/static_limits.toml)")
+    p.add_argument("--instruments", metavar="FILE", type=Path,
+                   help="TOML or JSON instruments table (see tsdb/instruments.py): each "
+                   "symbol's lot_size; order and limit quantities are in venue units, "
+                   "whole multiples of it (default: every lot is 1)")
+
+
+def instruments_path(path: Path | None) -> Path | None:
+    """``--instruments``, checked at start-up: a bad file is one line, nothing started."""
+    if path is None:
+        return None
+    from tsdb.instruments import Instruments
+
+    try:
+        Instruments.load(path)
+    except (ValueError, KeyError, OSError, TypeError) as exc:
+        raise UsageError(f"--instruments: {exc}") from None
+    return path
 
 
 def _config(args: argparse.Namespace, log: Path | None):
@@ -87,7 +104,8 @@ def _config(args: argparse.Namespace, log: Path | None):
         raise UsageError(f"static limits file not found: {static}")
     try:
         return EnforcerConfig(mode=args.mode, decision_log_path=log,
-                              static_limits_path=Path(static))
+                              static_limits_path=Path(static),
+                              instruments_path=instruments_path(args.instruments))
     except ConfigError as e:
         raise UsageError(str(e)) from None
 

@@ -50,6 +50,10 @@ def register(sub) -> None:
                    help="decision log (default: <db file>.decisions.log)")
     p.add_argument("--static-limits", metavar="PATH", type=Path,
                    help="static rule set TOML (default: enforcer/static_limits.toml)")
+    p.add_argument("--instruments", metavar="FILE", type=Path,
+                   help="TOML or JSON instruments table (see tsdb/instruments.py): each "
+                   "symbol's lot_size for the enforcer; order and limit quantities are in "
+                   "venue units (default: every lot is 1)")
     p.add_argument("--root", default="data/models", help="model registry folder")
     p.add_argument("--config", help="models config (TOML or JSON), as for 'models'")
     p.add_argument("--downstream", choices=("sim", "none"), default="sim")
@@ -60,6 +64,7 @@ def register(sub) -> None:
 
 
 def _config(args: argparse.Namespace):
+    from adaptrisk.commands.enforcer import instruments_path
     from adaptrisk.common import bearer_token, decision_log_path, duckdb_path, fix_config
     from adaptrisk.live.config import LiveConfig
 
@@ -78,7 +83,8 @@ def _config(args: argparse.Namespace):
                           downstream=args.downstream, exit_at_end=args.exit_at_end,
                           fix=fix_config(args.fix_config, port=args.fix_port,
                                          downstream=args.downstream),
-                          symbol=args.symbol)
+                          symbol=args.symbol,
+                          instruments=instruments_path(args.instruments))
     except ValueError as e:
         raise UsageError(str(e)) from None
 

@@ -35,6 +35,7 @@ class LiveConfig:
     token_env: str | None = None  # named in <file>.live.json so local clients find the token
     log: Path | None = None
     static_limits: Path | None = None
+    instruments: Path | None = None  # the enforcer's lot sizes (EnforcerConfig.instruments_path)
     models_root: str = "data/models"
     downstream: str = "sim"
     exit_at_end: bool = False

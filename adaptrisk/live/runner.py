@@ -133,7 +133,8 @@ class LiveRunner:
 
         cfg = self.cfg
         ecfg = EnforcerConfig(mode=cfg.mode, decision_log_path=cfg.log,
-                              static_limits_path=cfg.static_limits or DEFAULT_STATIC_LIMITS)
+                              static_limits_path=cfg.static_limits or DEFAULT_STATIC_LIMITS,
+                              instruments_path=cfg.instruments)
         # its own connection to the database: the poll never queues behind a feature query
         self._enf_store = self.store.sibling() if hasattr(self.store, "sibling") else self.store
         self.enforcer = enf = Enforcer(ecfg, store=self._enf_store, clock=self.wall)

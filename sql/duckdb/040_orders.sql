@@ -6,7 +6,7 @@ CREATE TABLE IF NOT EXISTS orders (
     strategy    VARCHAR      NOT NULL,
     sym         VARCHAR      NOT NULL,
     side        VARCHAR      NOT NULL,  -- 'B' or 'S'
-    qty         BIGINT       NOT NULL,  -- > 0, lots
+    qty         DOUBLE       NOT NULL,  -- > 0, venue units (a whole number of the symbol's lot)
     price       DOUBLE,                 -- limit price; NULL for MARKET and CANCEL
     order_type  VARCHAR      NOT NULL   -- 'LIMIT', 'MARKET' or 'CANCEL'
 );

@@ -3,10 +3,10 @@ CREATE TABLE IF NOT EXISTS risk_limits (
     ts                    TIMESTAMP_NS NOT NULL,  -- when the row was issued, UTC ns
     sym                   VARCHAR      NOT NULL,
     strategy              VARCHAR      NOT NULL,
-    max_order_qty         BIGINT       NOT NULL,  -- lots
+    max_order_qty         DOUBLE       NOT NULL,  -- venue units
     max_notional          DOUBLE       NOT NULL,  -- currency units
     price_band_bps        DOUBLE       NOT NULL,  -- collar around the reference mid
-    max_position          BIGINT       NOT NULL,  -- |net position| cap, lots
+    max_position          DOUBLE       NOT NULL,  -- |net position| cap, venue units
     fat_finger_threshold  DOUBLE       NOT NULL,  -- qty / trader median qty above which an order is denied
     state                 VARCHAR      NOT NULL,  -- ACTIVE, REDUCING, HALTED
     reason                VARCHAR      NOT NULL,

@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS decisions (
     strategy        VARCHAR,
     sym             VARCHAR,
     side            VARCHAR,
-    qty             BIGINT,
+    qty             DOUBLE,                 -- venue units, as the order had it
     price           DOUBLE,                 -- NULL for MARKET / CANCEL / malformed
     log_id          VARCHAR,                -- decision log that holds this row (NULL: replay)
     seq             BIGINT                  -- record number on that log

@@ -5,6 +5,6 @@ CREATE TABLE IF NOT EXISTS fat_finger_limits (
     ts                  TIMESTAMP_NS NOT NULL,  -- from when the row applies, UTC ns
     sym                 VARCHAR      NOT NULL,
     trader              VARCHAR      NOT NULL,
-    fat_finger_max_qty  BIGINT       NOT NULL,  -- lots; larger orders are denied, >= 0
+    fat_finger_max_qty  DOUBLE       NOT NULL,  -- venue units; larger orders are denied, >= 0
     model_version       VARCHAR      NOT NULL
 );

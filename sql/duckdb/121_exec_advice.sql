@@ -7,10 +7,10 @@ CREATE TABLE IF NOT EXISTS exec_advice (
     sym                 VARCHAR      NOT NULL,
     algo                VARCHAR      NOT NULL,  -- 'TWAP', 'VWAP' or 'POV'
     participation_cap   DOUBLE       NOT NULL,  -- largest share of market volume, in (0, 1]
-    clip_qty            BIGINT       NOT NULL,  -- largest child order, lots, > 0
-    impact_max_qty      BIGINT       NOT NULL,  -- largest order whose predicted cost <= budget, lots
+    clip_qty            DOUBLE       NOT NULL,  -- largest child order, venue units, > 0
+    impact_max_qty      DOUBLE       NOT NULL,  -- largest order whose predicted cost <= budget, venue units
     budget_bps          DOUBLE       NOT NULL,  -- the slippage budget behind impact_max_qty
-    parent_qty          BIGINT       NOT NULL,  -- reference parent order the advice was priced on
+    parent_qty          DOUBLE       NOT NULL,  -- reference parent order the advice was priced on, venue units
     predicted_cost_bps  DOUBLE       NOT NULL,  -- predicted slippage of the advised schedule
     model_version       VARCHAR      NOT NULL
 );

@@ -2,5 +2,5 @@
 -- the latest per (sym, trader): LATEST ON ts PARTITION BY sym, trader. A second row with the
 -- same (ts, sym, trader) replaces the first: last written wins.
 CREATE TABLE IF NOT EXISTS fat_finger_limits (
-    ts TIMESTAMP_NS, sym SYMBOL, trader SYMBOL, fat_finger_max_qty LONG, model_version SYMBOL
+    ts TIMESTAMP_NS, sym SYMBOL, trader SYMBOL, fat_finger_max_qty DOUBLE, model_version SYMBOL
 ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, sym, trader);

@@ -167,7 +167,8 @@ def test_replay_when_small_chunks_then_same_verdicts_as_live_engine_fed_the_venu
                                  strategy=strat, sym=sym, orig_order_id=-1))
             continue
         d = e.submit(NewOrder(order_id=names["order_id"][i], ts=t, trader="t",
-                              strategy=strat, sym=sym, side=side, qty=names["qty"][i],
+                              strategy=strat, sym=sym, side=side,
+                              qty=e.lots.to_lots(sym, names["qty"][i]),
                               price=names["price"][i], order_type=names["order_type"][i]))
         want[i] = d.verdict
         if d.verdict == "ACCEPT":

@@ -61,8 +61,8 @@ def test_schema_when_read_then_q_columns_match_logical_schema_in_order():
 
 def test_column_kind_when_logical_types_then_q_kinds():
     kinds = {f.name: column_kind(f.name, f.type) for f in canonical.table_schema("risk_limits")}
-    assert kinds == {"ts": "timestamp", "sym": "symbol", "strategy": "symbol", "max_order_qty": "long",
-                     "max_notional": "float", "price_band_bps": "float", "max_position": "long",
+    assert kinds == {"ts": "timestamp", "sym": "symbol", "strategy": "symbol", "max_order_qty": "float",
+                     "max_notional": "float", "price_band_bps": "float", "max_position": "float",
                      "fat_finger_threshold": "float", "state": "symbol", "reason": "chars",
                      "model_version": "symbol"}
 

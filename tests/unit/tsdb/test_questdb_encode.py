@@ -57,8 +57,9 @@ def test_encode_when_fractional_btc_size_then_a_double_field_not_an_integer():
 def test_encode_when_limits_then_symbols_tagged_and_text_quoted():
     got = bytes(encode("risk_limits", conform("risk_limits", limits([(5, "GOOG", "*", 50)]),
                                               canonical.table_schema("risk_limits"))))
-    want = (b"risk_limits,sym=GOOG,strategy=*,state=ACTIVE,model_version=static max_order_qty=50i,"
-            b"max_notional" + f64(1e6) + b",price_band_bps" + f64(500.0) + b",max_position=5000i,"
+    want = (b"risk_limits,sym=GOOG,strategy=*,state=ACTIVE,model_version=static max_order_qty"
+            + f64(50.0) + b",max_notional" + f64(1e6) + b",price_band_bps" + f64(500.0)
+            + b",max_position" + f64(5000.0) + b","
             b"fat_finger_threshold" + f64(10.0) + b",reason=\"test\" 5n\n")
     assert got == want
 
