@@ -230,8 +230,12 @@ class Publisher:
             self._ff_model = (mid, load_trees(self.registry, mid))
         from jaxmodels import layer1
 
+        # demonstrated sizes count only orders under the static multiple handed over in
+        # the models config (the enforcer's rule set), as `models publish` does
+        demo = layer1.Demonstrated(
+            fat_finger_threshold=self.models.calib.caps.fat_finger_threshold)
         return layer1.publish_store(self.store, self._ff_model[1], mid, since=since,
-                                    until=market_ns)
+                                    until=market_ns, demo=demo)
 
     def _heartbeat(self, market_ns: int) -> None:
         if not self.judged:

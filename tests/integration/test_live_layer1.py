@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 
 from adaptrisk.live.publisher import LAYER1_EVERY_NS, Publisher
 from features.build import build
 from jaxmodels import gbdt, layer1, persist
-from jaxmodels.config import ModelsConfig
+from jaxmodels.config import CalibConfig, ModelsConfig, StaticCaps
 from jaxmodels.data import order_rows, to_matrix
 from jaxmodels.model import labels
 from jaxmodels.registry import Registry
@@ -38,22 +39,42 @@ def _in_force(store, orders: pa.Table) -> list[int]:
     return out
 
 
-def test_publisher_when_orders_land_cycle_by_cycle_then_layer1_limits_equal_batch(tmp_path):
-    tables = simulate(SimConfig(n_symbols=1, minutes=6.0, seed=11, fat_finger_rate=0.02,
-                                oms_orders_per_min=120.0, oms_size_median=100.0)).tables()
-    reg = Registry(str(tmp_path / "models"))
-    with Store.from_conf(f"duckdb::path={tmp_path / 'batch.duckdb'}") as batch:
+def _batch_in_force(tables, path, tm, mid, demo) -> tuple[list[int], pa.Table]:
+    with Store.from_conf(f"duckdb::path={path}") as batch:
         for name, t in tables.items():
             batch.ingest(name, t)
         build(batch)
         orders = order_rows(batch)
+        assert layer1.publish_store(batch, tm, mid, since=-(2**62), until=2**62,
+                                    demo=demo) > 0
+        return _in_force(batch, orders), orders
+
+
+@pytest.mark.parametrize("ff_threshold", [25.0, 3.0])
+def test_publisher_when_orders_land_cycle_by_cycle_then_layer1_limits_equal_batch(
+        tmp_path, ff_threshold):
+    """The static fat-finger multiple handed over in the models config reaches the live
+    publish as it reaches `models publish` (demonstrated sizes count only orders under it):
+    at 3x the limits differ from the default 25x ones, and live still equals batch."""
+    tables = simulate(SimConfig(n_symbols=1, minutes=6.0, seed=11, fat_finger_rate=0.02,
+                                oms_orders_per_min=120.0, oms_size_median=100.0)).tables()
+    reg = Registry(str(tmp_path / "models"))
+    with Store.from_conf(f"duckdb::path={tmp_path / 'train.duckdb'}") as st:
+        for name, t in tables.items():
+            st.ingest(name, t)
+        build(st)
+        orders = order_rows(st)
         y, known = labels(orders)
         cfg = layer1.config(max_trees=20, n_bins=32)
         tm, met = gbdt.fit(to_matrix(orders, cfg.inputs)[known], y[known], cfg)
-        mid = persist.save_trees(reg, tm, {}, None)
-        reg.promote(mid)
-        assert layer1.publish_store(batch, tm, mid, since=-(2**62), until=2**62) > 0
-        want = _in_force(batch, orders)
+    mid = persist.save_trees(reg, tm, {}, None)
+    reg.promote(mid)
+    want, orders = _batch_in_force(tables, tmp_path / "batch.duckdb", tm, mid,
+                                   layer1.Demonstrated(fat_finger_threshold=ff_threshold))
+    if ff_threshold != 25.0:
+        default, _ = _batch_in_force(tables, tmp_path / "default.duckdb", tm, mid, None)
+        assert default != want  # the multiple matters here, so the test can tell
+    models = ModelsConfig(calib=CalibConfig(caps=StaticCaps(fat_finger_threshold=ff_threshold)))
 
     ts = {n: tables[n].column("ts").cast(pa.int64()) for n in ("book", "trades", "quotes",
                                                                  "orders")}
@@ -61,7 +82,7 @@ def test_publisher_when_orders_land_cycle_by_cycle_then_layer1_limits_equal_batc
     t1 = max(pc.max(a).as_py() for a in ts.values())
     with Store.from_conf(f"duckdb::path={tmp_path / 'live.duckdb'}") as live:
         clock = [0]  # monotonic ns: a layer-1 period passes between two cycles below
-        pub = Publisher(live, reg, ModelsConfig(), wall=lambda: 0, clock=lambda: clock[0])
+        pub = Publisher(live, reg, models, wall=lambda: 0, clock=lambda: clock[0])
         written, prev = [], t0 - 1
         for now in list(range(t0 + 30 * S, t1, 30 * S)) + [t1 + S]:
             for name in ("book", "trades", "quotes", "orders"):
