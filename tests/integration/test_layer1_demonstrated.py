@@ -8,14 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from enforcer.config import EnforcerConfig
-from enforcer.replay import replay
 from features.build import build
-from jaxmodels import gbdt, layer1
-from jaxmodels.data import order_rows, to_matrix
-from jaxmodels.model import labels
+from jaxmodels import layer1
+from jaxmodels.data import order_rows
 from sim import SimConfig, simulate
-from tests.integration.test_layer1_gate import STATIC, S, _in_force
+from tests.integration.test_layer1_gate import S, fit_trees, replay_fat_finger
 
 BLOCK, SLIP, N = 2000, 1500, 300  # lots: 20x and 15x a median of 100; orders per trader
 
@@ -59,19 +56,9 @@ def test_gate_when_trader_has_sent_blocks_then_next_block_passes_and_one_slip_ra
     store.ingest("orders", mine)
     build(store)
     orders = order_rows(store)
-    y, known = labels(orders)  # the two traders' orders are unlabelled: not trained on
-    cfg = layer1.config(max_trees=30, n_bins=32)
-    x = to_matrix(orders, cfg.inputs)
-    tm, _ = gbdt.fit(x[known], y[known], cfg)
+    tm, x, _ = fit_trees(orders)  # the two traders' orders are unlabelled: not trained on
     assert layer1.publish_store(store, tm, "gbdt-test", since=-(2**62), until=2**62) > 0
-    ts = orders.column("ts_ns").to_numpy()
-    _in_force(store, sorted(set(orders.column("sym").to_pylist())), int(ts.min()) - S,
-              int(ts.max()))
-    static = tmp_path / "static.toml"
-    static.write_text(STATIC)
-    replay(store, EnforcerConfig(static_limits_path=static))
-    ff = {r["order_id"]: "FAT_FINGER" in r["reasons"].split(",") for r in store.query(
-        "SELECT order_id, reasons FROM decisions").to_pylist()}
+    ff = replay_fat_finger(store, orders, tmp_path)
     k = layer1.Demonstrated().k
     # the first k blocks demonstrate the size; every later one passes ...
     assert [ff[i] for i in ids["block"][k:]] == [False] * (len(ids["block"]) - k)

@@ -54,6 +54,28 @@ def _in_force(store, syms: list[str], t0: int, t1: int) -> None:
         "published_ts": pa.array([t for t, _ in hb], pa.timestamp("ns"))}), session=None)
 
 
+
+def fit_trees(orders: pa.Table):
+    """Small layer-1 trees on the labelled orders: (model, inputs of every order, labels)."""
+    y, known = labels(orders)
+    cfg = layer1.config(max_trees=30, n_bins=32)
+    x = to_matrix(orders, cfg.inputs)
+    tm, _ = gbdt.fit(x[known], y[known], cfg)
+    return tm, x, y
+
+
+def replay_fat_finger(store, orders: pa.Table, tmp_path) -> dict[int, bool]:
+    """Replay the store's orders with layer 1's rows in force and the static multiple out of
+    the way: {order_id: FAT_FINGER among its reasons}."""
+    ts = orders.column("ts_ns").to_numpy()
+    _in_force(store, sorted(set(orders.column("sym").to_pylist())), int(ts.min()) - S,
+              int(ts.max()))
+    static = tmp_path / "static.toml"
+    static.write_text(STATIC)
+    replay(store, EnforcerConfig(static_limits_path=static))
+    return {r["order_id"]: "FAT_FINGER" in r["reasons"].split(",") for r in store.query(
+        "SELECT order_id, reasons FROM decisions").to_pylist()}
+
 def test_replay_when_layer1_rows_published_then_fat_finger_verdicts_are_the_offline_ones(
         tmp_path, store):
     for name, t in simulate(SimConfig(n_symbols=2, minutes=20.0, seed=7, fat_finger_rate=0.02,
@@ -62,22 +84,12 @@ def test_replay_when_layer1_rows_published_then_fat_finger_verdicts_are_the_offl
         store.ingest(name, t)
     build(store)
     orders = order_rows(store)
-    y, known = labels(orders)
-    cfg = layer1.config(max_trees=30, n_bins=32)
-    x = to_matrix(orders, cfg.inputs)
-    tm, _ = gbdt.fit(x[known], y[known], cfg)
+    tm, x, y = fit_trees(orders)
     qty = orders.column("qty").to_numpy().astype(np.float64)
     lim = layer1.max_qty(tm, x, qty)
     store.ingest("fat_finger_limits", layer1.publish_rows(orders, lim, "gbdt-test"),
                  session=None)
-    ts = orders.column("ts_ns").to_numpy()
-    _in_force(store, sorted(set(orders.column("sym").to_pylist())), int(ts.min()) - S,
-              int(ts.max()))
-    static = tmp_path / "static.toml"
-    static.write_text(STATIC)
-    replay(store, EnforcerConfig(static_limits_path=static))
-    got = {r["order_id"]: "FAT_FINGER" in r["reasons"].split(",") for r in store.query(
-        "SELECT order_id, reasons FROM decisions").to_pylist()}
+    got = replay_fat_finger(store, orders, tmp_path)
     ids = orders.column("order_id").to_pylist()
     gate = qty > lim
     assert [got[i] for i in ids] == gate.tolist()
