@@ -17,7 +17,9 @@ it with leaves = new OrderQty (the total) minus what the original filled, report
 cancelled, expired: a fill got there first) is refused '9' and nothing new enters the
 book, so a fill racing a replace can never overfill. Beyond `max_resting` orders per
 symbol the oldest expires ('C'). Orders are known by the ClOrdID the gateway gives them
-(the decision's seq).
+(the decision's seq). Quantities here (38 in, LastQty / leaves out) are the enforcer's lot
+counts, not venue units: the gateway speaks to this simulator in lots and converts only on
+the client's side (`enforcer.lots`), so a 0.05 BTC order on a 1e-8 lot is 38=5000000 here.
 """
 
 from __future__ import annotations

@@ -24,11 +24,14 @@ Wire -> command mapping:
   strategy      Account (1) if present, else `FixConfig.default_strategy`
   side          54=1 -> 'B'; 2, 5, 6 -> 'S'; anything else passed through (BAD_SIDE)
   order_type    40=1 -> 'MARKET'; 2 -> 'LIMIT'; anything else passed through
-  qty, price    38, 44 as numbers; qty NaN/inf/fractional passed through (BAD_QTY), a
-                price NaN/inf passed through (BAD_PRICE); text that is not a number at all
-                is a session Reject 373=6 (no decision: there is no order to decide on)
-The venue knows an order by its decision seq (unique on the decision log), so two
-sessions may use the same ClOrdID.
+  qty, price    38, 44 as numbers; 38 is in venue units (0.05 BTC) and becomes a count of
+                the symbol's lot (`enforcer.lots`, the engine's `lots`); qty NaN/inf or not
+                a whole number of lots passed through (BAD_QTY, the 58 text naming the
+                lot), a price NaN/inf passed through (BAD_PRICE); text that is not a number
+                at all is a session Reject 373=6 (no decision: there is no order to decide on)
+The ExecutionReports give 38, 14, 151 and 32 in venue units again (`Replies`). The venue
+knows an order by its decision seq (unique on the decision log), so two sessions may use
+the same ClOrdID; the built-in simulator (`exchange_sim`) is spoken to in lot counts.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from enforcer.fix.parser import FixMsg
 from enforcer.fix.parser import first_missing as _first_missing
 from enforcer.fix.reports import _SIDE_BYTES, Replies
 from enforcer.fix.state import SessionState
+from enforcer.lots import Lots
 from enforcer.orders import DONE, OrderEntry
 
 
@@ -87,7 +91,9 @@ class FixGateway:
         self._lock = threading.Lock()
         self._batch = threading.local()  # .venue: wires for the venue, gathered per batch
         self._venue_seq = 0
-        replies = Replies(self._clock)
+        # venue units <-> lot counts at this edge: the engine's table (lot 1 without one)
+        self._lots = getattr(enforcer, "lots", None) or Lots()
+        replies = Replies(self._clock, self._lots)
         self._exec, self._cancel_reject = replies.execution, replies.cancel_reject
         self._exec_id = replies.exec_id
         self.risk_state = "Normal"
@@ -189,7 +195,8 @@ class FixGateway:
         cl = msg.get(C.CL_ORD_ID)
         key = order_key(session.peer, cl)
         cmd = NewOrder(order_id=order_id_of(cl), ts=self._clock(), trader=trader,
-                       strategy=strategy, sym=sym, side=side, qty=qty, price=price,
+                       strategy=strategy, sym=sym, side=side,
+                       qty=self._lots.to_lots(sym, qty), price=price,
                        order_type=otype, key=key, session=session.peer)
         d, fresh = self._enf.submit_once(cmd)
         e = self._enf.order(key)
@@ -200,13 +207,23 @@ class FixGateway:
         self.risk_state = d.risk_state
         if not d.accepted:
             self.counters["rejected"] += 1
-            self._exec(session, cl, e, "8", text=",".join(d.reasons),
+            self._exec(session, cl, e, "8", text=self._reject_text(d, sym, qty),
                        extra=[(C.ORD_REJ_REASON, 99)], d=d)
             return
         self.counters["accepted"] += 1
         adv = self._advice(sym) if self._advice is not None and type(sym) is str else ()
         self._exec(session, cl, e, "0", text=",".join(d.reasons) or None, d=d, extra=adv)
         self._route_new(e, d.risk_state)
+
+    def _reject_text(self, d, sym, qty) -> str:
+        """58 of a reject: the reasons, and for a BAD_QTY off a symbol's lot the lot named
+        ("BAD_QTY: qty 1.5e-08 is not a multiple of BTCUSD's lot_size 1e-08")."""
+        text = ",".join(d.reasons)
+        if "BAD_QTY" in d.reasons:
+            why = self._lots.why_bad(sym, qty)
+            if why is not None:
+                text += ": " + why
+        return text
 
     def settle_replaces(self) -> int:
         """Start-up: replaces the venue never answered (the daemon died first, or a log
@@ -297,7 +314,8 @@ class FixGateway:
         cl, orig_cl = msg.get(C.CL_ORD_ID), msg.get(C.ORIG_CL_ORD_ID)
         key, orig_key = order_key(session.peer, cl), order_key(session.peer, orig_cl)
         cmd = ReplaceOrder(order_id=order_id_of(cl), ts=self._clock(), trader=trader,
-                           strategy=strategy, sym=sym, side=side, qty=qty, price=price,
+                           strategy=strategy, sym=sym, side=side,
+                           qty=self._lots.to_lots(sym, qty), price=price,
                            order_type=otype, key=key, orig_key=orig_key,
                            session=session.peer)
         d, fresh = self._enf.submit_once(cmd)
@@ -309,7 +327,8 @@ class FixGateway:
         self.risk_state = d.risk_state
         if not d.accepted:
             orig = self._enf.order(orig_key)
-            self._cancel_reject(session, cl, orig_cl, ",".join(d.reasons), d.risk_state,
+            self._cancel_reject(session, cl, orig_cl, self._reject_text(d, sym, qty),
+                                d.risk_state,
                                 response_to=2,  # 0: too late, the original is done
                                 reason=0 if orig is not None and orig.status in DONE
                                 and orig.status != "5" else None)

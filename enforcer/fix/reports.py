@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from enforcer.fix import codec as C
 from enforcer.fix.mapping import order_id_of
+from enforcer.lots import Lots
 
 _SIDE_BYTES = {"B": b"1", "S": b"2"}  # Side (54) on the wire; the gateway uses it too
 
@@ -58,8 +59,8 @@ def report_body(order_id: int, cl: bytes, exec_id: int, exec_type: str, status: 
         out.append(b"32=%s\x01" % _num(last_qty))
     if last_px:
         out.append(b"31=%s\x01" % _num(last_px))
-    out.append(b"151=%d\x0114=%d\x016=%s\x0160=%s\x01" % (
-        leaves, cum, repr(float(avg)).encode(), transact_time.encode()))
+    out.append(b"151=%s\x0114=%s\x016=%s\x0160=%s\x01" % (
+        _num(leaves), _num(cum), repr(float(avg)).encode(), transact_time.encode()))
     if text is not None:
         out.append(b"58=%s\x01" % text.encode())
     if extra:
@@ -94,10 +95,12 @@ class Replies:
     """The gateway's answers to a client session: an ExecutionReport about an order's
     current state, an OrderCancelReject. ExecIDs count up from the clock at start, so they
     stay unique across restarts. Custom tags (>= 5000, 8011-8017) only for sessions that
-    take them (`session.custom_tags`)."""
+    take them (`session.custom_tags`). Quantities (38, 32, 14, 151) go out in venue units:
+    the ledger's lot counts times the symbol's lot (`lots`, an `enforcer.lots.Lots`)."""
 
-    def __init__(self, clock: Callable[[], int]) -> None:
+    def __init__(self, clock: Callable[[], int], lots: Lots | None = None) -> None:
         self._clock = clock
+        self._lots = lots or Lots()
         self._exec_ids = itertools.count(clock())
 
     def exec_id(self) -> int:
@@ -111,8 +114,11 @@ class Replies:
         if e is None:
             status, qty, price, sym, side, cum, leaves, avg = "8", None, None, "", "", 0, 0, 0.0
         else:
-            status, qty, price, sym, side = e.status, e.qty, e.price, e.sym, e.side
-            cum, leaves, avg = e.cum_qty, e.leaves, e.avg_px
+            status, price, sym, side, avg = e.status, e.price, e.sym, e.side, e.avg_px
+            v = self._lots.to_venue
+            qty, cum, leaves = v(sym, e.qty), v(sym, e.cum_qty), v(sym, e.leaves)
+            if last[0]:
+                last = (v(sym, last[0]), last[1])
         custom = session.custom_tags
         if not custom:
             extra = [f for f in extra if f[0] < 5000]

@@ -32,12 +32,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from enforcer.commands import NewOrder, OperatorCommand
+from enforcer.lots import Lots
 from enforcer.reasons import MALFORMED_MASK, mask_to_names
 from enforcer.rest.config import RestConfig
 
 MALFORMED = frozenset(mask_to_names(MALFORMED_MASK))
 _HINTS = {"UNKNOWN_SYMBOL": "symbol is not known to the static rule set",
-          "BAD_QTY": "qty must be an integer > 0",
+          "BAD_QTY": "qty must be > 0 and a whole number of the symbol's lot",
           "BAD_PRICE": "price must be finite and > 0 (and given for a LIMIT order)",
           "BAD_SIDE": "side must be 'B' or 'S'",
           "BAD_ORDER_TYPE": "order_type must be LIMIT or MARKET"}
@@ -53,12 +54,13 @@ class ApiError(Exception):
 
 
 class OrderIn(BaseModel):
-    """An order to check. qty in lots; price in currency (null for MARKET); ts UTC ns."""
+    """An order to check. qty in venue units (a whole number of the symbol's lot: 0.05 BTC
+    on a 1e-8 lot); price in currency (null for MARKET); ts UTC ns."""
 
     model_config = ConfigDict(extra="forbid")
     sym: str = Field(min_length=1, max_length=64)
     side: str = Field(description="'B' or 'S'")
-    qty: int
+    qty: int | float
     price: float | None = None
     order_type: str = "LIMIT"
     trader: str = Field(default="rest", max_length=64)
@@ -172,6 +174,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def _add_read_routes(app: FastAPI, enforcer, clock) -> None:
+    lots = getattr(enforcer, "lots", None) or Lots()  # venue units -> lots at this edge
     @app.get("/health")
     def health() -> dict:
         return {"status": "ok", "ts": clock()}
@@ -198,12 +201,15 @@ def _add_read_routes(app: FastAPI, enforcer, clock) -> None:
     @app.post("/check")
     def check(order: OrderIn) -> dict:
         cmd = NewOrder(order_id=order.order_id, ts=order.ts or clock(), trader=order.trader,
-                       strategy=order.strategy, sym=order.sym, side=order.side, qty=order.qty,
-                       price=order.price, order_type=order.order_type)
+                       strategy=order.strategy, sym=order.sym, side=order.side,
+                       qty=lots.to_lots(order.sym, order.qty), price=order.price,
+                       order_type=order.order_type)
         d = enforcer.check(cmd)
         bad = [r for r in d.reasons if r in MALFORMED]
         if bad:
-            detail = "; ".join(f"{r}: {_HINTS.get(r, 'malformed')}" for r in bad)
+            why = lots.why_bad(order.sym, order.qty)
+            hints = {**_HINTS, "BAD_QTY": why} if why else _HINTS
+            detail = "; ".join(f"{r}: {hints.get(r, 'malformed')}" for r in bad)
             raise ApiError(422, detail, decision=decision_json(d))
         return decision_json(d)
 
