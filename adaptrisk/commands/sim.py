@@ -1,7 +1,7 @@
 """``adaptrisk sim``: simulate a session (market + OMS flow + labels) and ingest it.
 
-A session day that already holds market data or orders is refused with one line (on every
-backend): quotes and book have no natural key, so a rerun would duplicate them.
+A session whose time span already holds market data or orders is refused with one line (on
+every backend): quotes and book have no natural key, so a rerun would duplicate them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from adaptrisk.common import (
 )
 from adaptrisk.errors import UsageError
 
-NS_PER_DAY = 86_400_000_000_000
+MARGIN_NS = 60_000_000_000  # a session's events may start a little before its open
 
 # the simulator's scenario library (sim.SCENARIOS); listed here so --help needs no numba import
 SCENARIOS = ("normal", "volatile", "liquidity_withdrawal", "flash_crash", "liquidity_vacuum",
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:
         raise UsageError(str(e)) from None
     with open_store(args.db, session=session_from_args(args)) as store:
-        refuse_taken_day(store, cfg.session_date)
+        refuse_taken_day(store, cfg)
         simulate_and_ingest(store, cfg)
         print(landed_summary(store))
     return 0
@@ -89,15 +89,23 @@ def _clock(text: str) -> float:
     return t.hour * 3600.0 + t.minute * 60.0 + t.second + t.microsecond / 1e6
 
 
-def refuse_taken_day(store, day: dt.date) -> None:
-    """UsageError when ``store`` already holds trades, quotes, book or orders on ``day``
-    (UTC): a second session there would duplicate the quotes and book of the first."""
-    t0 = (day - dt.date(1970, 1, 1)).days * NS_PER_DAY
-    n = store.query_file("queries/day_rows.sql", {"t0": t0, "t1": t0 + NS_PER_DAY})
+def refuse_taken_day(store, cfg) -> None:
+    """UsageError when ``store`` already holds trades, quotes, book or orders within the
+    session ``cfg`` would simulate (its UTC span from the open, a minute either side): a
+    second session there would duplicate the quotes and book of the first. By span, not by
+    UTC date: a 24/7 session may cross midnight, and two that do not overlap may share a
+    date."""
+    from sim.simulate import session_open_ns
+
+    t0 = session_open_ns(cfg.session_date, cfg.open_utc_s) - MARGIN_NS
+    t1 = t0 + int(cfg.minutes * 60e9) + 2 * MARGIN_NS
+    n = store.query_file("queries/day_rows.sql", {"t0": t0, "t1": t1})
     if n.column("n")[0].as_py():
-        raise UsageError(f"the store already holds market data or orders on {day}: a second "
-                         "simulated session there would duplicate them; use a fresh store or "
-                         "another --date")
+        span = " to ".join(dt.datetime.fromtimestamp(t / 1e9, dt.UTC).strftime("%Y-%m-%d %H:%M")
+                           for t in (t0 + MARGIN_NS, t1 - MARGIN_NS))
+        raise UsageError(f"the store already holds market data or orders in {span} UTC (the "
+                         f"session of {cfg.session_date}): a second simulated session there "
+                         "would duplicate them; use a fresh store or another --date")
 
 
 def simulate_and_ingest(store, cfg, *, out=print) -> dict[str, int]:

@@ -347,7 +347,7 @@ def test_sim_when_run_then_rerun_on_both_stores_then_same_rows_and_rerun_refused
     for conf in (duck, questdb_conf):
         assert main([*args, "--seed", "6", "--db", conf]) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "already holds market data or orders on 2026-06-22" in err
+        assert err.count("\n") == 1 and "already holds market data or orders in 2026-06-22 13:30 to 2026-06-22 13:32 UTC" in err
     with Store.from_conf(questdb_conf) as q:
         assert {t: q.count(t) for t, _ in tables} == before
 

@@ -127,3 +127,17 @@ def test_sim_when_24_7_mode_then_session_crosses_midnight_on_a_weekend(tmp_path)
     assert "6000 rows added (2026-06-20: 3000, 2026-06-21: 3000)" in out  # 5 + 5 min of 100 ms
     p = run("sim", "--db", db, "--date", "2026-06-20", "--minutes", "10", check=False)
     assert p.returncode == 2 and "must be a weekday (or set open_utc_s)" in p.stderr
+
+
+def test_sim_when_24_7_sessions_share_a_date_or_cross_midnight_then_refused_only_on_overlap(
+        tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    base = ("sim", "--db", db, "--minutes", "10", "--symbols", "1", "--calendar", "24/7")
+    run(*base, "--date", "2026-06-21", "--open-utc", "00:03")
+    run(*base, "--date", "2026-06-21", "--open-utc", "12:00")  # same date, no overlap
+    p = run(*base, "--date", "2026-06-20", "--open-utc", "23:55", check=False)  # reaches 00:05
+    assert p.returncode == 2 and p.stderr.count("\n") == 1
+    assert "already holds market data or orders in 2026-06-20 23:55 to 2026-06-21 00:05 UTC" \
+        in p.stderr  # its last minutes are the 00:03 session's first
+    p = run(*base, "--date", "2026-06-21", "--open-utc", "12:05", check=False)
+    assert p.returncode == 2 and "2026-06-21 12:05 to 2026-06-21 12:15 UTC" in p.stderr
