@@ -1,7 +1,7 @@
 """Walk-forward backtest: train on folds 1..k, test on fold k+1, for k = 1..K-1.
 
-Folds are whole session days when the store holds at least K days (each simulated day is a
-different seed / scenario, so test days are never seen in training), else equal shares of
+Folds are whole sessions (``session_starts``) when the store holds at least K (each simulated
+day is a different seed / scenario, so test days are never seen in training), else equal shares of
 the feature buckets in time. Per test fold: layer 1 (trees vs the static max-qty + 5 %
 collar rules) on labelled orders; layer 2 (delay from each stress onset to tier >=
 HIGH_ALERT, false HIGH alerts per symbol-hour in normal periods) vs a static rule that
@@ -21,17 +21,40 @@ from jaxmodels.config import TIERS, ModelsConfig
 from jaxmodels.data import MarketRows, events, market_rows, order_rows
 
 NS_PER_DAY = 86_400_000_000_000
+SESSION_GAP_NS = 30 * 60 * 10**9  # a quiet stretch this long ends a session
 HIGH = TIERS.index("HIGH_ALERT")
 
 
+def session_starts(ts: np.ndarray) -> np.ndarray:
+    """Sorted start times (UTC ns) of the sessions in ``ts``: a new session after a quiet
+    stretch longer than ``SESSION_GAP_NS`` (an equity night, a futures maintenance break),
+    and, inside a stretch with no such gap lasting more than a day (a 24/7 market, whose
+    calendar sessions are UTC days), at each UTC midnight. A CME evening session (23 h,
+    across midnight UTC) stays whole. No calendar needed: what the store holds says it."""
+    u = np.unique(np.asarray(ts, np.int64))
+    if len(u) == 0:
+        return u
+    new = np.concatenate([[True], np.diff(u) > SESSION_GAP_NS])
+    stretch = np.cumsum(new) - 1
+    first = u[new]
+    last = np.append(u[np.flatnonzero(new)[1:] - 1], u[-1])
+    long_ = (last - first > NS_PER_DAY)[stretch]
+    day = u // NS_PER_DAY
+    new[1:] |= (day[1:] != day[:-1]) & (stretch[1:] == stretch[:-1]) & long_[1:]
+    return u[new]
+
+
 def fold_bounds(ts: np.ndarray, k: int) -> list[tuple[int, int]]:
-    """K (lo, hi] time ranges covering ``ts``: whole UTC days when there are >= K days."""
+    """K (lo, hi] time ranges covering ``ts``: whole sessions (``session_starts``) when there
+    are >= K of them, so no session (a CME evening crossing midnight UTC) is split between
+    training and test; else equal shares of the time stamps."""
     if k < 2:
         raise ValueError("need at least 2 folds")
-    days = np.unique(ts // NS_PER_DAY)
-    if len(days) >= k:
-        groups = np.array_split(days, k)
-        return [(int(g[0] * NS_PER_DAY) - 1, int((g[-1] + 1) * NS_PER_DAY) - 1) for g in groups]
+    starts = session_starts(ts)
+    if len(starts) >= k:
+        firsts = [int(g[0]) for g in np.array_split(starts, k)]
+        his = [f - 1 for f in firsts[1:]] + [int(np.max(ts))]
+        return [(f - 1, h) for f, h in zip(firsts, his, strict=True)]
     u = np.unique(ts)
     cuts = [int(u[int(round(i * (len(u) - 1) / k))]) for i in range(k + 1)]
     cuts[0] -= 1
