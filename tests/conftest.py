@@ -56,6 +56,21 @@ def aapl_zip():
     return shared_file(AAPL_ZIP)
 
 
+@pytest.fixture(scope="session")
+def goog_features_db(goog_zip, tmp_path_factory):
+    """Path of a DuckDB file holding the real GOOG day (imported from the LOBSTER sample in
+    place) and its features, built once per test session. Read it; copy it to write."""
+    from features.build import build
+    from tsdb import Store
+    from tsdb.lobster import import_lobster
+
+    path = tmp_path_factory.mktemp("goog_features") / "goog.duckdb"
+    with Store.from_conf(f"duckdb::path={path}") as s:
+        import_lobster(s, goog_zip)
+        build(s)
+    return path
+
+
 # -- QuestDB: one real server per test session ---------------------------------------------
 def questdb_unavailable(why: str) -> None:
     """Skip the QuestDB legs with ``why``; fail instead under ``CI=true``."""

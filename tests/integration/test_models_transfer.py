@@ -73,16 +73,11 @@ def demo_setting_model(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def goog_rows(goog_zip, tmp_path_factory):
-    from features.build import build as build_features
+def goog_rows(goog_features_db):
     from jaxmodels.data import market_rows
     from tsdb import Store
-    from tsdb.lobster import import_lobster
 
-    p = tmp_path_factory.mktemp("goog") / "g.duckdb"
-    with Store.from_conf(f"duckdb::path={p}") as s:
-        import_lobster(s, goog_zip)
-        build_features(s)
+    with Store.from_conf(f"duckdb::path={goog_features_db}") as s:
         return market_rows(s, CFG.inputs)
 
 

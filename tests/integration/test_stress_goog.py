@@ -34,17 +34,12 @@ def calibrated(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def goog_held(goog_zip, tmp_path_factory):
-    from features.build import build as build_features
+def goog_held(goog_features_db):
     from jaxmodels import model
     from jaxmodels.data import market_rows
     from tsdb import Store
-    from tsdb.lobster import import_lobster
 
-    p = tmp_path_factory.mktemp("goog") / "g.duckdb"
-    with Store.from_conf(f"duckdb::path={p}") as s:
-        import_lobster(s, goog_zip)
-        build_features(s)
+    with Store.from_conf(f"duckdb::path={goog_features_db}") as s:
         g = market_rows(s, VAEConfig().inputs)
     since = model.since_session_start(g)
     return stress.batch(g.code, g.ctx, since, CFG), since
