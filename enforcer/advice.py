@@ -27,11 +27,17 @@ FIELDS = ("ts_ns", "sym", "algo", "participation_cap", "clip_qty", "impact_max_q
 
 def fix_pairs(row: dict) -> tuple[tuple[int, object], ...]:
     """An exec_advice row -> the FIX fields an accepted order's ack carries:
-    8014 algo, 8015 participation cap (fraction), 8016 clip qty, 8017 impact max qty."""
+    8014 algo, 8015 participation cap (fraction), 8016 clip qty, 8017 impact max qty (venue
+    units, as the table holds them: whole values as ints, 0.05 BTC as 0.05)."""
     return ((C.ADVISED_ALGO, str(row["algo"])),
             (C.ADVISED_PARTICIPATION, float(row["participation_cap"])),
-            (C.ADVISED_CLIP_QTY, int(row["clip_qty"])),
-            (C.IMPACT_MAX_QTY, int(row["impact_max_qty"])))
+            (C.ADVISED_CLIP_QTY, _venue_qty(row["clip_qty"])),
+            (C.IMPACT_MAX_QTY, _venue_qty(row["impact_max_qty"])))
+
+
+def _venue_qty(v) -> int | float:
+    v = float(v)
+    return int(v) if v.is_integer() and abs(v) < 2.0**53 else v
 
 
 class AdviceBoard:

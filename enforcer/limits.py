@@ -77,9 +77,7 @@ class LotLimits(NamedTuple):
 
 def in_lots(lots: Lots, sym: str, s: SymLimits | DynRow) -> LotLimits:
     """Limits `s` of `sym` (venue units) in the rules' units (module docstring)."""
-    return LotLimits(lots.floor_lots(sym, s.max_order_qty),
-                     lots.notional_cap(sym, float(s.max_notional)), float(s.price_band_bps),
-                     lots.floor_lots(sym, s.max_position), float(s.fat_finger_threshold))
+    return LotLimits(*(lots.limit(sym, f, getattr(s, f)) for f in LotLimits._fields))
 
 
 def static_lim(s: SymLimits | LotLimits, restricted: bool, version: str,
@@ -184,11 +182,12 @@ class LimitsSnapshot:
                                                   static_risk_state)
                     self.dyn.setdefault(sym, self.static[sym])
         if overrides:
-            apply_overrides(self, overrides)
+            apply_overrides(self, overrides, lots)
         self.has_pairs = bool(self.dyn_pair)
         in_force = {s for s, _ in rows if s not in stale and s in self.static}
         self.fat_finger_max_qty: dict[tuple[str, str], float] = (
-            {k: float(lots.floor_lots(k[0], float(v))) for k, v in (fat_finger or {}).items()
+            {k: float(lots.limit(k[0], "fat_finger_max_qty", v))
+             for k, v in (fat_finger or {}).items()
              if k[0] in in_force}
             if source == "dynamic" else {})
         self.sym_idx: dict[str, int] = {}

@@ -34,6 +34,8 @@ from tsdb.instruments import Instruments
 from tsdb.validate import grid_steps
 
 QTY_MAX = 2**62  # a lot count at or above this is malformed (int64 sums cannot overflow)
+# limits that are quantities: stated in venue units, held in whole lots (floored)
+QTY_LIMITS = frozenset({"max_order_qty", "max_position", "fat_finger_max_qty"})
 
 
 def lot_decimals(lot: float) -> int:
@@ -123,6 +125,15 @@ class Lots:
         """A notional cap (currency) in the rules' units: lots x price, i.e. cap / lot."""
         lot = self.lot(sym)
         return max_notional if lot == 1.0 else max_notional / lot
+
+    def limit(self, sym: Any, name: str, value: float) -> float | int:
+        """Limit `name` (a risk_limits / fat_finger_limits column) of `sym` in the rules'
+        units: quantity maxima floored to lots, the notional cap per lot, the rest as is."""
+        if name in QTY_LIMITS:
+            return self.floor_lots(sym, value)
+        if name == "max_notional":
+            return self.notional_cap(sym, float(value))
+        return float(value)
 
     # -- columns (the replay) -------------------------------------------------------
 

@@ -63,10 +63,12 @@ def _set(lim: Any, o: Override, cap: float, tighten_only: bool) -> Any:
                            "version": f"{lim.version}+{o.override_id}"})
 
 
-def apply_overrides(snap: Any, overrides: Iterable[Override]) -> None:
+def apply_overrides(snap: Any, overrides: Iterable[Override], lots: Any = None) -> None:
     """Apply `overrides` to a LimitsSnapshot being built (its `dyn`, `dyn_pair` and
     `static` dicts; before its arrays are built). Overrides of unknown symbols are
-    ignored: an override cannot make a symbol tradable."""
+    ignored: an override cannot make a symbol tradable. An override's value and the static
+    cap are in venue units, like risk_limits; `lots` (`enforcer.lots.Lots`, None: lot 1)
+    puts both in the snapshot's units (lots) first."""
     ordered = sorted(overrides, key=lambda o: (o.strategy != "*", o.ts, o.override_id))
     sc = snap.static_cfg
     for o in ordered:
@@ -74,6 +76,9 @@ def apply_overrides(snap: Any, overrides: Iterable[Override]) -> None:
         if s is None or o.sym not in snap.static:
             continue
         cap = float(getattr(s, o.limit_name))
+        if lots is not None:
+            cap = lots.limit(o.sym, o.limit_name, cap)
+            o = o._replace(value=lots.limit(o.sym, o.limit_name, o.value))
         if o.strategy == "*":
             st = snap.static[o.sym]
             same = snap.dyn.get(o.sym) is st
