@@ -172,7 +172,8 @@ def _orders_tables(parts, names, open_ns):
     ts_a, sym_a = ts_array(ts + open_ns), str_array(sym, names)
     orders = make_table("orders", [
         ts_a, pa.array(oid), str_array(trader, TRADER_NAMES), str_array(trader, STRATEGY_OF),
-        sym_a, str_array((side < 0).astype(np.int64), ("B", "S")), pa.array(qty, pa.int64()),
+        sym_a, str_array((side < 0).astype(np.int64), ("B", "S")),
+        pa.array(qty.astype(np.float64)),  # whole lots, as the orders DDL's DOUBLE holds them
         pa.array(price, pa.float64(), mask=market.astype(bool)),
         str_array(market.astype(np.int64), ("LIMIT", "MARKET")),
     ])

@@ -24,7 +24,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
     "orders": pa.schema([
         ("ts", TS), ("order_id", pa.int64()), ("trader", pa.string()), ("strategy", pa.string()),
-        ("sym", pa.string()), ("side", pa.string()), ("qty", pa.int64()),
+        ("sym", pa.string()), ("side", pa.string()), ("qty", pa.float64()),  # whole lots
         ("price", pa.float64()), ("order_type", pa.string()),
     ]),
     "labels_orders": pa.schema([
