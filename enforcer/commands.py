@@ -5,8 +5,10 @@ Front ends turn wire input into one of these and call one `Enforcer` entry point
 malformed field (qty <= 0, NaN price, side 'X', unknown symbol) is carried through as
 given and answered by the enforcer with a REJECT and a reason code, never an exception.
 
-Units: `ts` is UTC nanoseconds since the epoch (int); `qty` is lots (int); `price` is
-currency units per lot-unit (float), None for MARKET orders.
+Units: `ts` is UTC nanoseconds since the epoch (int); `qty` is a count of the symbol's lot
+(int: the front end turns the venue's units into lots with `enforcer.lots.Lots.to_lots`, a
+qty off the lot stays a non-int and is BAD_QTY); `price` is currency units per venue unit
+(float), None for MARKET orders.
 """
 
 from __future__ import annotations
