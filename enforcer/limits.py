@@ -132,7 +132,7 @@ class LimitsSnapshot:
 
     __slots__ = ("source", "static_cfg", "dyn", "dyn_pair", "static", "default_static",
                  "newest_ts", "rows", "sym_idx", "strat_col", "arrays", "static_arrays",
-                 "has_pairs", "stale", "heartbeats", "fat_finger_max_qty", "overrides")
+                 "has_pairs", "stale", "heartbeats", "fat_finger_max_qty", "overrides", "lots")
 
     def __init__(self, static_cfg: StaticLimits, rows: dict[tuple[str, str], DynRow],
                  *, source: str, static_risk_state: str = "Normal",
@@ -140,7 +140,7 @@ class LimitsSnapshot:
                  heartbeats: dict[str, int] | None = None,
                  fat_finger: dict[tuple[str, str], int] | None = None,
                  overrides: tuple[Override, ...] = (), lots: Lots | None = None) -> None:
-        lots = lots or Lots()
+        lots = self.lots = lots or Lots()
         self.source = source
         self.overrides = overrides  # manual overrides in force (enforcer.overrides)
         self.static_cfg = static_cfg
@@ -224,6 +224,8 @@ class LimitsSnapshot:
         self.arrays, self.static_arrays = cols, scols
 
     def describe(self, sym: str, strategy: str = "*") -> dict[str, Any]:
+        """The limits of (sym, strategy) for people (REST /limits, the console), in venue
+        units like the tables they came from."""
         dyn, st = self.lookup(sym, strategy)
         if dyn is None:
             return {"sym": sym, "strategy": strategy, "known": False}
@@ -231,8 +233,10 @@ class LimitsSnapshot:
         in_force = self.source == "dynamic" and row is not None and sym not in self.stale
         return {"sym": sym, "strategy": strategy, "known": True, "source": self.source,
                 "in_force": in_force, "heartbeat_ts": self.heartbeats.get(sym),
-                "effective": _lim_dict(dyn if self.source == "dynamic" else st),
-                "dynamic": _lim_dict(dyn), "static": _lim_dict(st),
+                "effective": _lim_dict(dyn if self.source == "dynamic" else st, sym,
+                                       self.lots),
+                "dynamic": _lim_dict(dyn, sym, self.lots),
+                "static": _lim_dict(st, sym, self.lots),
                 "model_row": None if row is None else {**row._asdict(),
                                                        "state": STATES[row.state]}}
 
@@ -262,8 +266,14 @@ def _put(cols: dict[str, np.ndarray], i: int, j: int | None, lim: Lim) -> None:
         cols[name][idx] = getattr(lim, name)
 
 
-def _lim_dict(lim: Lim) -> dict[str, Any]:
+def _lim_dict(lim: Lim, sym: str, lots: Lots) -> dict[str, Any]:
+    """A Lim for people (REST /limits, the console): quantities back in venue units."""
     d = lim._asdict()
+    lot = lots.lot(sym)
+    if lot != 1.0:
+        d["max_order_qty"] = lots.to_venue(sym, lim.max_order_qty)
+        d["max_position"] = lots.to_venue(sym, lim.max_position)
+        d["max_notional"] = float("%.15g" % (lim.max_notional * lot))
     d["state"] = STATES[lim.state]
     return d
 

@@ -121,7 +121,8 @@ def test_new_order_when_risk_limits_max_is_0_1_btc_then_0_2_rejected_0_05_accept
     store.ingest("publisher_heartbeat", heartbeat_row(now, "BTCUSD"), session=None)
     enf.poll()
     lim = enf.limits_for("BTCUSD", "*")
-    assert lim["source"] == "dynamic" and lim["effective"]["max_order_qty"] == 10_000_000
+    assert lim["source"] == "dynamic" and lim["effective"]["max_order_qty"] == 0.1
+    assert enf.feed.snapshot.lookup("BTCUSD", "*")[0].max_order_qty == 10_000_000  # lots
     er = _order(c, 7, "0.2", 39000.0)
     assert er.get(C.EXEC_TYPE) == b"8" and er.get(C.TEXT) == b"MAX_QTY", er
     er = _order(c, 8, "0.05", 39000.0)

@@ -48,3 +48,10 @@ def test_snapshot_when_override_in_btc_then_applied_in_lots_and_capped_at_static
     snap = LimitsSnapshot(STATIC, {}, source="static", lots=LOTS, overrides=ovr)
     assert snap.lookup("BTCUSD", "s")[0].max_order_qty == 10_000_000
     assert snap.lookup("BTCUSD", "s2")[0].max_order_qty == 150_000_000  # the 1.5 BTC cap
+
+
+def test_describe_when_limits_held_in_lots_then_people_see_venue_units():
+    snap = LimitsSnapshot(STATIC, {}, source="static", lots=LOTS)
+    d = snap.describe("BTCUSD")["effective"]
+    assert (d["max_order_qty"], d["max_position"], d["max_notional"]) == (1.5, 10, 1e6)
+    assert snap.describe("AAA")["effective"]["max_order_qty"] == 1000
