@@ -65,6 +65,11 @@ class Lots:
         return self._lot.get(sym, 1.0) if type(sym) is str else 1.0
 
     @property
+    def identity(self) -> bool:
+        """True when every lot is 1 (every conversion is the identity)."""
+        return not self._lot
+
+    @property
     def fractional(self) -> dict[str, float]:
         """{sym: lot} of the symbols whose lot is not 1."""
         return dict(self._lot)

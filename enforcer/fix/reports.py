@@ -100,7 +100,8 @@ class Replies:
 
     def __init__(self, clock: Callable[[], int], lots: Lots | None = None) -> None:
         self._clock = clock
-        self._lots = lots or Lots()
+        lots = lots or Lots()
+        self._to_venue = None if lots.identity else lots.to_venue  # lot 1: nothing to do
         self._exec_ids = itertools.count(clock())
 
     def exec_id(self) -> int:
@@ -114,11 +115,13 @@ class Replies:
         if e is None:
             status, qty, price, sym, side, cum, leaves, avg = "8", None, None, "", "", 0, 0, 0.0
         else:
-            status, price, sym, side, avg = e.status, e.price, e.sym, e.side, e.avg_px
-            v = self._lots.to_venue
-            qty, cum, leaves = v(sym, e.qty), v(sym, e.cum_qty), v(sym, e.leaves)
-            if last[0]:
-                last = (v(sym, last[0]), last[1])
+            status, qty, price, sym, side = e.status, e.qty, e.price, e.sym, e.side
+            cum, leaves, avg = e.cum_qty, e.leaves, e.avg_px
+            v = self._to_venue
+            if v is not None:  # lot counts -> venue units
+                qty, cum, leaves = v(sym, qty), v(sym, cum), v(sym, leaves)
+                if last[0]:
+                    last = (v(sym, last[0]), last[1])
         custom = session.custom_tags
         if not custom:
             extra = [f for f in extra if f[0] < 5000]
