@@ -107,11 +107,12 @@ class Lots:
         return int(v) if v.is_integer() and abs(v) < 2.0**53 else v
 
     def why_bad(self, sym: Any, qty: Any) -> str | None:
-        """The lot named, for a qty (venue units) that is not a whole number of the symbol's
-        lot: "0.000000015 is not a multiple of BTCUSD's lot_size 1e-08"; None otherwise
-        (or for a lot-1 symbol, whose BAD_QTY text says it all)."""
+        """The lot named, for a finite qty (venue units) that is not a whole number of the
+        symbol's lot: "qty 1.5e-08 is not a multiple of BTCUSD's lot_size 1e-08"; None
+        otherwise (a lot-1 symbol, NaN or inf: BAD_QTY's own text says it all)."""
         lot = self._lot.get(sym) if type(sym) is str else None
-        if lot is None or type(self.to_lots(sym, qty)) is int:
+        if (lot is None or type(qty) not in (int, float) or not math.isfinite(qty)
+                or type(self.to_lots(sym, qty)) is int):
             return None
         return f"qty {qty!r} is not a multiple of {sym}'s lot_size {lot!r}"
 

@@ -50,6 +50,7 @@ def test_to_lots_when_off_the_lot_then_not_an_int_and_the_reason_names_the_lot()
         "qty 1.5e-08 is not a multiple of BTCUSD's lot_size 1e-08")
     assert lots.why_bad("BTCUSD", 0.05) is None
     assert type(lots.to_lots("BTCUSD", float("nan"))) is float
+    assert lots.why_bad("BTCUSD", float("nan")) is None  # not a number: BAD_QTY says it
 
 
 def test_lot_one_when_symbol_not_listed_then_every_conversion_is_the_identity():
