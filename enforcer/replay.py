@@ -52,6 +52,7 @@ from enforcer.rules import (
     B_THROTTLE,
 )
 from enforcer.throttle import COST
+from tsdb.instruments import Instruments
 
 _I64_MIN, _I64_MAX = -(2**63) + 1, 2**63 - 1
 _STATEFUL = B_REDUCING | B_POSITION | B_THROTTLE | B_DUPLICATE
@@ -182,7 +183,9 @@ def replay(store: Any, config: EnforcerConfig, *, start_ns: int | None = None,
     lo = _I64_MIN if start_ns is None else start_ns
     hi = _I64_MAX if end_ns is None else end_ns
     tbl = store.query_file("enforcer/replay_orders.sql", [lo, hi])
-    o = C.orders(tbl, Lots.load(config.instruments_path))
+    ins = Instruments() if config.instruments_path is None else \
+        Instruments.load(config.instruments_path)
+    o = C.orders(tbl, Lots(ins))
     n = len(o.ts)
     valid = ~o.cancel
     st = C.static_columns(o, static)
@@ -190,10 +193,12 @@ def replay(store: Any, config: EnforcerConfig, *, start_ns: int | None = None,
     mkts = C.markets(store.query_file("enforcer/replay_market.sql", [lo, hi]),
                      o.sym.names) if n else {}
     expire = config.expire_after
+    day_end = None if expire is not None or not n else venue.session_ends(
+        o.ts, o.sym.codes, [ins.calendar_for(s) for s in o.sym.names])
     vp = venue.plan(o.ts, o.sym.codes, o.side == 0, o.qty, o.price, o.otype == 1, o.cancel,
                     o.bid, o.ask, o.bid_size, o.ask_size, mkts, o.order_id,
                     C.dense_ids(o.trader.codes, o.strategy.codes, o.sym.codes, o.side),
-                    None if expire is None else int(expire.total_seconds() * 1e9))
+                    None if expire is None else int(expire.total_seconds() * 1e9), day_end)
     tl = timeline(o.ts, valid, vp)
     price_key = np.where(np.isnan(o.price), -1.0, o.price).view(np.int64)
     group = C.dense_ids(o.strategy.codes, o.sym.codes)

@@ -20,8 +20,9 @@ that leaves the book unfilled releases its open qty. Differences, by design of a
   trade prints below it, a sell above it): the market traded past it, so its queue was
   reached.
 * time in force: the orders table has none, so every order expires `expire_after` after it
-  was sent when that is set (IOC-like flow), else at the end of its UTC day (day orders;
-  the live venue expires only when its book is full).
+  was sent when that is set (IOC-like flow), else at the close of the session it was sent
+  in on its symbol's calendar (day orders; `session_ends`; the live venue expires only
+  when its book is full).
 * a CANCEL row of the orders table names no order, so it cancels the order with its own
   order_id if there is one before it, else the newest earlier order of the same (trader,
   strategy, sym, side) still resting at its ts; its qty (the quantity cancelled) is not
@@ -124,18 +125,47 @@ def _first_cross(mkt: Market, ts: np.ndarray, buy: np.ndarray, price: np.ndarray
     return out
 
 
-def expiry_ts(ts: np.ndarray, expire_after_ns: int | None) -> np.ndarray:
-    """When each order expires: ts + expire_after, or the end of its UTC day."""
+def expiry_ts(ts: np.ndarray, expire_after_ns: int | None,
+              day_end: np.ndarray | None = None) -> np.ndarray:
+    """When each order expires: ts + expire_after; else (day orders) ``day_end``, the close
+    of the session the order was sent in (`session_ends`); else the end of its UTC day."""
     if expire_after_ns is not None:
         return ts + expire_after_ns
+    if day_end is not None:
+        return day_end
     return (ts // NS_PER_DAY + 1) * NS_PER_DAY
+
+
+def session_ends(ts: np.ndarray, sym: np.ndarray, calendars: list) -> np.ndarray:
+    """The close (UTC ns) of the session holding each order on its symbol's calendar
+    (``calendars[code]``, anything with ``bounds_ns(date)``, as `tsdb.calendars`), so a
+    CME evening's day orders live until 16:00 Chicago, not UTC midnight; an order sent
+    between sessions gets the end of its UTC day. Vectorised per symbol over the days the
+    orders touch (a calendar is asked about each day once)."""
+    from tsdb.calendars import label_of
+
+    ts = np.asarray(ts, np.int64)
+    out = (ts // NS_PER_DAY + 1) * NS_PER_DAY
+    for code in np.unique(sym):
+        m = sym == code
+        days = np.unique(ts[m] // NS_PER_DAY)
+        near = np.unique(np.concatenate([days - 1, days, days + 1]))
+        b = [calendars[int(code)].bounds_ns(label_of(int(d))) for d in near]
+        b = np.array(sorted(x for x in b if x is not None), np.int64).reshape(-1, 2)
+        if not len(b):
+            continue
+        t = ts[m]
+        k = np.searchsorted(b[:, 0], t, side="right") - 1  # the latest open at or before t
+        inside = (k >= 0) & (t <= b[np.maximum(k, 0), 1])
+        out[np.flatnonzero(m)[inside]] = b[k[inside], 1]
+    return out
 
 
 def plan(ts: np.ndarray, sym: np.ndarray, buy: np.ndarray, qty: np.ndarray,
          price: np.ndarray, market: np.ndarray, cancel: np.ndarray, bid: np.ndarray,
          ask: np.ndarray, bid_size: np.ndarray, ask_size: np.ndarray,
          markets: dict[int, Market], order_id: np.ndarray, owner: np.ndarray,
-         expire_after_ns: int | None) -> VenuePlan:
+         expire_after_ns: int | None, day_end: np.ndarray | None = None) -> VenuePlan:
     """The venue's answer for each of N orders (sorted by ts).
 
     ts int64 ns; sym int codes (keys of `markets`); buy bool; qty int64 lots (<= 0:
@@ -143,7 +173,8 @@ def plan(ts: np.ndarray, sym: np.ndarray, buy: np.ndarray, qty: np.ndarray,
     cancel bool (a CANCEL row: no exposure of its own); bid/ask float64 the touch in force
     at ts (NaN: none), bid_size/ask_size int64 displayed (<= 0: unknown); order_id int64
     and owner int64 (a code of trader, strategy, sym, side) name what a CANCEL row cancels
-    (`cancel_targets`); expire_after_ns or None (day orders).
+    (`cancel_targets`); expire_after_ns or None (day orders, expiring at ``day_end``, each
+    order's session close (`session_ends`), or without it at the end of its UTC day).
     """
     n = len(ts)
     qty = np.where(cancel, 0, np.maximum(qty, 0))
@@ -162,7 +193,7 @@ def plan(ts: np.ndarray, sym: np.ndarray, buy: np.ndarray, qty: np.ndarray,
         m = resting & (sym == code)
         if m.any():
             fill_at[m] = _first_cross(mkt, ts[m], buy[m], price[m])
-    end_at = np.where(resting, expiry_ts(ts, expire_after_ns), never)
+    end_at = np.where(resting, expiry_ts(ts, expire_after_ns, day_end), never)
     open_until = np.where(resting, np.minimum(fill_at, end_at), ts)
     target = cancel_targets(order_id, owner, cancel, ts, open_until)
     rows = np.flatnonzero(cancel & (target >= 0))

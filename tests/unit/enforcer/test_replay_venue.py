@@ -118,3 +118,36 @@ def test_plan_when_newest_order_of_owner_already_filled_then_cancel_takes_older_
              None)
     assert p.event_ts.tolist() == [3 * S + S // 2, 3 * S, -1]
     assert (p.event_release.tolist(), p.event_fill.tolist()) == ([5, 0, 0], [0, 6, 0])
+
+
+def _utc(text: str) -> int:
+    return int(np.datetime64(text, "ns").astype(np.int64))
+
+
+def test_session_ends_when_cme_evening_and_24_7_then_day_orders_expire_at_their_close():
+    from enforcer.replay_venue import session_ends
+    from tsdb.calendars import calendar
+
+    cals = [calendar("CME"), calendar("24/7"), calendar(None)]
+    ts = np.array([_utc("2026-11-30T23:30"), _utc("2026-12-01T03:00"),  # CME, one session
+                   _utc("2026-12-01T23:59"), _utc("2026-12-01T15:00"),  # 24/7; XNYS
+                   _utc("2026-12-01T22:00")], np.int64)  # XNYS after its close
+    sym = np.array([0, 0, 1, 2, 2])
+    got = session_ends(ts, sym, cals).tolist()
+    cme_close = _utc("2026-12-01T22:00")  # 16:00 Chicago (CST, UTC-6) on Tuesday
+    assert got[:2] == [cme_close, cme_close]  # not the UTC midnight 30 min after the first
+    assert got[2] == _utc("2026-12-02T00:00")
+    assert got[3] == _utc("2026-12-01T21:00")  # 16:00 New York (EST)
+    assert got[4] == _utc("2026-12-02T00:00")  # between sessions: the end of its UTC day
+
+
+def test_plan_when_day_end_given_then_resting_order_released_at_the_session_close():
+    mkt = Market(quote_ts=np.array([0], np.int64), bid=np.array([99.0]), ask=np.array([101.0]),
+                 trade_ts=np.zeros(0, np.int64), trade_px=np.zeros(0))
+    ts = np.array([S, 2 * S], np.int64)
+    vp = plan(ts, np.zeros(2, np.int64), np.array([True, True]), np.array([5, 5], np.int64),
+              np.array([95.0, 95.0]), np.zeros(2, bool), np.zeros(2, bool), np.full(2, 99.0),
+              np.full(2, 101.0), np.full(2, 10), np.full(2, 10), {0: mkt},
+              np.array([1, 2], np.int64), np.zeros(2, np.int64), None,
+              day_end=np.array([7 * S, 9 * S], np.int64))
+    assert vp.event_ts.tolist() == [7 * S, 9 * S] and vp.event_release.tolist() == [5, 5]
