@@ -266,10 +266,10 @@ def limits_table(ts, sym, strategy, lim, state, reason, version) -> pa.Table:
     return pa.table({
         "ts": pa.array(np.asarray(ts, np.int64), pa.timestamp("ns")),
         "sym": pa.array(sym, pa.string()), "strategy": pa.array(strategy, pa.string()),
-        "max_order_qty": pa.array(np.asarray(lim["max_order_qty"]).astype(np.int64)),
+        "max_order_qty": pa.array(np.asarray(lim["max_order_qty"], np.float64)),
         "max_notional": pa.array(np.asarray(lim["max_notional"], np.float64)),
         "price_band_bps": pa.array(np.asarray(lim["price_band_bps"], np.float64)),
-        "max_position": pa.array(np.asarray(lim["max_position"]).astype(np.int64)),
+        "max_position": pa.array(np.asarray(lim["max_position"], np.float64)),
         "fat_finger_threshold": pa.array(np.asarray(lim["fat_finger_threshold"], np.float64)),
         "state": pa.array(state, pa.string()), "reason": pa.array(reason, pa.string()),
         "model_version": pa.array(version, pa.string()),

@@ -50,3 +50,12 @@ def test_static_rows_when_no_model_then_caps_and_static_version():
     tbl = calibrate.static_rows(5, ["A", "B"], CFG, "no model")
     assert tbl.column("max_order_qty").to_pylist() == [500, 500]
     assert set(tbl.column("model_version").to_pylist()) == {"static"}
+
+
+def test_static_rows_when_caps_in_fractional_venue_units_then_written_unrounded():
+    # a BTC desk's static caps (venue units, issue 17): 1.5 BTC per order, 2.5 BTC position
+    caps = StaticCaps(max_order_qty=1.5, max_notional=1e6, price_band_bps=500.0,
+                      max_position=2.5, fat_finger_threshold=25.0)
+    tbl = calibrate.static_rows(5, ["BTCUSD"], CalibConfig(caps=caps), "no model")
+    assert tbl.column("max_order_qty").to_pylist() == [1.5]  # was cut to 1 (int64)
+    assert tbl.column("max_position").to_pylist() == [2.5]
