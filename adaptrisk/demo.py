@@ -210,6 +210,8 @@ def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = ""
     from jaxmodels.config import ModelsConfig
     from jaxmodels.registry import Registry
     from tsdb import Store
+    from tsdb.config import DEFAULT_SESSION
+    from tsdb.instruments import resolve
 
     with Store.from_conf(conf(db)) as store:
         # nothing is built or written before we know there is something to report on
@@ -226,8 +228,10 @@ def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = ""
             raise ValueError(f"no market data for {sym!r} in {db}")
         lo, hi = span["first_ns"], span["last_ns"]
         half = lo + (hi - lo) // 2
-        pr.step(f"training the VAE on the first half of the session ({report.ny_time(lo)}-"
-                f"{report.ny_time(half)} New York)")
+        zone = str(resolve(features.session if features else DEFAULT_SESSION, sym).tz)
+        where = report.zone_label(zone)
+        pr.step(f"training the VAE on the first half of the session ({report.local_time(lo, zone)}-"
+                f"{report.local_time(half, zone)} {where})")
         reg, mcfg = Registry(str(run_dir / "models")), with_static_caps(ModelsConfig())
         ids = training.train_and_register(store, reg, mcfg, since=lo - 1, until=half)
         reg.promote(ids["vae"])
@@ -236,11 +240,11 @@ def run_store_demo(db: str, sym: str, reports: str = "reports", run_id: str = ""
         pr.note(f"{pub['scores']:,} scores, {pub['limits']:,} limit rows")
         pr.step(f"report -> {run_dir}")
         mk = report.market_window(store, sym, lo, hi)
-        eps = alert_episodes(mk, half)
-        text = format_store_run(sym, db, lo, half, hi, mk, eps)
+        eps = alert_episodes(mk, half, zone=zone)
+        text = format_store_run(sym, db, lo, half, hi, mk, eps, zone)
         out(text)
         imgs = [run_dir / "price.png", run_dir / "anomaly.png"]
-        xl = f"seconds from the open ({report.ny_time(lo)} New York)"
+        xl = f"seconds from the open ({report.local_time(lo, zone)} {where})"
         plots.price_plot(imgs[0], mk, lo, lo, sym, xlabel=xl)
         plots.anomaly_plot(imgs[1], mk, lo, _thresholds(reg), xlabel=xl)
         plots.html_page(run_dir / "report.html", title=f"adaptrisk on {sym}: what the system saw",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from adaptrisk.report import ALERT_TIERS, NS, TIER_NAMES, ny_time, rel
+from adaptrisk.report import ALERT_TIERS, NS, TIER_NAMES, local_time, ny_time, rel, zone_label
 
 
 def _f(v, fmt: str) -> str:
@@ -83,10 +85,12 @@ def format_headline(facts: dict) -> str:
     return "\n".join(lines)
 
 
-def alert_episodes(mk: dict, scored_from: int, merge_ns: int = 60 * NS) -> list[dict]:
+def alert_episodes(mk: dict, scored_from: int, merge_ns: int = 60 * NS,
+                   zone: str = "America/New_York") -> list[dict]:
     """High-alert episodes of one symbol (HIGH_ALERT or CRITICAL buckets, gaps under
-    ``merge_ns`` merged; ``jaxmodels.evaluate.alert_list``), each with its time, peak and the
-    mid move from 30 s before to 30 s after its start."""
+    ``merge_ns`` merged; ``jaxmodels.evaluate.alert_list``), each with its start and end in
+    ``zone`` (the symbol's calendar), peak and the mid move from 30 s before to 30 s after its
+    start."""
     from jaxmodels.evaluate import alert_list
 
     ts = np.asarray(mk.get("ts", []), np.int64)
@@ -99,7 +103,8 @@ def alert_episodes(mk: dict, scored_from: int, merge_ns: int = 60 * NS) -> list[
                         merge_ns=merge_ns, around_ns=30 * NS):
         w = (ts >= e["start_ns"]) & (ts <= e["end_ns"])
         peak = np.flatnonzero(w)[int(np.nanargmax(score[w]))]
-        out.append({"start_ny": ny_time(e["start_ns"]), "end_ny": ny_time(e["end_ns"]),
+        out.append({"start": local_time(e["start_ns"], zone),
+                    "end": local_time(e["end_ns"], zone), "zone": zone,
                     "buckets": int((on & w).sum()), "peak_tier": TIER_NAMES[tier[peak]],
                     "peak_score": e["peak_score"],
                     "mid_move_bps_60s": float("nan") if e["move_bps"] is None else e["move_bps"],
@@ -107,17 +112,18 @@ def alert_episodes(mk: dict, scored_from: int, merge_ns: int = 60 * NS) -> list[
     return out
 
 
-def format_store_run(sym, db, lo, half, hi, mk, eps) -> str:
+def format_store_run(sym, db, lo, half, hi, mk, eps, zone: str = "America/New_York") -> str:
     mid = np.asarray(mk["mid"], np.float64)
     ok = mid[~np.isnan(mid)]
     day = (ok[-1] / ok[0] - 1) * 100 if len(ok) else float("nan")
-    lines = [f"== {sym} in {db}: {ny_time(lo)}-{ny_time(hi)} New York, mid {ok[0]:.2f} -> "
+    lt = functools.partial(local_time, zone=zone)
+    lines = [f"== {sym} in {db}: {lt(lo)}-{lt(hi)} {zone_label(zone)}, mid {ok[0]:.2f} -> "
              f"{ok[-1]:.2f} ({day:+.2f} %) ==",
-             f"VAE trained on buckets up to {ny_time(half)}; alerts after that are out of sample.",
+             f"VAE trained on buckets up to {lt(half)}; alerts after that are out of sample.",
              f"High-alert episodes: {len(eps)} ({sum(not e['in_training_half'] for e in eps)} "
              "out of sample)"]
     for e in eps:
-        lines.append(f"  {e['start_ny']}-{e['end_ny']}  peak {e['peak_tier']:<10} "
+        lines.append(f"  {e['start']}-{e['end']}  peak {e['peak_tier']:<10} "
                      f"score {e['peak_score']:8.2f}  mid move +-30 s {e['mid_move_bps_60s']:+7.1f} bps"
                      f"{'  (training half)' if e['in_training_half'] else ''}")
     return "\n".join(lines)

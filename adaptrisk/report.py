@@ -171,8 +171,19 @@ def crash_table(store, sym: str, onset: int, before_s: float = 2.0, after_s: flo
 
 
 def ny_time(ns: int) -> str:
-    t = dt.datetime.fromtimestamp(ns / NS, tz=dt.UTC).astimezone(NY)
+    return local_time(ns, NY)
+
+
+def local_time(ns: int, zone: ZoneInfo | str = NY) -> str:
+    """HH:MM:SS.mmm of UTC ns ``ns`` in ``zone`` (a calendar's tz: New York, Chicago, UTC)."""
+    z = ZoneInfo(zone) if isinstance(zone, str) else zone
+    t = dt.datetime.fromtimestamp(ns / NS, tz=dt.UTC).astimezone(z)
     return t.strftime("%H:%M:%S.%f")[:-3]
+
+
+def zone_label(zone: str) -> str:
+    """How the report names a calendar's zone: 'New York' for America/New_York, 'UTC'."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ") if "/" in zone else zone
 
 
 def rel(ns: int | None, onset: int) -> str:

@@ -46,13 +46,13 @@ def test_store_demo_when_simulated_crash_session_then_crash_alert_listed_with_ti
     lines = [ln for ln in text.splitlines() if ln.startswith("  ") and " peak " in ln]
     assert len(lines) == len(eps) >= 1
     for e, ln in zip(eps, lines, strict=True):  # one line per episode, in order, as stored
-        assert ln.startswith(f"  {e['start_ny']}-{e['end_ny']}  peak {e['peak_tier']}")
+        assert ln.startswith(f"  {e['start']}-{e['end']}  peak {e['peak_tier']}")
         assert f"mid move +-30 s {e['mid_move_bps_60s']:+7.1f} bps" in ln
         assert ln.endswith("(training half)") == e["in_training_half"]
-        assert e["in_training_half"] == (_ny_s(e["start_ny"]) < _ny_s(ny_time(facts["train_until_ns"])))
+        assert e["in_training_half"] == (_ny_s(e["start"]) < _ny_s(ny_time(facts["train_until_ns"])))
     # the crash: an out-of-sample episode starting within 30 s of the onset, the mid falling
     t_on = _ny_s(ny_time(onset))
-    crash = [e for e in eps if not e["in_training_half"] and 0 <= _ny_s(e["start_ny"]) - t_on <= 30]
+    crash = [e for e in eps if not e["in_training_half"] and 0 <= _ny_s(e["start"]) - t_on <= 30]
     assert len(crash) == 1 and crash[0]["mid_move_bps_60s"] < -50
     assert crash[0]["peak_tier"] in ("High alert", "Critical")
 

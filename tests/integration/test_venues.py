@@ -70,8 +70,11 @@ def test_crypto_tape_when_24_7_then_ingest_features_and_scores_run_across_midnig
     assert (np.sort(stored) == np.sort(csv)).all() and (stored % 1 != 0).mean() > 0.9
     # every print is inside the 18,000 buckets (23:45:00.0 to 00:15:00): same total, to rounding
     assert vol["v"] == pytest.approx(csv.sum(), rel=1e-12) and 0 < vol["lo"] < 0.01
-    run("demo", "--db", db, "--symbol", "BTCUSD", "--calendar", "24/7", "--reports",
-        str(tmp_path / "rep"), "--run-id", "r")
+    out = run("demo", "--db", db, "--symbol", "BTCUSD", "--calendar", "24/7", "--reports",
+              str(tmp_path / "rep"), "--run-id", "r").stdout
+    # the report speaks the calendar's zone: a 24/7 tape in UTC, not New York
+    assert "== BTCUSD in " in out and ": 23:45:00.100-00:15:00.000 UTC, mid " in out
+    assert "New York" not in out
     with Store.from_conf(f"duckdb::path={db}", session=None) as s:
         got = s.query("SELECT count(*) AS n, epoch_ns(min(ts)) AS lo, epoch_ns(max(ts)) AS hi "
                       "FROM risk_scores").to_pylist()[0]
