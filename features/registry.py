@@ -116,7 +116,8 @@ ORDER: tuple[Feature, ...] = (
        "touch (buy: price - bid, sell: ask - price) in quoted spreads: 0 joins the touch, 1 "
        "reaches the far touch, > 1 goes through the book (NULL: MARKET, no two-sided quote)",
        "spreads", "as-of"),
-    _o("secs_since_open", "seconds since the session opened (exchange-local clock)", "s", "-"),
+    _o("secs_since_open", "seconds since the session's latest open (exchange-local clock; "
+       "an overnight session opened the evening before)", "s", "-"),
     _o("anomaly_score", "latest risk_scores.anomaly_score of the symbol at or before the order "
        "(NULL if none)", "score", "as-of"),
 )

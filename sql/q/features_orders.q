@@ -37,7 +37,7 @@
     qty_over_trader_median:?[(count each qh)<minHist;0n;qty%med each qh],
     qty_over_trader_max:?[(count each qh)<minHist;0n;qty%max each qh],
     touch_dev_spreads:?[side=`B;price-best_bid;best_ask-price]%best_ask-best_bid,
-    secs_since_open:1e-9*`long$(ts-`timestamp$`date$ts)-openUtc,
+    secs_since_open:(1e-9*`long$(ts-`timestamp$`date$ts)-openUtc) mod 86400f,
     anomaly_score
     from o}
 

@@ -76,9 +76,11 @@ SELECT ts, order_id, trader, strategy, sym, side, order_type, qty, price, mid,
        CASE WHEN qty_n >= $min_hist THEN qty / qty_max END AS qty_over_trader_max,
        CASE WHEN side = 'B' THEN (price - best_bid) / nullif(best_ask - best_bid, 0)
             ELSE (best_ask - price) / nullif(best_ask - best_bid, 0) END AS touch_dev_spreads,
-       (epoch_us(timezone($tz, timezone('UTC', ts)))
-        - epoch_us(date_trunc('day', timezone($tz, timezone('UTC', ts))))) / 1e6 - $open_s
-           AS secs_since_open,
+       -- since the latest open at or before ts: an overnight session (CME 17:00) opened the
+       -- evening before, so the local time of day minus the open is taken modulo a day
+       (((epoch_us(timezone($tz, timezone('UTC', ts)))
+          - epoch_us(date_trunc('day', timezone($tz, timezone('UTC', ts))))) / 1e6 - $open_s)
+        + 86400.0) % 86400.0 AS secs_since_open,
        anomaly_score
 FROM j
 ORDER BY ts, order_id;

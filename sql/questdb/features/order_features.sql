@@ -157,7 +157,8 @@ SELECT ts::LONG AS ts, order_id, trader, strategy, sym, side, order_type, qty, p
        CASE WHEN qty_n >= $min_hist THEN qty / qty_max END AS qty_over_trader_max,
        CASE WHEN side = 'B' THEN (price - best_bid) / nullif(best_ask - best_bid, 0.0)
             ELSE (best_ask - price) / nullif(best_ask - best_bid, 0.0) END AS touch_dev_spreads,
-       (to_timezone(ts, $tz)::LONG % 86400000000000) / 1000 / 1e6 - $open_s AS secs_since_open,
+       ((to_timezone(ts, $tz)::LONG % 86400000000000) / 1000 / 1e6 - $open_s + 86400.0)
+           % 86400.0 AS secs_since_open,  -- since the latest open (an overnight session too)
        anomaly_score
 FROM m
 ORDER BY ts, order_id;

@@ -136,3 +136,26 @@ def test_order_features_when_features_not_built_then_stale_warning(mem_store):
     with pytest.warns(StaleFeaturesWarning, match="features build"):
         tbl = order_features(mem_store)
     assert tbl.num_rows == 10
+
+
+def test_secs_since_open_when_overnight_session_then_counted_from_the_evening_before(tmp_path):
+    import warnings
+
+    from tsdb import Store
+    from tsdb.calendars import calendar
+
+    cme = FeatureConfig(session=calendar({"tz": "America/Chicago", "open": "17:00",
+                                          "close": "16:00"}))
+    at = [int(np.datetime64(t, "ns").astype(np.int64)) for t in
+          ("2026-12-01T14:00", "2026-11-30T23:30", "2026-12-01T05:59:59")]  # UTC
+    with Store.from_conf(f"duckdb::path={tmp_path / 'o.duckdb'}", session=None) as s:
+        s.ingest("orders", pa.table({
+            "ts": pa.array(at, pa.timestamp("ns")), "order_id": np.arange(3, dtype=np.int64),
+            "trader": ["t"] * 3, "strategy": ["s"] * 3, "sym": ["ES"] * 3, "side": ["B"] * 3,
+            "qty": pa.array([1.0] * 3), "price": pa.array([None] * 3, pa.float64()),
+            "order_type": ["MARKET"] * 3}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # no market state stored: mid is NULL
+            got = order_features(s, cme).sort_by("order_id").column("secs_since_open")
+    # 08:00 / 17:30 / 23:59:59 Chicago (CST): 15 h, 0.5 h and ~7 h after the 17:00 open
+    assert got.to_pylist() == [15 * 3600.0, 1800.0, 6 * 3600.0 + 3599.0]
