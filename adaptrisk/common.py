@@ -137,16 +137,20 @@ def bearer_token(args: argparse.Namespace) -> str | None:
     return token
 
 
-def models_config(path: str | None, static_limits: Path | str | None = None):
+def models_config(path: str | None, static_limits: Path | str | None = None,
+                  instruments: Path | str | None = None):
     """``--config``: a ModelsConfig from a TOML or JSON file (the defaults without one), its
     static caps handed over from the enforcer's rule set (``--static-limits``, default
-    ``enforcer/static_limits.toml``): one limits contract (``adaptrisk.limits``)."""
+    ``enforcer/static_limits.toml``) with each symbol's lot size (``--instruments``): one
+    limits contract (``adaptrisk.limits``)."""
     from adaptrisk.limits import with_static_caps
     from enforcer.config import ConfigError
     from jaxmodels.config import ModelsConfig
 
     if static_limits is not None and not Path(static_limits).is_file():
         raise UsageError(f"static limits file not found: {static_limits}")
+    if instruments is not None and not Path(instruments).is_file():
+        raise UsageError(f"instruments file not found: {instruments}")
     if not path:
         cfg = ModelsConfig()
     else:
@@ -160,9 +164,11 @@ def models_config(path: str | None, static_limits: Path | str | None = None):
         else:
             cfg = ModelsConfig.from_dict(json.loads(p.read_text()))
     try:
-        return with_static_caps(cfg, static_limits)
+        return with_static_caps(cfg, static_limits, instruments)
     except ConfigError as e:
         raise UsageError(f"static limits: {e}") from e
+    except ValueError as e:  # a bad instruments file
+        raise UsageError(f"instruments: {e}") from e
 
 
 def add_fix_config_arg(p: argparse.ArgumentParser) -> None:

@@ -14,23 +14,32 @@ from pathlib import Path
 
 from enforcer.config import DEFAULT_STATIC_LIMITS, StaticLimits, SymLimits
 from jaxmodels.config import CAP_FIELDS, ModelsConfig, StaticCaps
+from tsdb.instruments import Instruments
 
 
-def caps_from(lim: SymLimits, model_caps: StaticCaps) -> StaticCaps:
-    """Field-wise tighter of the enforcer's limits of one symbol and the model's own caps."""
-    return StaticCaps(**{k: type(getattr(model_caps, k))(min(getattr(lim, k),
-                                                             getattr(model_caps, k)))
-                         for k in CAP_FIELDS})
+def caps_from(lim: SymLimits, model_caps: StaticCaps, lot_size: float = 1.0) -> StaticCaps:
+    """Field-wise tighter of the enforcer's limits of one symbol and the model's own caps
+    (values kept as they are: a cap of 1.5 BTC stays 1.5), with the symbol's lot size."""
+    return StaticCaps(**{k: min(getattr(lim, k), getattr(model_caps, k)) for k in CAP_FIELDS},
+                      lot_size=float(lot_size))
 
 
-def with_static_caps(cfg: ModelsConfig, static: StaticLimits | Path | str | None = None
-                     ) -> ModelsConfig:
+def with_static_caps(cfg: ModelsConfig, static: StaticLimits | Path | str | None = None,
+                     instruments: Instruments | Path | str | None = None) -> ModelsConfig:
     """``cfg`` with ``calib.caps`` / ``calib.symbol_caps`` taken from the enforcer's static
-    rule set (a ``StaticLimits``, a TOML path, or None for the enforcer's default file)."""
+    rule set (a ``StaticLimits``, a TOML path, or None for the enforcer's default file) and
+    each symbol's lot size from ``instruments`` (the table the enforcer converts lots with;
+    None: every lot is 1)."""
     if not isinstance(static, StaticLimits):
         static = StaticLimits.load(static or DEFAULT_STATIC_LIMITS)
+    if instruments is not None and not isinstance(instruments, Instruments):
+        instruments = Instruments.load(instruments)
+    lots = {} if instruments is None else {
+        i.sym: float(i.lot_size) for i in instruments.instruments if float(i.lot_size) != 1.0}
     own = cfg.calib.caps
+    syms = sorted(set(static.symbols) | set(lots))
     calib = dataclasses.replace(
         cfg.calib, caps=caps_from(static.defaults, own),
-        symbol_caps={s: caps_from(lim, own) for s, lim in sorted(static.symbols.items())})
+        symbol_caps={s: caps_from(static.symbols.get(s, static.defaults), own,
+                                  lots.get(s, 1.0)) for s in syms})
     return dataclasses.replace(cfg, calib=calib)

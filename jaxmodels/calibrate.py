@@ -58,10 +58,10 @@ def dynamic_limits(m: dict[str, np.ndarray], tier: np.ndarray, caps: StaticCaps,
     qm, pm, bm, fm = (np.asarray(getattr(cfg, k))[t] for k in
                       ("qty_mult", "position_mult", "band_mult", "fat_finger_mult"))
     depth = np.fmin(np.asarray(m["depth5_bid"], float), np.asarray(m["depth5_ask"], float))
-    by_depth = np.where(np.isfinite(depth), np.maximum(cfg.depth_mult * depth,
-                                                       cfg.min_order_qty), np.inf)
+    least = cfg.min_order_qty * np.asarray(getattr(caps, "lot_size", 1.0), float)  # venue units
+    by_depth = np.where(np.isfinite(depth), np.maximum(cfg.depth_mult * depth, least), np.inf)
     qty = nice_floor(np.minimum(caps.max_order_qty * qm, by_depth))
-    qty = np.minimum(np.maximum(qty, np.where(qm > 0, cfg.min_order_qty, 0)), caps.max_order_qty)
+    qty = np.minimum(np.maximum(qty, np.where(qm > 0, least, 0)), caps.max_order_qty)
     mid = np.asarray(m["mid"], float)
     move = np.nan_to_num(np.asarray(m["rv_1m"], float)) * np.sqrt(60.0) * 1e4
     spread = np.nan_to_num(np.asarray(m["spread_bps"], float))

@@ -267,9 +267,15 @@ class StaticCaps(_Conf):
     price_band_bps: float = 500.0
     max_position: int = 100_000
     fat_finger_threshold: float = 25.0
+    # venue units per lot (the instruments table's lot_size): the smallest order size the
+    # calibrator leaves tradable is min_order_qty lots of it, so a cap stated in BTC can
+    # tighten to 0.1 BTC instead of stopping at one whole unit
+    lot_size: float = 1.0
 
 
-CAP_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StaticCaps))
+# the limit fields (the risk_limits columns and the enforcer's StaticLimits fields)
+CAP_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(StaticCaps)
+                                    if f.name != "lot_size")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

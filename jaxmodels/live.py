@@ -30,6 +30,7 @@ from jaxmodels.prep import alpha_from_half_life, apply_norm
 from jaxmodels.vae import tail_on
 
 SESSION_GAP_NS = 3_600_000_000_000  # as model.since_session_start
+_CAPS = (*CAP_FIELDS, "lot_size")  # per symbol in the chain state: the caps and the lot
 PIECE_ROWS = 4096  # buckets per symbol in one pass of the chain (memory of a catch-up)
 PIECE_SYMS = 64
 
@@ -53,7 +54,7 @@ class LiveStep:
 class ChainState(NamedTuple):
     """Everything carried per symbol slot except the tail ring (``ls.TailState``):
     ``halted`` bool[S] breaker latch, ``prev`` float64[S, 6] the previous row's limits and
-    state (change detection), ``has_prev`` bool[S], ``caps`` float64[S, 5] static caps,
+    state (change detection), ``has_prev`` bool[S], ``caps`` float64[S, 6] static caps and lot size,
     ``stress`` the stress statistics' baselines and hold (``stress.StressState``),
     ``ep_cur`` float64[S, 5] / ``ep_on`` bool[S] the limits' running minimum within the
     alert run in progress (``calibrate.episode_floor``)."""
@@ -196,7 +197,7 @@ class LiveScorer:
         held tight over ``loosen_after`` buckets, the breaker latched, the change filter.
         Returns (state, limits [P, K, 5], state int8[P, K], changed bool[P, K])."""
         n = pan.n
-        caps = SimpleNamespace(**dict(zip(CAP_FIELDS, st.caps[pan.group].T, strict=True)))
+        caps = SimpleNamespace(**dict(zip(_CAPS, st.caps[pan.group].T, strict=True)))
         dyn = calibrate.dynamic_limits(rows.ctx, pan.gather(cool), caps, self.calib)
         vals = pan.spread(np.stack([dyn[k] for k in calibrate.FIELDS], axis=1), np.inf)
         ep_cur, ep_on = st.ep_cur.copy(), st.ep_on.copy()
@@ -260,7 +261,7 @@ class LiveScorer:
                           ls.trail_init(p, self.loosen_after, np.inf, (len(calibrate.FIELDS),)),
                           ls.trail_init(p, self.loosen_after, 0, (), np.int8),
                           np.zeros(p, bool), np.zeros((p, 6)), np.zeros(p, bool),
-                          np.zeros((p, len(CAP_FIELDS))),
+                          np.zeros((p, len(_CAPS))),
                           stress.init(p, self.mm.stress.config if self.mm.stress is not None
                                       else DEFAULT_STRESS),
                           np.full((p, len(calibrate.FIELDS)), np.inf), np.zeros(p, bool))
@@ -276,7 +277,7 @@ class LiveScorer:
                 self._slot[s] = base + j
                 self._syms.append(s)
                 caps = calibrate.caps_for(self.calib, s)
-                self._s.caps[base + j] = [float(getattr(caps, k)) for k in CAP_FIELDS]
+                self._s.caps[base + j] = [float(getattr(caps, k)) for k in _CAPS]
                 self._seed(base + j, self._in_force.get(s))
         return np.array([self._slot[s] for s in names], np.int64)
 

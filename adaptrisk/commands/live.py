@@ -97,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    runner = LiveRunner(cfg, models=models_config(args.config, args.static_limits))
+    runner = LiveRunner(cfg, models=models_config(args.config, args.static_limits,
+                                                  args.instruments))
     try:
         ports = runner.start()
         pg = f"127.0.0.1:{ports['pg']}" if ports.get("pg") else "none"

@@ -84,6 +84,9 @@ def _static(p) -> None:
     p.add_argument("--static-limits", metavar="PATH", default=None,
                    help="the enforcer's static rule set the model limits are clipped to "
                    "(default: enforcer/static_limits.toml)")
+    p.add_argument("--instruments", metavar="FILE", default=None,
+                   help="instruments table (tsdb/instruments.py): each symbol's lot size, so "
+                   "limits in venue units tighten below one unit (default: every lot is 1)")
 
 
 def _registry(root: str):
@@ -131,7 +134,8 @@ def _window(args) -> tuple[int, int]:
 def run_train(args: argparse.Namespace) -> int:
     from jaxmodels import training
 
-    cfg, reg = models_config(args.config, args.static_limits), _registry(args.root)
+    cfg = models_config(args.config, args.static_limits, args.instruments)
+    reg = _registry(args.root)
     lo, hi = _window(args)
     with open_store(args.db) as store:
         out = training.train_and_register(store, reg, cfg, since=lo, until=hi)
@@ -147,7 +151,8 @@ def run_train(args: argparse.Namespace) -> int:
 def run_publish(args: argparse.Namespace) -> int:
     from jaxmodels import publish
 
-    cfg, reg = models_config(args.config, args.static_limits), _registry(args.root)
+    cfg = models_config(args.config, args.static_limits, args.instruments)
+    reg = _registry(args.root)
     lo, hi = _window(args)
     with open_store(args.db) as store:
         out = publish.publish(store, reg, cfg, since=lo, until=hi)
@@ -162,7 +167,8 @@ def run_drift(args: argparse.Namespace) -> int:
     from jaxmodels import drift
     from jaxmodels.data import span
 
-    cfg, reg = models_config(args.config, args.static_limits), _registry(args.root)
+    cfg = models_config(args.config, args.static_limits, args.instruments)
+    reg = _registry(args.root)
     lo, hi = _window(args)
     with open_store(args.db) as store:
         if args.minutes is not None:
@@ -189,7 +195,7 @@ def run_backtest(args: argparse.Namespace) -> int:
 
     if args.folds < 2:
         raise UsageError("--folds must be >= 2")
-    cfg = models_config(args.config, args.static_limits)
+    cfg = models_config(args.config, args.static_limits, args.instruments)
     with open_store(args.db) as store:
         if args.simulate and store.count("features") == 0:
             from adaptrisk import evalstore
@@ -219,7 +225,8 @@ def run_backtest(args: argparse.Namespace) -> int:
 def run_retrain(args: argparse.Namespace) -> int:
     from jaxmodels import retrain
 
-    cfg, reg = models_config(args.config, args.static_limits), _registry(args.root)
+    cfg = models_config(args.config, args.static_limits, args.instruments)
+    reg = _registry(args.root)
     lo, _ = _window(args)
     with open_store(args.db) as store:
         out = retrain.retrain(store, reg, cfg, since=lo, folds=args.folds, dask=args.dask)

@@ -119,7 +119,8 @@ class LiveRunner:
 
         return Publisher(self.store, Registry(self.cfg.models_root),
                          self.models or with_static_caps(ModelsConfig(),
-                                                          self.cfg.static_limits),
+                                                          self.cfg.static_limits,
+                                                          self.cfg.instruments),
                          wall=self.wall)
 
     def _start_enforcer(self) -> None:

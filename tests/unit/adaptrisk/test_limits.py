@@ -73,3 +73,25 @@ def test_models_config_when_static_file_has_unknown_key_then_one_line_usage_erro
     assert "\n" not in str(e.value)
     with pytest.raises(UsageError, match="not found"):
         models_config(None, tmp_path / "missing.toml")
+
+
+def test_with_static_caps_when_btc_caps_and_satoshi_lot_then_limits_tighten_below_one_btc(
+        tmp_path):
+    f = tmp_path / "rules.toml"
+    f.write_text(RULES + "[symbols.BTCUSD]\nmax_order_qty = 1.5\nmax_position = 20.0\n")
+    ins = tmp_path / "instruments.toml"
+    ins.write_text('[[instrument]]\nsym = "BTCUSD"\ncalendar = "24/7"\nlot_size = 0.00000001\n'
+                   '[[instrument]]\nsym = "ETHUSD"\ncalendar = "24/7"\nlot_size = 0.001\n')
+    cfg = models_config(None, f, ins)
+    btc, eth = (calibrate.caps_for(cfg.calib, s) for s in ("BTCUSD", "ETHUSD"))
+    assert btc.max_order_qty == 1.5 and btc.lot_size == 1e-8  # not cut to 1 by an int cast
+    assert eth.max_order_qty == 300 and eth.lot_size == 0.001  # defaults, its own lot
+    assert calibrate.caps_for(cfg.calib, "GOOG").lot_size == 1.0
+    market = {"depth5_bid": [3.0] * 4, "depth5_ask": [3.0] * 4, "mid": [60_000.0] * 4,
+              "rv_1m": [2e-4] * 4, "spread_bps": [1.0] * 4, "ret_10s": [0.0] * 4}
+    lim = calibrate.dynamic_limits(market, [0, 1, 2, 3], btc, cfg.calib)
+    # 1.5 BTC x the tier multipliers (1, 0.5, 0.1, 0.02) on the 1-2-5 grid, at least one lot:
+    # with whole-unit floors the HIGH and CRITICAL limits stayed at 1 BTC
+    assert lim["max_order_qty"].tolist() == [1.0, 0.5, 0.1, 0.02]
+    with pytest.raises(UsageError, match="instruments file not found"):
+        models_config(None, f, tmp_path / "nope.toml")
