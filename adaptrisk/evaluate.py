@@ -65,6 +65,9 @@ class GridScenario:
     kind: str
     sim: dict
     calendar: str | dict | None = None  # tsdb.calendars.calendar spec; None: nyse-hours
+    # the desk's static rule set for this flow: [defaults] fields of the enforcer's static
+    # limits overridden (a block desk's max order is not 500 lots); None: the enforcer's file
+    static: dict | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("stress", "calm"):
@@ -72,6 +75,37 @@ class GridScenario:
         if "seed" in self.sim:
             raise ValueError(f"scenario {self.name}: seeds come from --seeds, not the grid")
         self.session()  # an unknown calendar is refused when the grid is read
+        if self.static is not None:
+            with tempfile.TemporaryDirectory() as d:  # a bad field is refused now
+                self.static_limits(pathlib.Path(d))
+
+    def static_limits(self, folder: pathlib.Path) -> pathlib.Path:
+        """The scenario's static rule set as a file in ``folder``: the enforcer's default
+        file with ``static`` overriding its [defaults] (checked by ``StaticLimits.load``)."""
+        from enforcer.config import DEFAULT_STATIC_LIMITS, ConfigError, StaticLimits
+
+        if not self.static:
+            return pathlib.Path(DEFAULT_STATIC_LIMITS)
+        lines, in_defaults, seen = [], False, set()
+        for ln in pathlib.Path(DEFAULT_STATIC_LIMITS).read_text().splitlines():
+            head = ln.strip()
+            if head.startswith("["):
+                in_defaults = head == "[defaults]"
+            key = head.split("=", 1)[0].strip() if "=" in head and in_defaults else None
+            if key in self.static:
+                ln, _ = f"{key} = {float(self.static[key])!r}", seen.add(key)
+            lines.append(ln)
+        missing = set(self.static) - seen
+        if missing:
+            raise ValueError(f"scenario {self.name}: static fields not in the enforcer's "
+                             f"[defaults]: {sorted(missing)}")
+        path = folder / f"static_{self.name}.toml"
+        path.write_text("\n".join(lines) + "\n")
+        try:
+            StaticLimits.load(path)
+        except ConfigError as e:
+            raise ValueError(f"scenario {self.name}: static: {e}") from None
+        return path
 
     def session(self):
         """The scenario's trading calendar (``tsdb.calendars``)."""
@@ -161,6 +195,7 @@ def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None) ->
     DuckDB, score it with ``mm``, replay its OMS flow through the enforcer with the limits
     and measure (what one Dask task runs)."""
     from adaptrisk.limits import with_static_caps
+    from enforcer.config import EnforcerConfig
     from features.build import build as build_features
     from features.config import FeatureConfig
     from jaxmodels import model, publish
@@ -169,12 +204,14 @@ def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None) ->
     from sim import SimConfig, simulate
     from tsdb import Store
 
-    calib = calib or with_static_caps(ModelsConfig()).calib
     scfg = SimConfig.from_dict({**scen.sim, "seed": int(seed)})
     cal = scen.session()
     tables = simulate(scfg).tables()
     with tempfile.TemporaryDirectory() as d, \
             Store.from_conf(f"duckdb::path={pathlib.Path(d) / 's.duckdb'}", session=cal) as st:
+        static = scen.static_limits(pathlib.Path(d))
+        if scen.static or calib is None:  # the limits are clipped to the desk's own caps
+            calib = with_static_caps(ModelsConfig(), static).calib
         for name, t in tables.items():
             st.ingest(name, t)
         build_features(st, FeatureConfig(session=cal))
@@ -182,7 +219,8 @@ def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None) ->
         evs = events(st)
         _, sm, tier = mm.score(rows)
         lim = publish.limits_for(rows, sm, tier, calib, "eval")
-        calm = replay_calm(st, lim, _heartbeats(rows), evs)
+        calm = replay_calm(st, lim, _heartbeats(rows), evs,
+                           EnforcerConfig(static_limits_path=static))
     # a calm scenario (an orderly-volatile day included) is normal throughout
     normal = (np.ones(len(rows.ts), bool) if scen.kind == "calm"
               else model.normal_mask(rows, evs))
@@ -346,7 +384,7 @@ def replay_calm(store, lim, heartbeats, evs: list[dict], config=None) -> dict:
     from enforcer.config import EnforcerConfig
     from enforcer.reasons import names_to_mask
     from enforcer.replay import replay
-    from enforcer.replay_out import rejected_by
+    from enforcer.replay_out import reason_counts, rejected_by
     from jaxmodels.evaluate import in_windows
 
     if lim.num_rows:
@@ -369,8 +407,12 @@ def replay_calm(store, lim, heartbeats, evs: list[dict], config=None) -> dict:
         memo = {w: names_to_mask([n for n in (w or "").split(",") if n]) for w in set(words)}
         return np.array([memo[w] for w in words], np.int64)
 
-    by = {k: rejected_by(masks(f"{k}_reasons")[valid]) for k in ("dynamic", "static")}
+    m = {k: masks(f"{k}_reasons")[valid] for k in ("dynamic", "static")}
+    by = {k: rejected_by(v) for k, v in m.items()}
     return {"valid_calm_orders": int(valid.sum()),
+            # which rules blocked them (an order may name several)
+            "blocked_calm_reasons": {"adaptive": reason_counts(m["dynamic"]),
+                                     "static": reason_counts(m["static"])},
             "blocked_calm": {"adaptive": by["dynamic"]["limits"],
                              "static": by["static"]["limits"]},
             "halted_calm": {"adaptive": by["dynamic"]["halted"],

@@ -27,6 +27,11 @@ def summarise(cases: list[dict], bound: float | None = None) -> dict:
             row[f"false_high_per_6_5h_{k}"] = n / eq if eq else None
             for what in ("blocked_calm", "halted_calm", "breaker_calm"):
                 row[f"{what}_{k}"] = sum(c.get(what, {}).get(k, 0) for c in cs)
+            why: dict[str, int] = {}  # the rules that blocked them, over the seeds
+            for c in cs:
+                for r, m in c.get("blocked_calm_reasons", {}).get(k, {}).items():
+                    why[r] = why.get(r, 0) + m
+            row[f"blocked_calm_reasons_{k}"] = dict(sorted(why.items(), key=lambda x: -x[1]))
         row["valid_calm_orders"] = sum(c["valid_calm_orders"] for c in cs)
         row["bound_p_value"] = row["within_stated_bound"] = None
         if bound is not None and eq and row["kind"] == "calm":
