@@ -20,6 +20,7 @@ from enforcer.rest.app import create_app
 from enforcer.rest.config import RestConfig
 from enforcer.rest.server import RestServer
 from tests.unit.enforcer.helpers import heartbeat_row, limits_row
+from tests.unit.enforcer_fe.helpers import static_text
 
 INSTRUMENTS = """
 [[instrument]]
@@ -28,20 +29,8 @@ calendar = "24/7"
 lot_size = 0.00000001
 """
 
-STATIC = """
-name = "crypto-fe"
-[defaults]
-allow_unknown_symbols = false
-max_order_qty = 1000
-max_notional = 1_000_000.0
-price_band_bps = 500.0
-max_position = 5000
-fat_finger_threshold = 25.0
-[throttle]
-rate_per_s = 100000
-burst = 100000
-[symbols.AAPL]
-[symbols.BTCUSD]
+# the front-end tests' rule set, with BTC caps in BTC (venue units)
+STATIC = static_text(["AAPL"], "crypto-fe") + """[symbols.BTCUSD]
 max_order_qty = 1.5
 max_position = 10.0
 """

@@ -20,7 +20,8 @@ OLD_TRADES = ("CREATE TABLE trades (ts TIMESTAMP_NS, sym SYMBOL, price DOUBLE, s
               "DEDUP UPSERT KEYS(ts, sym, trade_id)")
 
 
-def _column_types(store, table: str) -> dict[str, str]:
+def column_types(store, table: str) -> dict[str, str]:
+    """{column: QuestDB type name} of ``table`` on the server."""
     rows = store.query(f"SELECT \"column\", \"type\" FROM table_columns('{table}')").to_pylist()
     return {r["column"]: r["type"] for r in rows}
 
@@ -37,7 +38,7 @@ def test_ingest_when_btc_sizes_then_doubles_stored_and_features_equal_duckdb(
         want = sorted(duck.query("SELECT * FROM features").to_pylist(), key=lambda r: r["ts"])
     got_sizes = questdb_store.query("SELECT size FROM trades ORDER BY trade_id")
     assert got_sizes.column("size").to_pylist() == sizes
-    assert _column_types(questdb_store, "trades")["size"] == "DOUBLE"
+    assert column_types(questdb_store, "trades")["size"] == "DOUBLE"
     got = sorted(questdb_store.read_table("features").to_pylist(), key=lambda r: r["ts"])
     assert len(got) == len(want) > 0
     bad = [(w["ts"], c) for g, w in zip(got, want, strict=True) for c, v in w.items()
@@ -66,7 +67,7 @@ def test_open_when_trades_has_the_old_long_size_then_widened_rows_kept(questdb_c
         s.query("INSERT INTO trades VALUES ('2026-06-22T13:30:00.000000Z', 'AAA', 100.0, 300, "
                 "'B', 1)")
     with Store.from_conf(questdb_conf, session=None) as s:  # applies the DDL, then migrates
-        assert _column_types(s, "trades")["size"] == "DOUBLE"
+        assert column_types(s, "trades")["size"] == "DOUBLE"
         assert s._migrate() == []
         s.ingest("trades", crypto_trades([0.05]), session=BTC)
         rows = s.query("SELECT sym, size FROM trades ORDER BY sym").to_pylist()

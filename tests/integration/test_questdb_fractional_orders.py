@@ -10,6 +10,7 @@ import pytest
 from enforcer.config import EnforcerConfig
 from enforcer.replay import replay
 from tests.integration.test_fix_fractional import INSTRUMENTS, STATIC
+from tests.integration.test_questdb_fractional import column_types
 from tests.unit.tsdb.test_fractional_sizes import BTC, T0
 from tsdb import Store
 
@@ -18,11 +19,6 @@ OLD_ORDERS = ("CREATE TABLE orders (ts TIMESTAMP_NS, order_id LONG, trader SYMBO
               "strategy SYMBOL, sym SYMBOL, side SYMBOL, qty LONG, price DOUBLE, "
               "order_type SYMBOL) TIMESTAMP(ts) PARTITION BY DAY WAL "
               "DEDUP UPSERT KEYS(ts, order_id)")
-
-
-def _types(store, table: str) -> dict[str, str]:
-    rows = store.query(f"SELECT \"column\", \"type\" FROM table_columns('{table}')").to_pylist()
-    return {r["column"]: r["type"] for r in rows}
 
 
 def test_open_when_orders_has_the_old_long_qty_then_widened_and_fractional_replayed(
@@ -37,8 +33,8 @@ def test_open_when_orders_has_the_old_long_qty_then_widened_and_fractional_repla
     (tmp_path / "static.toml").write_text(STATIC)
     with Store.from_conf(questdb_conf, session=None) as s:  # applies the DDL, then migrates
         try:
-            assert _types(s, "orders")["qty"] == "DOUBLE"
-            assert _types(s, "decisions")["qty"] == "DOUBLE"
+            assert column_types(s, "orders")["qty"] == "DOUBLE"
+            assert column_types(s, "decisions")["qty"] == "DOUBLE"
             assert s._migrate() == []
             s.ingest("quotes", pa.table({
                 "ts": pa.array([T0 - 10**9], pa.timestamp("ns")), "sym": ["BTCUSD"],
