@@ -112,3 +112,34 @@ def questdb_store(questdb_conf):
         for t in canonical.tables():
             s.query(f"TRUNCATE TABLE {t}")
         yield s
+
+
+# -- the end of the run ---------------------------------------------------------------------
+_VERDICT: dict[str, int] = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _VERDICT["status"] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """Exit with pytest's own status once pytest has reported and cleaned up. One whole-suite
+    run (1,388 passed, 2026-11-30) then aborted in a native destructor during interpreter
+    teardown ("free(): invalid pointer": daemon threads of the in-process daemons, DuckDB,
+    jax and QuickFIX libraries all unloading), which turned a passing run into a failed
+    `make test`; two half-suite runs and every subset tried did not reproduce it. The verdict
+    is pytest's: it is final here, so the process leaves with it instead of tearing down.
+    ``ADAPTRISK_TEST_TEARDOWN=1`` keeps the normal teardown (to look for the culprit)."""
+    import sys
+    import threading
+
+    if "status" not in _VERDICT or os.environ.get("ADAPTRISK_TEST_TEARDOWN") == "1":
+        return
+    alive = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if alive:
+        print(f"[conftest] {len(alive)} threads still running at exit: "
+              f"{', '.join(sorted(set(alive))[:12])}", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_VERDICT["status"])
