@@ -95,3 +95,13 @@ def test_with_static_caps_when_btc_caps_and_satoshi_lot_then_limits_tighten_belo
     assert lim["max_order_qty"].tolist() == [1.0, 0.5, 0.1, 0.02]
     with pytest.raises(UsageError, match="instruments file not found"):
         models_config(None, f, tmp_path / "nope.toml")
+
+
+def test_models_config_when_instruments_file_malformed_then_one_line_usage_error(tmp_path):
+    bad = tmp_path / "instruments.toml"
+    bad.write_text('[[instrument]]\nsym = "BTCUSD"\nlot_size = -1\n')
+    with pytest.raises(UsageError, match="instruments: BTCUSD: lot_size and tick_size must be > 0"):
+        models_config(None, None, bad)
+    bad.write_text('[[instrument]]\nsym = "BTCUSD"\nlot = 0.1\n')  # unknown field
+    with pytest.raises(UsageError, match="^instruments: "):
+        models_config(None, None, bad)
