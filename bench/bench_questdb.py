@@ -46,6 +46,7 @@ def _median(fn, before=None, reps: int = REPS) -> float:
 def _truncate(store, tables) -> None:
     for t in tables:
         store.query(f"TRUNCATE TABLE {t}")
+    store.settle(tables=tables)  # a WAL TRUNCATE applies later, like any commit
 
 
 def _limits(n_sym: int = 200, n_ver: int = 100) -> pa.Table:

@@ -111,6 +111,7 @@ def questdb_store(questdb_conf):
     with Store.from_conf(questdb_conf) as s:
         for t in canonical.tables():
             s.query(f"TRUNCATE TABLE {t}")
+        s.settle(tables=canonical.tables())  # a WAL TRUNCATE applies later, like any commit
         yield s
 
 

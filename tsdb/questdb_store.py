@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 import time
 import warnings
+from collections.abc import Sequence
 
 import pyarrow as pa
 
@@ -163,10 +164,13 @@ class QuestDBStore(Store):
                                             f"the batch{done}: {_one_line(exc)}") from None
                 self._unsettled.add(table)
 
-    def settle(self, timeout_s: float = SETTLE_TIMEOUT_S) -> None:
+    def settle(self, timeout_s: float = SETTLE_TIMEOUT_S, tables: Sequence[str] = ()) -> None:
         """Wait until the server has applied every commit this store wrote (WAL apply is
-        asynchronous); raise QuestDBStoreError(WRITE) for a suspended table or on timeout."""
+        asynchronous), and every commit to ``tables`` (e.g. after a TRUNCATE sent as SQL, which
+        goes through the WAL too); raise QuestDBStoreError(WRITE) for a suspended table or on
+        timeout."""
         with self._lock:
+            self._unsettled.update(tables)
             if not self._unsettled:
                 return
             names = sorted(self._unsettled)
