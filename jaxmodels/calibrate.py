@@ -59,7 +59,8 @@ def dynamic_limits(m: dict[str, np.ndarray], tier: np.ndarray, caps: StaticCaps,
                       ("qty_mult", "position_mult", "band_mult", "fat_finger_mult"))
     depth = np.fmin(np.asarray(m["depth5_bid"], float), np.asarray(m["depth5_ask"], float))
     least = cfg.min_order_qty * np.asarray(getattr(caps, "lot_size", 1.0), float)  # venue units
-    by_depth = np.where(np.isfinite(depth), np.maximum(cfg.depth_mult * depth, least), np.inf)
+    tied = np.isfinite(depth) & (t >= TIERS.index(cfg.depth_tier))
+    by_depth = np.where(tied, np.maximum(cfg.depth_mult * np.nan_to_num(depth), least), np.inf)
     qty = nice_floor(np.minimum(caps.max_order_qty * qm, by_depth))
     qty = np.minimum(np.maximum(qty, np.where(qm > 0, least, 0)), caps.max_order_qty)
     mid = np.asarray(m["mid"], float)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +31,25 @@ def test_dynamic_limits_when_any_market_state_then_never_looser_than_static_caps
 def test_dynamic_limits_when_high_alert_then_max_qty_is_a_tenth_of_normal():
     lim = calibrate.dynamic_limits(_market(2, depth=1e6), np.array([0, 2]), CAPS, CFG)
     assert lim["max_order_qty"].tolist() == [500, 50]
+
+
+def test_dynamic_limits_when_book_thin_then_depth_binds_only_from_the_depth_tier():
+    # a 5-lot top-5 book: 20 x depth = 100 lots; a calm market keeps the desk's own cap
+    # (ELEVATED alone: 0.5 x 500 = 250, on the 1-2-5 grid 200)
+    tiers = np.array([0, 1, 2, 3])
+    lim = calibrate.dynamic_limits(_market(4, depth=5.0), tiers, CAPS, CFG)
+    assert lim["max_order_qty"].tolist() == [500, 100, 50, 10]
+    high = CalibConfig(caps=CAPS, depth_tier="HIGH_ALERT")
+    lim = calibrate.dynamic_limits(_market(4, depth=5.0), tiers, CAPS, high)
+    assert lim["max_order_qty"].tolist() == [500, 200, 50, 10]
+    every = CalibConfig(caps=CAPS, depth_tier="NORMAL")
+    lim = calibrate.dynamic_limits(_market(4, depth=5.0), tiers, CAPS, every)
+    assert lim["max_order_qty"].tolist() == [100, 100, 50, 10]
+
+
+def test_calib_config_when_depth_tier_unknown_then_refused_naming_the_tiers():
+    with pytest.raises(ValueError, match="depth_tier"):
+        CalibConfig(depth_tier="CALM")
 
 
 def test_calibrate_symbol_when_tier_flickers_then_rows_only_on_changes_and_breaker_latches():
