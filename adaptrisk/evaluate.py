@@ -166,13 +166,14 @@ def parse_seeds(text: str) -> list[int]:
 
 # -- training ------------------------------------------------------------------------------------
 def train(grid: Grid, workdir: str, cfg=None):
-    """(market model, static rv_1m threshold, training metrics) on the grid's training plan
-    (onsets at 55 % of each day, as the demo's)."""
+    """(market model, layer-1 trees or None, static rv_1m threshold, training metrics) on
+    the grid's training plan (onsets at 55 % of each day, as the demo's; the trees on its
+    labelled orders, as ``models train`` fits them)."""
     from adaptrisk import evalstore
     from adaptrisk.limits import with_static_caps
     from jaxmodels import model
     from jaxmodels.config import ModelsConfig
-    from jaxmodels.data import events, market_rows
+    from jaxmodels.data import events, market_rows, order_rows
     from tsdb import Store
 
     cfg = cfg or with_static_caps(ModelsConfig())
@@ -183,24 +184,28 @@ def train(grid: Grid, workdir: str, cfg=None):
         evalstore.build(st, plan, n_symbols=grid.train_symbols, out=lambda *_: None)
         rows = market_rows(st, cfg.vae.inputs)
         evs = events(st)
+        orders = order_rows(st)
     normal = model.normal_mask(rows, evs)
-    mm, metrics = model.fit_market(rows, normal, cfg.vae, cfg.stress)
+    mm, metrics, trees, _ = model.fit_layers(rows, normal, orders, cfg)
     rv = rows.ctx["rv_1m"][normal]
-    return mm, float(np.nanquantile(rv, STATIC_RV_Q)), metrics
+    return mm, trees, float(np.nanquantile(rv, STATIC_RV_Q)), metrics
 
 
 # -- one task --------------------------------------------------------------------------------------
-def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None) -> dict:
+def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None,
+             trees=None) -> dict:
     """Simulate ``scen`` with ``seed`` on its calendar, build its features in a scratch
-    DuckDB, score it with ``mm``, replay its OMS flow through the enforcer with the limits
-    and measure (what one Dask task runs)."""
+    DuckDB, score it with ``mm``, publish layer 1's ``fat_finger_limits`` from ``trees``
+    (None: none; the trader's demonstrated sizes under the desk's static multiple, as
+    ``models publish`` does), replay its OMS flow through the enforcer with both and
+    measure (what one Dask task runs)."""
     from adaptrisk.limits import with_static_caps
     from enforcer.config import EnforcerConfig
     from features.build import build as build_features
     from features.config import FeatureConfig
-    from jaxmodels import model, publish
+    from jaxmodels import layer1, model, publish
     from jaxmodels.config import ModelsConfig
-    from jaxmodels.data import events, market_rows
+    from jaxmodels.data import ALL, events, market_rows
     from sim import SimConfig, simulate
     from tsdb import Store
 
@@ -219,6 +224,9 @@ def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None) ->
         evs = events(st)
         _, sm, tier = mm.score(rows)
         lim = publish.limits_for(rows, sm, tier, calib, "eval")
+        if trees is not None:
+            demo = layer1.Demonstrated(fat_finger_threshold=calib.caps.fat_finger_threshold)
+            layer1.publish_store(st, trees, "eval", since=ALL[0], until=ALL[1], demo=demo)
         calm = replay_calm(st, lim, _heartbeats(rows), evs,
                            EnforcerConfig(static_limits_path=static))
     # a calm scenario (an orderly-volatile day included) is normal throughout
@@ -407,9 +415,11 @@ def replay_calm(store, lim, heartbeats, evs: list[dict], config=None) -> dict:
         memo = {w: names_to_mask([n for n in (w or "").split(",") if n]) for w in set(words)}
         return np.array([memo[w] for w in words], np.int64)
 
-    m = {k: masks(f"{k}_reasons")[valid] for k in ("dynamic", "static")}
+    full = {k: masks(f"{k}_reasons") for k in ("dynamic", "static")}
+    m = {k: v[valid] for k, v in full.items()}
     by = {k: rejected_by(v) for k, v in m.items()}
     return {"valid_calm_orders": int(valid.sum()),
+            "errors_blocked": errors_blocked(d, full),
             # which rules blocked them (an order may name several)
             "blocked_calm_reasons": {"adaptive": reason_counts(m["dynamic"]),
                                      "static": reason_counts(m["static"])},
@@ -419,6 +429,21 @@ def replay_calm(store, lim, heartbeats, evs: list[dict], config=None) -> dict:
                             "static": by["static"]["halted"]},
             "breaker_calm": {"adaptive": by["dynamic"]["breaker"],
                              "static": by["static"]["breaker"]}}
+
+
+def errors_blocked(d, reasons: dict[str, np.ndarray]) -> dict:
+    """{kind: {"n", "adaptive", "static"}}: the labelled order errors (``error_kind`` of
+    ``labels_orders``, at any time of the session) and how many each run rejected, for any
+    reason (``reasons``: the replay's reason masks of every decision row, by run)."""
+    kind = np.asarray(d.column("kind").to_pylist(), object)
+    err = np.asarray(d.column("error_kind").fill_null("").to_pylist(), object)
+    seller = np.asarray(d.column("trader").to_pylist(), object) == "T_SELLER"
+    out = {}
+    for k in sorted(set(err[(kind == "NEW") & (err != "") & ~seller].tolist())):
+        m = (kind == "NEW") & (err == k) & ~seller
+        out[k] = {"n": int(m.sum()), "adaptive": int((reasons["dynamic"][m] != 0).sum()),
+                  "static": int((reasons["static"][m] != 0).sum())}
+    return out
 
 
 # -- the grid ----------------------------------------------------------------------------------
@@ -437,7 +462,7 @@ def run(grid: Grid, seeds: list[int], *, dask: str | None = None, out=print,
     with tempfile.TemporaryDirectory(dir=workdir) as d:
         out(f"[evaluate] training on {len(grid.train)} days "
             f"(seeds {sorted(grid.train_seeds)})")
-        mm, static_rv, metrics = train(grid, d)
+        mm, trees, static_rv, metrics = train(grid, d)
     if dask and dask != "inproc":
         client, cluster = Client(dask), None
     else:
@@ -449,7 +474,7 @@ def run(grid: Grid, seeds: list[int], *, dask: str | None = None, out=print,
         out(f"[evaluate] {len(jobs)} tasks ({len(grid.scenarios)} scenarios x "
             f"{len(seeds)} seeds) on {client.dashboard_link or 'dask'}")
         mm_f = client.scatter(mm, broadcast=True)
-        futs = [client.submit(run_case, mm_f, static_rv, s, seed, pure=False)
+        futs = [client.submit(run_case, mm_f, static_rv, s, seed, trees=trees, pure=False)
                 for s, seed in jobs]
         cases = client.gather(futs)
     finally:

@@ -33,6 +33,7 @@ def summarise(cases: list[dict], bound: float | None = None) -> dict:
                     why[r] = why.get(r, 0) + m
             row[f"blocked_calm_reasons_{k}"] = dict(sorted(why.items(), key=lambda x: -x[1]))
         row["valid_calm_orders"] = sum(c["valid_calm_orders"] for c in cs)
+        row["errors_blocked"] = _errors_blocked(cs)
         row["bound_p_value"] = row["within_stated_bound"] = None
         if bound is not None and eq and row["kind"] == "calm":
             from scipy.stats import poisson
@@ -52,6 +53,18 @@ def summarise(cases: list[dict], bound: float | None = None) -> dict:
             row["goal_met"] = sum(bool(c.get("goal_met")) for c in cs)
         out[name] = row
     return out
+
+
+def _errors_blocked(cases: list[dict]) -> dict[str, dict[str, int]]:
+    """{error kind: {"n", "adaptive", "static"}} summed over ``cases``: the labelled order
+    errors and how many each run rejected."""
+    out: dict[str, dict[str, int]] = {}
+    for c in cases:
+        for kind, e in c.get("errors_blocked", {}).items():
+            acc = out.setdefault(kind, {"n": 0, "adaptive": 0, "static": 0})
+            for f in acc:
+                acc[f] += e[f]
+    return dict(sorted(out.items()))
 
 
 def format_report(rep: dict) -> str:
@@ -101,6 +114,8 @@ def format_report(rep: dict) -> str:
                  r.get("halted_calm_adaptive")),
                 ("  ...by a tripped breaker, apart", r.get("breaker_calm_static"),
                  r.get("breaker_calm_adaptive"))]
+        for kind, e in (r.get("errors_blocked") or {}).items():
+            rows.append((f"{kind} errors blocked (of {e['n']})", e["static"], e["adaptive"]))
         if r.get("within_stated_bound") is not None:
             rows.append(("within the stated bound (Poisson p)", None,
                          f"{r['within_stated_bound']} (p {r['bound_p_value']:.2f})"))

@@ -65,6 +65,16 @@ def test_evaluate_when_grid_run_then_one_task_per_case_and_a_table_per_scenario(
     # the block traders' 2,000-lot median is over the static 500-lot max order: both rule
     # sets block most of their valid orders through the replay, never by position
     assert calm["blocked_calm_static"] > calm["valid_calm_orders"] / 2
+    # layer 1 in the replay: every labelled order error is counted per kind, each run's
+    # rejects of them beside; the x100 and x1000 slips of a 2,000-lot median are far over
+    # both max orders
+    errs = {k: v for c in ("calm_blocks", "vacuum_early")
+            for k, v in rep["summary"][c]["errors_blocked"].items()}
+    assert errs and all(0 <= v["adaptive"] <= v["n"] and 0 <= v["static"] <= v["n"]
+                        for v in errs.values())
+    big = rep["summary"]["calm_blocks"]["errors_blocked"].get("qty_x100")
+    assert big is None or big["static"] == big["n"] == big["adaptive"]
+    assert "errors blocked (of" in text
 
     # a 24/7 market in the grid (issues 11, 17): a Saturday session from 23:50 UTC to 00:02
     # runs end to end on its calendar (the XNYS session check refused it before), its 12
@@ -85,13 +95,13 @@ def test_crash_when_scored_end_to_end_then_limits_never_loosen_before_the_trough
     the max order qty is cut before the trough and not raised again until it."""
     grid = tmp_path / "g.toml"
     grid.write_text(GRID)
-    mm, static_rv, metrics = ev.train(ev.Grid.load(grid), str(tmp_path))
+    mm, trees, static_rv, metrics = ev.train(ev.Grid.load(grid), str(tmp_path))
     assert metrics["false_high_bound_per_day"] >= metrics["conformal"][
         "false_high_bound_per_day"]  # the combined bound adds the stress statistics'
     scen = ev.GridScenario(name="crash", kind="stress", sim={
         "scenario": "flash_crash", "n_symbols": 1, "minutes": 14, "onset_minute": 8})
     for seed in (7, 8):
-        out = ev.run_case(mm, static_rv, scen, seed)
+        out = ev.run_case(mm, static_rv, scen, seed, trees=trees)
         assert out["trough_s"] is not None and out["trough_s"] > 5.0
         assert out["limit_cut_s"] is not None and out["limit_cut_s"] < out["trough_s"], out
         assert out["loosened_before_trough_s"] is None, out
