@@ -230,6 +230,7 @@ def grid_rows(rep: dict) -> list[dict]:
                     f"{r.get('within_stated_bound')} (p {r.get('bound_p_value')})")
             out.append(_row("grid", f"{name}_false_high_per_6_5h_day", v, "1/6.5 h",
                             "<= 1", v is not None and v <= 1, note))
+            out += gate_rows(name, r)
     conf = rep.get("conformal") or {}
     st = rep.get("stress") or {}
     bound = rep.get("false_high_bound_per_day")
@@ -239,6 +240,29 @@ def grid_rows(rep: dict) -> list[dict]:
                     f"{conf.get('blocks')} held-out normal minutes) + stress statistics "
                     f"{st.get('false_high_bound_per_day')} (conformal, {st.get('blocks_level')} "
                     "normal minutes; union bound, exchangeable sessions)"))
+    return out
+
+
+def gate_rows(name: str, r: dict) -> list[dict]:
+    """The whole gate through the enforcer's replay of a calm scenario (risk_limits and
+    layer 1's fat_finger_limits, the desk's static rules beside): valid calm orders blocked
+    and, per labelled error kind, the share blocked (the fat-finger goals, judged at the
+    gate rather than on the trees offline)."""
+    n = r["valid_calm_orders"]
+    share = r["blocked_calm_adaptive"] / n if n else None
+    out = [_row("grid", f"{name}_gate_valid_blocked", share, "", "<= 0.001",
+                share is not None and share <= 0.001,
+                f"{r['blocked_calm_adaptive']} of {n} valid calm orders (static "
+                f"{r['blocked_calm_static']}); {r.get('blocked_calm_reasons_adaptive')}")]
+    errs = r.get("errors_blocked") or {}
+    rec = {k: e["adaptive"] / e["n"] for k, e in errs.items() if e["n"]}
+    if rec:
+        worst = min(rec, key=rec.get)
+        out.append(_row("grid", f"{name}_gate_error_recall_worst_kind", rec[worst], "",
+                        ">= 0.99 per kind", rec[worst] >= 0.99,
+                        f"worst {worst}; per kind blocked adaptive/static of n: " + ", ".join(
+                            f"{k} {e['adaptive']}/{e['static']} of {e['n']}"
+                            for k, e in errs.items())))
     return out
 
 
