@@ -34,7 +34,6 @@ rest of the process keeps JAX's default). ADAPTRISK_DISABLE_JIT=1 runs it un-jit
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from enforcer.batch_kernel import BatchState, run_jit, run_seq_jit, stateless_jit
@@ -162,6 +161,14 @@ def _with_dummy(a: np.ndarray, fill: int) -> np.ndarray:
     return np.concatenate([a, np.full((1, *a.shape[1:]), fill, np.int64)])
 
 
+def _scalars(flags: int, rate: int, cap: int, need_ref: bool) -> tuple:
+    """The kernels' scalar arguments as device arrays (int32, int64, int64, bool; call
+    under x64). `jax.device_put` of numpy values: `jnp.int32(x)` or `jnp.asarray(a)` would
+    compile a small conversion kernel per dtype and shape in every new process (~10-25 ms
+    each, none of them kept by the on-disk cache)."""
+    return jax.device_put((np.int32(flags), np.int64(rate), np.int64(cap), np.bool_(need_ref)))
+
+
 def check_batch(cols: dict[str, np.ndarray], state: BatchState, *, flags: int, rate: int,
                 cap: int, need_ref: bool) -> tuple[np.ndarray, BatchState]:
     """Run the full rule set over one batch. -> (reason masks (N,) int32, final state).
@@ -175,15 +182,14 @@ def check_batch(cols: dict[str, np.ndarray], state: BatchState, *, flags: int, r
     lanes = lane_layout(np.asarray(cols["strat"]), np.asarray(cols["group"]),
                         np.asarray(cols["dkey"]), len(st.tokens), len(o["qty"]))
     with jax.enable_x64(True):
-        sc = (jnp.int32(flags), jnp.int64(rate), jnp.int64(cap), jnp.bool_(need_ref))
+        sc = _scalars(flags, rate, cap, need_ref)
         if lanes is None:
-            masks, out = run_seq_jit(o, BatchState(*(jnp.asarray(a) for a in st)), *sc)
+            masks, out = run_seq_jit(o, jax.device_put(st), *sc)
             out = BatchState(*(np.asarray(a) for a in out))
         else:
             dummy = BatchState(*(_with_dummy(a, f) for a, f in zip(
                 st, _STATE_FILL, strict=True)))
-            masks, out = run_jit(o, {k: jnp.asarray(v) for k, v in lanes.items()},
-                                 BatchState(*(jnp.asarray(a) for a in dummy)), *sc)
+            masks, out = run_jit(o, jax.device_put(lanes), jax.device_put(dummy), *sc)
             out = BatchState(*(np.asarray(a)[:-1] for a in out))
         masks = np.asarray(masks)[:n]
     return masks, out
@@ -194,7 +200,8 @@ def stateless_batch(cols: dict[str, np.ndarray], *, flags: int, need_ref: bool) 
     n = len(cols["qty"])
     o = pad_orders(cols)
     with jax.enable_x64(True):
-        return np.asarray(stateless_jit(o, jnp.int32(flags), jnp.bool_(need_ref)))[:n]
+        sc = jax.device_put((np.int32(flags), np.bool_(need_ref)))  # see `_scalars`
+        return np.asarray(stateless_jit(o, *sc))[:n]
 
 
 assert MALFORMED_MASK < (1 << 31)
