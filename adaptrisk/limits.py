@@ -16,12 +16,21 @@ from enforcer.config import DEFAULT_STATIC_LIMITS, StaticLimits, SymLimits
 from jaxmodels.config import CAP_FIELDS, ModelsConfig, StaticCaps
 from tsdb.instruments import Instruments
 
+_BUILT_IN = StaticCaps()
+
 
 def caps_from(lim: SymLimits, model_caps: StaticCaps, lot_size: float = 1.0) -> StaticCaps:
-    """Field-wise tighter of the enforcer's limits of one symbol and the model's own caps
-    (values kept as they are: a cap of 1.5 BTC stays 1.5), with the symbol's lot size."""
-    return StaticCaps(**{k: min(getattr(lim, k), getattr(model_caps, k)) for k in CAP_FIELDS},
-                      lot_size=float(lot_size))
+    """The enforcer's limits of one symbol, field by field tightened by a cap the models
+    config sets below them (values kept as they are: a cap of 1.5 BTC stays 1.5), with the
+    symbol's lot size. A model cap at its built-in default is no setting: those defaults
+    stand in only when no rule set is handed over (they had clipped a block desk's static
+    100,000-lot max order to 10,000 and its 10 M position to 100,000, which blocked 2,000 of
+    its calm orders that its own rules allow)."""
+    def cap(k: str) -> float:
+        own = getattr(model_caps, k)
+        return getattr(lim, k) if own == getattr(_BUILT_IN, k) else min(getattr(lim, k), own)
+
+    return StaticCaps(**{k: cap(k) for k in CAP_FIELDS}, lot_size=float(lot_size))
 
 
 def with_static_caps(cfg: ModelsConfig, static: StaticLimits | Path | str | None = None,

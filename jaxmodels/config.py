@@ -284,15 +284,19 @@ class CalibConfig(_Conf):
     static caps and to the market-scaled limits; the dynamic value is then clipped to the cap.
 
     ``depth_mult`` / ``depth_tier``: from ``depth_tier`` up, max order qty <= depth_mult x
-    min(top-5 bid, ask depth) lots. Below it (a calm market) the desk's own static cap is
-    the max order: the book's absolute depth says nothing of a desk's normal size (tied at
-    every tier, it blocked 22,718 of the 46,272 calm orders of a desk trading 2,000-lot
-    medians in a ~100-lot book, none of them errors).
+    min(top-5 bid, ask depth) lots. Below it the tier-scaled static cap is the max order:
+    the book's absolute depth says nothing of a desk's normal size (tied at every tier, it
+    blocked 22,718 of the 46,272 calm orders of a desk trading 2,000-lot medians in a
+    ~100-lot book, none of them errors; from ELEVATED, whose rate no bound states, still
+    279 of 15,340 on one day). From HIGH_ALERT its cost in a calm market is bounded by the
+    stated false-High rate.
     ``fat_finger_mult``: the multiple of the trader's median (FAT_FINGER) per tier, times the
-    static one. NORMAL keeps the static multiple: per trader, layer 1's ``fat_finger_limits``
-    rows tighten it from the trader's own history, and the enforcer applies both. At 0.4 (10x
-    the median for every trader) it blocked the legitimate 20x blocks of a block desk's calm
-    day (922 of them, each one the layer-1 gate lets through once the size is demonstrated).
+    static one. NORMAL and ELEVATED keep the static multiple: per trader, layer 1's
+    ``fat_finger_limits`` rows tighten it from the trader's own history, and the enforcer
+    applies both. At 0.4 (10x the median for every trader) it blocked the legitimate 20x
+    blocks of a block desk's calm day (922 of them, each one the layer-1 gate lets through
+    once the size is demonstrated); tightened from ELEVATED, whose rate no bound states,
+    a calm day's blocks met it whenever the tier blinked.
     ``band_sigmas``: price band >= band_sigmas x 1-minute move (rv_1m x sqrt(60 s)) + spread.
     ``alert_hold_s``: after a CRITICAL bucket, limits stay at least at the
     HIGH_ALERT level for this many seconds (0 turns the cool-down off).
@@ -310,9 +314,9 @@ class CalibConfig(_Conf):
     qty_mult: tuple[float, float, float, float] = (1.0, 0.5, 0.1, 0.02)
     position_mult: tuple[float, float, float, float] = (1.0, 0.5, 0.2, 0.05)
     band_mult: tuple[float, float, float, float] = (1.0, 0.8, 0.6, 0.4)
-    fat_finger_mult: tuple[float, float, float, float] = (1.0, 0.3, 0.2, 0.12)
+    fat_finger_mult: tuple[float, float, float, float] = (1.0, 1.0, 0.2, 0.12)
     depth_mult: float = 20.0
-    depth_tier: str = "ELEVATED"
+    depth_tier: str = "HIGH_ALERT"
     min_order_qty: int = 1
     band_sigmas: float = 8.0
     min_band_bps: float = 20.0

@@ -58,6 +58,19 @@ def test_with_static_caps_when_model_caps_tighter_then_they_stay(tmp_path):
     assert with_static_caps(own, f).calib.caps.max_position == 1_000
 
 
+def test_with_static_caps_when_desk_caps_above_the_model_defaults_then_the_desk_s_apply(
+        tmp_path):
+    # a block desk: 100,000 lots per order, 10 M position (the built-in model defaults are
+    # 10,000 and 100,000: they stand in only when no rule set is handed over)
+    f = tmp_path / "rules.toml"
+    f.write_text(RULES.replace("max_order_qty = 300", "max_order_qty = 100_000")
+                 .replace("max_position = 50_000", "max_position = 10_000_000")
+                 .replace("max_notional = 1_000_000.0", "max_notional = 50_000_000.0"))
+    caps = with_static_caps(ModelsConfig(), f).calib.caps
+    assert (caps.max_order_qty, caps.max_position, caps.max_notional) == (
+        100_000, 10_000_000, 50_000_000.0)
+
+
 def test_with_static_caps_when_round_tripped_then_symbol_caps_survive(tmp_path):
     f = tmp_path / "rules.toml"
     f.write_text(RULES)

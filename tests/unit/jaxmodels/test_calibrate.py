@@ -34,14 +34,14 @@ def test_dynamic_limits_when_high_alert_then_max_qty_is_a_tenth_of_normal():
 
 
 def test_dynamic_limits_when_book_thin_then_depth_binds_only_from_the_depth_tier():
-    # a 5-lot top-5 book: 20 x depth = 100 lots; a calm market keeps the desk's own cap
-    # (ELEVATED alone: 0.5 x 500 = 250, on the 1-2-5 grid 200)
+    # a 5-lot top-5 book: 20 x depth = 100 lots; below HIGH_ALERT the desk's own cap, tier
+    # scaled (ELEVATED: 0.5 x 500 = 250, on the 1-2-5 grid 200)
     tiers = np.array([0, 1, 2, 3])
     lim = calibrate.dynamic_limits(_market(4, depth=5.0), tiers, CAPS, CFG)
-    assert lim["max_order_qty"].tolist() == [500, 100, 50, 10]
-    high = CalibConfig(caps=CAPS, depth_tier="HIGH_ALERT")
-    lim = calibrate.dynamic_limits(_market(4, depth=5.0), tiers, CAPS, high)
     assert lim["max_order_qty"].tolist() == [500, 200, 50, 10]
+    early = CalibConfig(caps=CAPS, depth_tier="ELEVATED")
+    lim = calibrate.dynamic_limits(_market(4, depth=5.0), tiers, CAPS, early)
+    assert lim["max_order_qty"].tolist() == [500, 100, 50, 10]
     every = CalibConfig(caps=CAPS, depth_tier="NORMAL")
     lim = calibrate.dynamic_limits(_market(4, depth=5.0), tiers, CAPS, every)
     assert lim["max_order_qty"].tolist() == [100, 100, 50, 10]
