@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from adaptrisk import evaluate as ev
+from adaptrisk import evaluate_replay as ev
 from adaptrisk.limits import with_static_caps
 from jaxmodels import calibrate
 from jaxmodels import evaluate as jev
