@@ -221,7 +221,7 @@ def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None,
         build_features(st, FeatureConfig(session=cal))
         rows = market_rows(st, mm.inputs)
         evs = events(st)
-        _, sm, tier = mm.score(rows)
+        _, sm, tier, ratio = mm.score_detail(rows)
         lim = publish.limits_for(rows, sm, tier, calib, "eval")
         if trees is not None:
             demo = layer1.Demonstrated(fat_finger_threshold=calib.caps.fat_finger_threshold)
@@ -235,13 +235,43 @@ def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None,
            "minutes": scfg.minutes, "symbols": scfg.n_symbols, "calendar": cal.name}
     out |= false_alerts(rows, tier >= HIGH, rows.ctx["rv_1m"] > static_rv, normal, cal)
     out |= calm
+    if scen.kind == "calm":
+        out["minute_high_ratio"] = minute_maxima(rows, ratio, normal)
     if scen.kind == "stress":
         stress = scfg.symbol_names[scfg.stress_symbol]
         ev = [e for e in evs if e["sym"] == stress and e["event"] in STRESS_EVENTS]
         if ev:
             out |= stress_timing(rows, tier, rows.ctx["rv_1m"] > static_rv, lim, ev[0])
+            out |= evidence(rows, ratio, ev[0])
     out["thresholds"] = [float(t) for t in mm.anomaly.thresholds]
     return out
+
+
+def minute_maxima(rows, ratio: np.ndarray, normal: np.ndarray) -> list[float]:
+    """The largest ``high_ratio`` (``MarketModel.score_detail``) of every whole minute of
+    normal rows, per symbol: how often a normal minute would cross a lower HIGH level
+    (the merge window of false episodes is a minute, so a minute starts at most one)."""
+    from jaxmodels.vae import block_maxima
+
+    m = normal & np.isfinite(ratio)
+    block = int(round(MERGE_NS / NS / BUCKET_S))
+    return [round(float(x), 4) for x in block_maxima(ratio[m], rows.code[m], block)]
+
+
+def evidence(rows, ratio: np.ndarray, ev: dict) -> dict:
+    """The stress symbol's largest ``high_ratio`` within ``ALERT_GOAL_S`` of the onset of
+    ``ev`` and over the whole event: above 1 is a High alert; below it, how far the
+    evidence stayed from the level that states the false-alert bound."""
+    m = rows.code == rows.syms.index(ev["sym"])
+    t, r = rows.ts[m], ratio[m]
+    on, end = int(ev["start_ns"]), int(ev["end_ns"])
+
+    def peak(stop: int) -> float | None:
+        w = (t >= on) & (t <= stop)
+        return round(float(r[w].max()), 4) if w.any() else None
+
+    return {"high_ratio_by_goal": peak(on + int(ALERT_GOAL_S * NS)),
+            "high_ratio_peak": peak(end)}
 
 
 def session_seconds(session, sym: str, ts_ns: int) -> float:

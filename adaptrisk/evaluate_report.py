@@ -4,6 +4,8 @@ and text out; no simulation or model here."""
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def summarise(cases: list[dict], bound: float | None = None) -> dict:
     """Per scenario: the metrics over its seeds, static and adaptive: false High per
@@ -14,6 +16,7 @@ def summarise(cases: list[dict], bound: float | None = None) -> dict:
     and ``within_stated_bound`` is p >= 0.05 (a point comparison would call 6 episodes in 6
     days against a bound of 0.83 a violation though 5 are expected)."""
     out: dict[str, dict] = {}
+    calm_minutes = np.sort([x for c in cases for x in c.get("minute_high_ratio", ())])
     for name in dict.fromkeys(c["scenario"] for c in cases):
         cs = [c for c in cases if c["scenario"] == name]
         days = sum(c["normal_symbol_days"] for c in cs)
@@ -51,8 +54,25 @@ def summarise(cases: list[dict], bound: float | None = None) -> dict:
                       "move_at_high_bps"):
                 row[k] = [c.get(k) for c in cs]
             row["goal_met"] = sum(bool(c.get("goal_met")) for c in cs)
+            row["event"] = next((c["event"] for c in cs if c.get("event")), None)
+            row["high_ratio_by_goal"] = [c.get("high_ratio_by_goal") for c in cs]
+            row["high_ratio_peak"] = [c.get("high_ratio_peak") for c in cs]
+            row["false_high_per_6_5h_at_goal"] = [
+                crossings_per_6_5h(calm_minutes, r) for r in row["high_ratio_by_goal"]]
         out[name] = row
     return out
+
+
+def crossings_per_6_5h(minute_maxima: np.ndarray, level: float | None) -> float | None:
+    """Episodes per 6.5 h of normal minutes (sorted ``minute_maxima`` of the calm
+    scenarios' ``high_ratio``) with a HIGH level at ``level`` x today's: what an alert
+    as early as the evidence allowed would have cost in false alerts (None without calm
+    minutes or evidence)."""
+    n = len(minute_maxima)
+    if level is None or n == 0:
+        return None
+    above = n - int(np.searchsorted(minute_maxima, level, side="right"))
+    return round(390.0 * above / n, 3)
 
 
 def _errors_blocked(cases: list[dict]) -> dict[str, dict[str, int]]:
@@ -132,6 +152,10 @@ def format_report(rep: dict) -> str:
                       [f"{a:g}-{b:g}" if a is not None else None for a, b in
                        (x or (None, None) for x in r["max_order_qty_before_trough"])]),
                      ("price moved at first High, bps", None, r["move_at_high_bps"]),
+                     ("evidence by +2 s / High level", None, r.get("high_ratio_by_goal")),
+                     ("  false High / 6.5 h at that level", None,
+                      r.get("false_high_per_6_5h_at_goal")),
+                     ("evidence peak in the event / level", None, r.get("high_ratio_peak")),
                      ("goal met (<= 2 s; vacuum: or before move)", None,
                       f"{r['goal_met']}/{len(r['seeds'])}")]
         for label, s, a in rows:

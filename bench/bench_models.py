@@ -213,10 +213,17 @@ def grid_rows(rep: dict) -> list[dict]:
                     f"{r['high_delay_s_static']}; price moved 0.5 % at {r['move_s']}; moved "
                     f"{r.get('move_at_high_bps')} bps at the first High; limits loosened "
                     f"before the trough at {r['loosened_before_trough_s']}; "
-                    f"goal met {r['goal_met']}/{n}")
+                    f"goal met {r['goal_met']}/{n}; evidence by +2 s "
+                    f"{r.get('high_ratio_by_goal')} x the High level (peak in the event "
+                    f"{r.get('high_ratio_peak')}): a level that low would raise "
+                    f"{r.get('false_high_per_6_5h_at_goal')} false High per 6.5 h on the "
+                    "calm scenarios' minutes")
+            # the issue states the goal for crash, vacuum and grind; a jump that recovers is
+            # in the grid without one (reported, not judged)
+            judged = r.get("event") != "news_jump"
             out.append(_row("grid", f"{name}_worst_high_alert_delay", worst, "s",
-                            "<= 2 s (vacuum: or before the price moves)", r["goal_met"] == n,
-                            note))
+                            "<= 2 s (vacuum: or before the price moves)" if judged else "-",
+                            r["goal_met"] == n if judged else None, note))
         else:  # the goal's unit: a 6.5 h day (a 24 h or CME session is several of them)
             v = r.get("false_high_per_6_5h_adaptive", r["false_high_per_symbol_day_adaptive"])
             note = (f"{r.get('normal_6_5h_days', r['normal_symbol_days']):.2f} 6.5 h days "

@@ -58,15 +58,33 @@ class MarketModel:
     def score(self, rows: MarketRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(raw float64[n], smoothed float64[n], tier int8[n]) for rows sorted by (sym, ts).
         The tier is the higher of the VAE's and the stress statistics' (``stress_tiers``)."""
+        raw, sm, tier, _ = self.score_detail(rows)
+        return raw, sm, tier
+
+    def score_detail(self, rows: MarketRows) -> tuple[np.ndarray, ...]:
+        """``score`` and ``high_ratio`` float64[n]: each row's evidence in units of its
+        HIGH_ALERT level, the larger of the VAE's held score over its (per-symbol) level and
+        the stress score over its level; 0 in the open's warm-up, where no High is raised.
+        The tier is at least HIGH_ALERT exactly where the ratio is above 1, so the ratio
+        says how far a missed alert was from its level (what reaching it would cost in
+        false alerts is read off normal rows' ratios)."""
         cfg = self.anomaly.config
         raw = self.anomaly.raw_scores(self.standardise(rows))
         sm = self.anomaly.smooth(raw, rows.code)
         since = since_session_start(rows)
-        tier = self.anomaly.tiers(sm, rows.code, since >= cfg.tail_skip_open_s * 1e9)
+        held = self.anomaly.held(sm, rows.code)
+        thr = self.anomaly.symbol_thresholds(held, rows.code,
+                                             since >= cfg.tail_skip_open_s * 1e9)
+        tier = (held[:, None] > thr).sum(axis=1).astype(np.int8)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.nan_to_num(held / thr[:, 1], nan=0.0, posinf=0.0)
         if self.stress is not None:
-            tier = np.maximum(tier, self.stress_tiers(rows, since))
+            s = self.stress.combined(stress.batch(rows.code, rows.ctx, since, self.stress.config))
+            tier = np.maximum(tier, self.stress.tiers(s))
+            ratio = np.maximum(ratio, s / self.stress.level)
         warm = since < cfg.open_warmup_s * 1e9
-        return raw, sm, np.where(warm, np.minimum(tier, 1), tier).astype(np.int8)
+        return (raw, sm, np.where(warm, np.minimum(tier, 1), tier).astype(np.int8),
+                np.where(warm, 0.0, ratio))
 
 
     def stress_tiers(self, rows: MarketRows, since: np.ndarray | None = None) -> np.ndarray:

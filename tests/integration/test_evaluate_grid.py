@@ -59,6 +59,15 @@ def test_evaluate_when_grid_run_then_one_task_per_case_and_a_table_per_scenario(
         ("calm_blocks", 6), ("vacuum_early", 5), ("vacuum_early", 6)]
     vac = rep["summary"]["vacuum_early"]
     assert len(vac["high_delay_s_adaptive"]) == 2 and vac["kind"] == "stress"
+    # the evidence in units of the High level: above 1 by +2 s exactly when High came by
+    # then; its cost read off the calm scenarios' normal minutes
+    for c in (c for c in rep["cases"] if c["scenario"] == "vacuum_early"):
+        d = c["high_delay_s"]["adaptive"]
+        assert (c["high_ratio_by_goal"] > 1.0) == (d is not None and d <= 2.0), c
+        assert c["high_ratio_peak"] >= c["high_ratio_by_goal"]
+    assert len(vac["false_high_per_6_5h_at_goal"]) == 2
+    calm_minutes = [c["minute_high_ratio"] for c in rep["cases"] if c["kind"] == "calm"]
+    assert all(len(m) >= 9 for m in calm_minutes)  # whole minutes of each symbol
     assert rep["conformal"]["false_high_bound_per_day"] > 0
     calm = rep["summary"]["calm_blocks"]
     assert calm["normal_symbol_days"] > 0 and calm["valid_calm_orders"] > 0
