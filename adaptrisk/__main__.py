@@ -1,3 +1,3 @@
-from adaptrisk.cli import main
+from adaptrisk.cli import run
 
-raise SystemExit(main())
+run()
