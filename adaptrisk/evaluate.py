@@ -398,10 +398,11 @@ def _limit_path(lim, sym: str, on: int, end: int, trough: float | None):
 
 # -- the grid ----------------------------------------------------------------------------------
 def run(grid: Grid, seeds: list[int], *, dask: str | None = None, out=print,
-        workdir: str | None = None) -> dict:
-    """Train on the grid's plan, then one Dask task per (scenario, seed): on the cluster at
-    ``dask`` (an address), an in-process one for ``"inproc"``, else a LocalCluster. Returns
-    the JSON report: per-case results and per-scenario summaries."""
+        workdir: str | None = None, trained: tuple | None = None) -> dict:
+    """Train on the grid's plan (``trained``: what ``train`` returned for it, to reuse),
+    then one Dask task per (scenario, seed): on the cluster at ``dask`` (an address), an
+    in-process one for ``"inproc"``, else a LocalCluster. Returns the JSON report: per-case
+    results and per-scenario summaries."""
     bad = sorted(set(seeds) & grid.train_seeds)
     if bad:
         raise ValueError(f"seeds {bad} are training seeds: evaluation must be out of sample")
@@ -409,10 +410,12 @@ def run(grid: Grid, seeds: list[int], *, dask: str | None = None, out=print,
         raise ValueError("no seeds to evaluate")
     from dask.distributed import Client, LocalCluster
 
-    with tempfile.TemporaryDirectory(dir=workdir) as d:
-        out(f"[evaluate] training on {len(grid.train)} days "
-            f"(seeds {sorted(grid.train_seeds)})")
-        mm, trees, static_rv, metrics = train(grid, d)
+    if trained is None:
+        with tempfile.TemporaryDirectory(dir=workdir) as d:
+            out(f"[evaluate] training on {len(grid.train)} days "
+                f"(seeds {sorted(grid.train_seeds)})")
+            trained = train(grid, d)
+    mm, trees, static_rv, metrics = trained
     if dask and dask != "inproc":
         client, cluster = Client(dask), None
     else:

@@ -6,6 +6,12 @@ import os
 import pathlib
 import platform
 
+# the real days, read in place from ../shared (never copied): LOBSTER samples of Nasdaq
+# 2012-06-21, GOOG with 10 levels and AAPL at level 1
+LOBSTER = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "lobster"
+GOOG = LOBSTER / "LOBSTER_SampleFile_GOOG_2012-06-21_10.zip"
+AAPL = LOBSTER / "LOBSTER_SampleFile_AAPL_2012-06-21_1.zip"
+
 
 def machine() -> str:
     """Cores, CPU model and Python version, read from this machine."""

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import pathlib
 import tempfile
 import time
 
-from bench import machine
+from bench import GOOG, machine
 from bench.readme import DEMO_SUMMARY
 
-GOOG = pathlib.Path(__file__).resolve().parents[2] / "shared/data/lobster/LOBSTER_SampleFile_GOOG_2012-06-21_10.zip"
 ALERT_GOAL_S = 2.0
 NS = 1_000_000_000
 

@@ -12,17 +12,17 @@ into 4 spans of time, each span from the second tested after training on the spa
 
 from __future__ import annotations
 
-import pathlib
 import statistics
 import tempfile
 import time
 
 import numpy as np
 
+from bench import LOBSTER
+
 PLAN = [("normal", 71, 60, None, 0.0), ("flash_crash", 72, 60, 30.0, 0.0),
         ("volatile", 73, 60, 30.0, 0.0), ("flash_crash", 74, 60, 35.0, 0.0),
         ("flash_crash", 75, 60, 40.0, 0.0)]
-LOBSTER = pathlib.Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "lobster"
 ZIPS = ("LOBSTER_SampleFile_GOOG_2012-06-21_10.zip", "LOBSTER_SampleFile_AAPL_2012-06-21_1.zip")
 STEPS = 3000
 CRASH_OFFSETS_S = (0, 15, 30)

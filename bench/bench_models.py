@@ -17,6 +17,8 @@ import time
 
 import numpy as np
 
+from bench import AAPL, GOOG
+
 PLAN = [("normal", 41, 120, None, 0.01), ("flash_crash", 42, 120, 70.0, 0.01),
         ("volatile", 43, 120, 50.0, 0.01), ("flash_crash", 44, 120, 90.0, 0.01)]
 
@@ -273,10 +275,48 @@ def gate_rows(name: str, r: dict) -> list[dict]:
     return out
 
 
+REAL_DAYS = (("GOOG", GOOG, 0), ("AAPL", AAPL, None))  # (symbol, sample, goal in episodes)
+
+
 def _grid() -> list[dict]:
     from adaptrisk import evaluate as ev
 
-    return grid_rows(ev.run(ev.Grid.load(GRID), GRID_SEEDS, out=lambda *_: None))
+    grid = ev.Grid.load(GRID)
+    with tempfile.TemporaryDirectory() as d:
+        trained = ev.train(grid, d)
+    rep = ev.run(grid, GRID_SEEDS, out=lambda *_: None, trained=trained)
+    return grid_rows(rep) + real_day_rows(trained[0])
+
+
+def real_day_rows(mm) -> list[dict]:
+    """The grid-trained market model (simulated days only) on the real LOBSTER days, read
+    in place from ``../shared/data/lobster``: High alert episodes (merged within a minute,
+    after the open's warm-up) and the largest evidence in units of the High level. The
+    issue's goal is GOOG's 0; AAPL (level 1: top-of-book depth only) is reported."""
+    from features.build import build
+    from jaxmodels import evaluate as jev
+    from jaxmodels.data import market_rows
+    from tsdb import Store
+    from tsdb.lobster import import_lobster
+
+    out = []
+    for sym, z, goal in REAL_DAYS:
+        if not z.exists():
+            continue
+        with tempfile.TemporaryDirectory() as d, \
+                Store.from_conf(f"duckdb::path={d}/real.duckdb") as s:
+            import_lobster(s, z)
+            build(s)
+            rows = market_rows(s, mm.inputs)
+        _, _, tier, ratio = mm.score_detail(rows)
+        eps = jev.episodes(rows.ts, tier >= 2, 60 * 1_000_000_000)
+        out.append(_row("grid", f"real_{sym.lower()}_day_high_alert_episodes", float(len(eps)),
+                        "episodes", "0" if goal == 0 else "-",
+                        len(eps) == goal if goal is not None else None,
+                        f"{sym} 2012-06-21 (LOBSTER sample), model trained on the grid's "
+                        f"simulated days only; largest evidence {float(ratio.max()):.3f} x "
+                        f"the High level; {len(rows.ts):,} buckets"))
+    return out
 
 
 def fat_finger_rows(pops=None) -> list[dict]:

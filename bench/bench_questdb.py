@@ -22,8 +22,8 @@ import time
 import numpy as np
 import pyarrow as pa
 
-GOOG = (pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "lobster"
-        / "LOBSTER_SampleFile_GOOG_2012-06-21_10.zip")
+from bench import GOOG
+
 REPS = 3
 
 

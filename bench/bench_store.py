@@ -6,7 +6,6 @@ of the same rows with no validation.
 
 from __future__ import annotations
 
-import pathlib
 import statistics
 import tempfile
 import time
@@ -14,8 +13,9 @@ import time
 import numpy as np
 import pyarrow as pa
 
+from bench import GOOG
+
 N = 10_000_000
-GOOG = pathlib.Path(__file__).resolve().parents[2] / "shared/data/lobster/LOBSTER_SampleFile_GOOG_2012-06-21_10.zip"
 
 
 def _trades(n: int) -> pa.Table:
