@@ -67,10 +67,17 @@ class GridScenario:
     # the desk's static rule set for this flow: [defaults] fields of the enforcer's static
     # limits overridden (a block desk's max order is not 500 lots); None: the enforcer's file
     static: dict | None = None
+    # calm days of the same flow simulated before the measured one (the sessions of the
+    # calendar before it, other seeds): the traders' history that layer 1's demonstrated
+    # sizes and the enforcer's medians start from; only the last day is measured
+    history_days: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in ("stress", "calm"):
             raise ValueError(f"scenario {self.name}: kind must be stress or calm")
+        if not 0 <= self.history_days <= 5 or (self.history_days and self.kind != "calm"):
+            raise ValueError(f"scenario {self.name}: history_days must be 0..5, and 0 for a "
+                             f"stress scenario (got {self.history_days})")
         if "seed" in self.sim:
             raise ValueError(f"scenario {self.name}: seeds come from --seeds, not the grid")
         self.session()  # an unknown calendar is refused when the grid is read
@@ -210,14 +217,17 @@ def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None,
 
     scfg = SimConfig.from_dict({**scen.sim, "seed": int(seed)})
     cal = scen.session()
-    tables = simulate(scfg).tables()
     with tempfile.TemporaryDirectory() as d, \
             Store.from_conf(f"duckdb::path={pathlib.Path(d) / 's.duckdb'}", session=cal) as st:
         static = scen.static_limits(pathlib.Path(d))
         if scen.static or calib is None:  # the limits are clipped to the desk's own caps
             calib = with_static_caps(ModelsConfig(), static).calib
-        for name, t in tables.items():
-            st.ingest(name, t)
+        days = history_configs(scfg, cal, scen.history_days) + [scfg]
+        for k, day in enumerate(days):
+            for name, t in with_order_ids(simulate(day).tables(), len(days) - 1 - k).items():
+                st.ingest(name, t)
+        # the measured session (the days before it: history, replayed but not counted)
+        since = int(cal.bounds_ns(scfg.session_date)[0]) if len(days) > 1 else None
         build_features(st, FeatureConfig(session=cal))
         rows = market_rows(st, mm.inputs)
         evs = events(st)
@@ -227,7 +237,10 @@ def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None,
             demo = layer1.Demonstrated(fat_finger_threshold=calib.caps.fat_finger_threshold)
             layer1.publish_store(st, trees, "eval", since=ALL[0], until=ALL[1], demo=demo)
         calm = replay_calm(st, lim, heartbeats(rows), evs,
-                           EnforcerConfig(static_limits_path=static))
+                           EnforcerConfig(static_limits_path=static), since_ns=since)
+    if since is not None:
+        day = rows.ts >= since
+        rows, tier, ratio = rows.take(day), tier[day], ratio[day]
     # a calm scenario (an orderly-volatile day included) is normal throughout
     normal = (np.ones(len(rows.ts), bool) if scen.kind == "calm"
               else model.normal_mask(rows, evs))
@@ -244,6 +257,40 @@ def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None,
             out |= stress_timing(rows, tier, rows.ctx["rv_1m"] > static_rv, lim, ev[0])
             out |= evidence(rows, ratio, ev[0])
     out["thresholds"] = [float(t) for t in mm.anomaly.thresholds]
+    return out
+
+
+def history_configs(scfg, cal, n: int) -> list:
+    """``SimConfig`` of the ``n`` sessions of ``cal`` before ``scfg``'s, oldest first: the
+    same scenario and flow with other seeds (``scfg.seed`` + 100,000 x k for the k-th day
+    back)."""
+    import dataclasses as dc
+    import datetime as dt
+
+    out, label = [], scfg.session_date
+    while len(out) < n:
+        label -= dt.timedelta(days=1)
+        if cal.bounds_ns(label) is not None:
+            back = len(out) + 1
+            out.append(dc.replace(scfg, session_date=label, seed=scfg.seed + 100_000 * back))
+    return out[::-1]
+
+
+def with_order_ids(tables: dict, k: int) -> dict:
+    """``tables`` with the order ids of ``orders`` and ``labels_orders`` moved by ``k``
+    strides (``evalstore.ORDER_ID_STRIDE``): each simulated day numbers its orders from 0."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from adaptrisk.evalstore import ORDER_ID_STRIDE
+
+    if k == 0:
+        return tables
+    out = dict(tables)
+    for name in ("orders", "labels_orders"):
+        t = out[name]
+        ids = pc.add(t.column("order_id"), pa.scalar(k * ORDER_ID_STRIDE, pa.int64()))
+        out[name] = t.set_column(t.schema.get_field_index("order_id"), "order_id", ids)
     return out
 
 

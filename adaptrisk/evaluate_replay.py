@@ -22,7 +22,8 @@ def heartbeats(rows):
                                      model_version="eval", market_ts=rows.ts, published_ts=0)
 
 
-def replay_calm(store, lim, heartbeats, evs: list[dict], config=None) -> dict:
+def replay_calm(store, lim, heartbeats, evs: list[dict], config=None,
+                since_ns: int | None = None) -> dict:
     """Valid calm orders blocked, through the enforcer's fair replay.
 
     Writes ``lim`` (risk_limits rows) and ``heartbeats`` into ``store`` (a scratch store
@@ -32,7 +33,8 @@ def replay_calm(store, lim, heartbeats, evs: list[dict], config=None) -> dict:
     scripted seller's, not a CANCEL) outside every stress window (1 min before, 5 after),
     the rejects of each run split as the replay splits them (``rejected_by``): the limits'
     own (``blocked_calm``), a HALTED row or latched symbol (``halted_calm``) and a tripped
-    circuit breaker (``breaker_calm``)."""
+    circuit breaker (``breaker_calm``). ``since_ns``: only decisions from then on count (the
+    days before it are the traders' history, replayed for their positions and medians)."""
     import pyarrow.compute as pc
 
     from enforcer.config import EnforcerConfig
@@ -47,6 +49,8 @@ def replay_calm(store, lim, heartbeats, evs: list[dict], config=None) -> dict:
         store.ingest("publisher_heartbeat", heartbeats, session=None)
     replay(store, config or EnforcerConfig())
     d = store.query_file("evaluate/replay_decisions.sql")
+    if since_ns is not None:  # days before it were replayed as the traders' history
+        d = d.filter(pc.greater_equal(d.column("ts"), since_ns))
     ts = d.column("ts").to_numpy()
     sym = np.asarray(d.column("sym").to_pylist(), object)
     calm = ~in_windows(ts, sym, evs, STRESS_EVENTS + ("aggressive_seller",),

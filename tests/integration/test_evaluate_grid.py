@@ -23,6 +23,7 @@ sim = { scenario = "liquidity_vacuum", n_symbols = 1, minutes = 12, onset_minute
 name = "calm_blocks"
 kind = "calm"
 sim = { scenario = "normal", n_symbols = 1, minutes = 10, oms_size_median = 2000, oms_block_share = 0.02 }
+history_days = 1
 [[scenarios]]
 name = "calm_24h_midnight"
 kind = "calm"
@@ -71,6 +72,15 @@ def test_evaluate_when_grid_run_then_one_task_per_case_and_a_table_per_scenario(
     assert rep["conformal"]["false_high_bound_per_day"] > 0
     calm = rep["summary"]["calm_blocks"]
     assert calm["normal_symbol_days"] > 0 and calm["valid_calm_orders"] > 0
+    # a history day before each measured one: replayed, not counted (10 minutes per seed)
+    assert abs(calm["normal_symbol_days"] - 2 * 10 / 390) < 1e-3
+    from sim import SimConfig, simulate
+
+    grid_sim = ev.Grid.load(grid).scenarios[1].sim
+    day = [simulate(SimConfig.from_dict({**grid_sim, "seed": s})).tables()["labels_orders"]
+           for s in (5, 6)]
+    assert calm["valid_calm_orders"] == sum(
+        t.column("error_kind").to_pylist().count("") for t in day)
     # the block traders' 2,000-lot median is over the static 500-lot max order: both rule
     # sets block most of their valid orders through the replay, never by position
     assert calm["blocked_calm_static"] > calm["valid_calm_orders"] / 2

@@ -41,3 +41,37 @@ def test_move_at_high_when_alert_after_a_30_bps_drop_then_30_bps_and_before_the_
     assert math.isclose(late["move_at_high_bps"], 200.0) and not late["high_before_move"]
     assert ev.move_at_high(t, px, 100.0, ns, None) == {"move_at_high_bps": None,
                                                        "high_before_move": False}
+
+
+def test_history_configs_when_two_days_back_then_previous_sessions_other_seeds_oldest_first():
+    import datetime as dt
+
+    from sim import SimConfig
+    from tsdb.calendars import calendar
+
+    day = SimConfig(seed=51, session_date=dt.date(2026, 6, 22))  # a Monday
+    got = ev.history_configs(day, calendar("XNYS"), 2)  # Friday 19 June 2026: Juneteenth
+    assert [(c.session_date, c.seed) for c in got] == [
+        (dt.date(2026, 6, 17), 200_051), (dt.date(2026, 6, 18), 100_051)]
+    assert ev.history_configs(day, calendar("XNYS"), 0) == []
+
+
+def test_with_order_ids_when_moved_then_orders_and_labels_keep_their_pairing():
+    import pyarrow as pa
+
+    t = {"orders": pa.table({"order_id": pa.array([0, 1, 2], pa.int64())}),
+         "labels_orders": pa.table({"order_id": pa.array([2, 0], pa.int64())}),
+         "trades": pa.table({"trade_id": pa.array([0], pa.int64())})}
+    got = ev.with_order_ids(t, 2)
+    stride = 2 * 100_000_000
+    assert got["orders"].column("order_id").to_pylist() == [stride, stride + 1, stride + 2]
+    assert got["labels_orders"].column("order_id").to_pylist() == [stride + 2, stride]
+    assert got["trades"] is t["trades"] and ev.with_order_ids(t, 0) is t
+
+
+def test_grid_scenario_when_history_on_a_stress_scenario_then_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="history_days"):
+        ev.GridScenario(name="c", kind="stress", sim={"scenario": "flash_crash"},
+                        history_days=1)

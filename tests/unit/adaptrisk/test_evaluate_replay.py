@@ -105,3 +105,10 @@ def test_replay_calm_when_resting_orders_are_never_cancelled_then_position_block
     store.query("DELETE FROM orders WHERE order_type = 'CANCEL'")
     out = ev.replay_calm(store, _limits("ACTIVE", T0), _heartbeats(), [])
     assert out["blocked_calm"] == {"adaptive": N - 250, "static": N - 250}
+
+
+def test_replay_calm_when_since_given_then_earlier_decisions_are_history_not_counted(store):
+    # the first 100 buys (at 5 s, 7 s, ... 203 s) are a history day: replayed, not counted
+    out = ev.replay_calm(store, _limits("ACTIVE", T0), _heartbeats(), [],
+                         since_ns=T0 + 205 * NS)
+    assert out["valid_calm_orders"] == N - 100
