@@ -9,7 +9,7 @@ import datetime as dt
 
 import numpy as np
 
-from adaptrisk import evaluate as ev
+from adaptrisk import evaluate_alerts as ev
 from adaptrisk.live.publisher import session_open
 from jaxmodels.data import MarketRows
 from tsdb.calendars import calendar

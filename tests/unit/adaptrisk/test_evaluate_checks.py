@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from adaptrisk import evaluate as ev
+from adaptrisk.evaluate_alerts import NS, move_at_high
 
 
 def _calm(seed: int, n: int, days: float = 1.0) -> dict:
@@ -32,14 +33,14 @@ def test_summarise_when_no_bound_then_no_check():
 
 
 def test_move_at_high_when_alert_after_a_30_bps_drop_then_30_bps_and_before_the_move():
-    ns = ev.NS
+    ns = NS
     t = np.arange(10) * ns
     px = np.array([100.0, 100.0, 99.9, 99.7, 99.5, 99.0, 98.0, 98.0, 98.0, 98.0])
-    out = ev.move_at_high(t, px, 100.0, 1 * ns, 2.0)  # High at t = 3 s: mid 99.7
+    out = move_at_high(t, px, 100.0, 1 * ns, 2.0)  # High at t = 3 s: mid 99.7
     assert math.isclose(out["move_at_high_bps"], 30.0) and out["high_before_move"]
-    late = ev.move_at_high(t, px, 100.0, 1 * ns, 5.0)  # t = 6 s: 200 bps down
+    late = move_at_high(t, px, 100.0, 1 * ns, 5.0)  # t = 6 s: 200 bps down
     assert math.isclose(late["move_at_high_bps"], 200.0) and not late["high_before_move"]
-    assert ev.move_at_high(t, px, 100.0, ns, None) == {"move_at_high_bps": None,
+    assert move_at_high(t, px, 100.0, ns, None) == {"move_at_high_bps": None,
                                                        "high_before_move": False}
 
 
