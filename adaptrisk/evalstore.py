@@ -25,6 +25,20 @@ PLANS: dict[str, list[tuple]] = {
 }
 
 
+def with_order_ids(tables: dict, k: int) -> dict:
+    """``tables`` (a simulated day's, by name) with the order ids of ``orders`` and
+    ``labels_orders`` moved by ``k`` strides of ``ORDER_ID_STRIDE``: each simulated day
+    numbers its orders from 1, and days in one store must not share an id."""
+    if k == 0:
+        return tables
+    out = dict(tables)
+    for name in ("orders", "labels_orders"):
+        t = out[name]
+        ids = pc.add(t.column("order_id"), pa.scalar(k * ORDER_ID_STRIDE, pa.int64()))
+        out[name] = t.set_column(t.schema.get_field_index("order_id"), "order_id", ids)
+    return out
+
+
 def days(n: int, start: dt.date = dt.date(2026, 6, 22)) -> list[dt.date]:
     out, d = [], start
     while len(out) < n:
@@ -44,12 +58,7 @@ def build(store, plan: str | list[tuple] = "quick", *, n_symbols: int = 3, out=p
             zip(days(len(spec)), spec, strict=True)):
         cfg = SimConfig(scenario=scenario, n_symbols=n_symbols, minutes=float(minutes),
                         seed=seed, onset_minute=onset, fat_finger_rate=ffr, session_date=day)
-        tables = simulate(cfg).tables()
-        for name in ("orders", "labels_orders"):
-            t = tables[name]
-            ids = pc.add(t.column("order_id"), pa.scalar(i * ORDER_ID_STRIDE, pa.int64()))
-            tables[name] = t.set_column(t.schema.get_field_index("order_id"), "order_id", ids)
-        for name, t in tables.items():
+        for name, t in with_order_ids(simulate(cfg).tables(), i).items():
             store.ingest(name, t)
         out(f"[evalstore] {day} {scenario} seed {seed}: {minutes} min x {n_symbols} symbols")
     rep = build_features(store)

@@ -204,6 +204,7 @@ def run_case(mm, static_rv: float, scen: GridScenario, seed: int, calib=None,
     (None: none; the trader's demonstrated sizes under the desk's static multiple, as
     ``models publish`` does), replay its OMS flow through the enforcer with both and
     measure (what one Dask task runs)."""
+    from adaptrisk.evalstore import with_order_ids
     from adaptrisk.limits import with_static_caps
     from enforcer.config import EnforcerConfig
     from features.build import build as build_features
@@ -275,24 +276,6 @@ def history_configs(scfg, cal, n: int) -> list:
     return out[::-1]
 
 
-def with_order_ids(tables: dict, k: int) -> dict:
-    """``tables`` with the order ids of ``orders`` and ``labels_orders`` moved by ``k``
-    strides (``evalstore.ORDER_ID_STRIDE``): each simulated day numbers its orders from 0."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from adaptrisk.evalstore import ORDER_ID_STRIDE
-
-    if k == 0:
-        return tables
-    out = dict(tables)
-    for name in ("orders", "labels_orders"):
-        t = out[name]
-        ids = pc.add(t.column("order_id"), pa.scalar(k * ORDER_ID_STRIDE, pa.int64()))
-        out[name] = t.set_column(t.schema.get_field_index("order_id"), "order_id", ids)
-    return out
-
-
 # -- the grid ----------------------------------------------------------------------------------
 def run(grid: Grid, seeds: list[int], *, dask: str | None = None, out=print,
         workdir: str | None = None, trained: tuple | None = None) -> dict:
@@ -341,4 +324,4 @@ def run(grid: Grid, seeds: list[int], *, dask: str | None = None, out=print,
 
 
 __all__ = ["Grid", "GridScenario", "format_report", "history_configs", "parse_seeds", "run",
-           "run_case", "summarise", "train", "with_order_ids"]
+           "run_case", "summarise", "train"]

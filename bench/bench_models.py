@@ -31,9 +31,6 @@ def _layer1_train_store(store) -> None:
     """Simulate the layer-1 training days (high error rate and order flow) into ``store``."""
     import datetime as dt
 
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     from adaptrisk import evalstore
     from features.build import build as build_features
     from sim import SimConfig, simulate
@@ -44,11 +41,7 @@ def _layer1_train_store(store) -> None:
             scenario=sc, n_symbols=3, minutes=float(minutes), seed=seed, onset_minute=onset,
             fat_finger_rate=L1_TRAIN_RATE, oms_orders_per_min=L1_TRAIN_ORDERS_PER_MIN,
             session_date=day)).tables()
-        for name in ("orders", "labels_orders"):
-            t = tables[name]
-            ids = pc.add(t.column("order_id"), pa.scalar(i * evalstore.ORDER_ID_STRIDE, pa.int64()))
-            tables[name] = t.set_column(t.schema.get_field_index("order_id"), "order_id", ids)
-        for name, t in tables.items():
+        for name, t in evalstore.with_order_ids(tables, i).items():
             store.ingest(name, t)
     build_features(store)
 

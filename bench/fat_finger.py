@@ -53,9 +53,6 @@ DEV = tuple(dataclasses.replace(p, seed=p.seed + 100) for p in TEST)
 
 def simulate_pops(store, pops: tuple[Pop, ...], n_symbols: int = 2) -> None:
     """Each population one session day of ``store`` (order ids unique across days)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     from adaptrisk import evalstore
     from features.build import build as build_features
     from sim import SimConfig, simulate
@@ -69,12 +66,7 @@ def simulate_pops(store, pops: tuple[Pop, ...], n_symbols: int = 2) -> None:
             fat_finger_rate=ERROR_RATE, oms_orders_per_min=ORDERS_PER_MIN,
             oms_size_median=p.size_median, oms_clip_share=p.clip_share,
             oms_block_share=p.block_share, session_date=day)).tables()
-        for name in ("orders", "labels_orders"):
-            t = tables[name]
-            ids = pc.add(t.column("order_id"), pa.scalar(i * evalstore.ORDER_ID_STRIDE,
-                                                         pa.int64()))
-            tables[name] = t.set_column(t.schema.get_field_index("order_id"), "order_id", ids)
-        for name, t in tables.items():
+        for name, t in evalstore.with_order_ids(tables, i).items():
             store.ingest(name, t)
     build_features(store)
 

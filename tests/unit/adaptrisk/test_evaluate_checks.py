@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from adaptrisk import evaluate as ev
+from adaptrisk.evalstore import with_order_ids
 from adaptrisk.evaluate_alerts import NS, move_at_high
 
 
@@ -63,11 +64,11 @@ def test_with_order_ids_when_moved_then_orders_and_labels_keep_their_pairing():
     t = {"orders": pa.table({"order_id": pa.array([0, 1, 2], pa.int64())}),
          "labels_orders": pa.table({"order_id": pa.array([2, 0], pa.int64())}),
          "trades": pa.table({"trade_id": pa.array([0], pa.int64())})}
-    got = ev.with_order_ids(t, 2)
+    got = with_order_ids(t, 2)
     stride = 2 * 100_000_000
     assert got["orders"].column("order_id").to_pylist() == [stride, stride + 1, stride + 2]
     assert got["labels_orders"].column("order_id").to_pylist() == [stride + 2, stride]
-    assert got["trades"] is t["trades"] and ev.with_order_ids(t, 0) is t
+    assert got["trades"] is t["trades"] and with_order_ids(t, 0) is t
 
 
 def test_grid_scenario_when_history_on_a_stress_scenario_then_refused():
