@@ -72,14 +72,10 @@ class MarketModel:
         raw = self.anomaly.raw_scores(self.standardise(rows))
         sm = self.anomaly.smooth(raw, rows.code)
         since = since_session_start(rows)
-        held = self.anomaly.held(sm, rows.code)
-        thr = self.anomaly.symbol_thresholds(held, rows.code,
-                                             since >= cfg.tail_skip_open_s * 1e9)
-        tier = (held[:, None] > thr).sum(axis=1).astype(np.int8)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.nan_to_num(held / thr[:, 1], nan=0.0, posinf=0.0)
+        tier, ratio = self.anomaly.tiers_detail(sm, rows.code,
+                                                since >= cfg.tail_skip_open_s * 1e9)
         if self.stress is not None:
-            s = self.stress.combined(stress.batch(rows.code, rows.ctx, since, self.stress.config))
+            s = self.stress_score(rows, since)
             tier = np.maximum(tier, self.stress.tiers(s))
             ratio = np.maximum(ratio, s / self.stress.level)
         warm = since < cfg.open_warmup_s * 1e9
@@ -91,9 +87,13 @@ class MarketModel:
         """int8[n]: 0, HIGH_ALERT or CRITICAL of the stress statistics (0 without them)."""
         if self.stress is None:
             return np.zeros(len(rows.ts), np.int8)
+        return self.stress.tiers(self.stress_score(rows, since))
+
+    def stress_score(self, rows: MarketRows, since: np.ndarray | None = None) -> np.ndarray:
+        """float64[n]: the stress statistics' combined score S (``stress.StressModel``)."""
         since = since_session_start(rows) if since is None else since
-        held = stress.batch(rows.code, rows.ctx, since, self.stress.config)
-        return self.stress.tiers(self.stress.combined(held))
+        return self.stress.combined(stress.batch(rows.code, rows.ctx, since,
+                                                 self.stress.config))
 
 
 def since_session_start(rows: MarketRows, gap_ns: int = 3_600_000_000_000) -> np.ndarray:

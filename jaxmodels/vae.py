@@ -203,10 +203,19 @@ class AnomalyModel:
         """Tier index int8[n]: 0 NORMAL .. 3 CRITICAL, of the held score (``groups`` None:
         one series; ``calibratable`` bool[n]: rows whose held score may enter a symbol's
         tail window, default all)."""
+        return self.tiers_detail(smoothed, groups, calibratable)[0]
+
+    def tiers_detail(self, smoothed: np.ndarray, groups: np.ndarray | None = None,
+                     calibratable: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(``tiers``, the held score over its row's HIGH_ALERT threshold float64[n]; 0
+        where that threshold is inf): the tier is at least HIGH_ALERT where the ratio is
+        above 1."""
         g = np.zeros(len(smoothed), np.int32) if groups is None else groups
         h = self.held(smoothed, g)
         thr = self.symbol_thresholds(h, g, calibratable)
-        return (h[:, None] > thr).sum(axis=1).astype(np.int8)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.nan_to_num(h / thr[:, 1], nan=0.0, posinf=0.0)
+        return (h[:, None] > thr).sum(axis=1).astype(np.int8), ratio
 
     def symbol_thresholds(self, held: np.ndarray, groups: np.ndarray,
                           calibratable: np.ndarray | None = None) -> np.ndarray:
