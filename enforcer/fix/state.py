@@ -33,11 +33,10 @@ class SessionState:
         self._in_owner = 0
         self._holder = 0  # thread whose messages are gathered (see `hold`)
         self._held: list[bytes] = []
-        # the connection the gathered wire bytes were meant for: a batch gathered while no
-        # connection (or another one) was attached is stored, and reaches a new connection
-        # only by resend, never ahead of its Logon reply
-        self._link = 0  # bumped at every attach and detach
-        self._held_link = 0
+        # the connection (its `write`) the gathered wire bytes were meant for: a batch
+        # gathered while no connection (or another one) was attached is stored, and reaches
+        # a new connection only by resend, never ahead of its Logon reply
+        self._held_for: Callable[[bytes], None] | None = None
         self.durable: Callable[[], None] = _nothing  # writes decisions gathered elsewhere
         self.last_out = 0
         self.counters = {"sent": 0, "stored_while_down": 0, "resent": 0, "gap_filled": 0,
@@ -58,7 +57,6 @@ class SessionState:
             if self._write is not None:
                 return False
             self._write, self._on_lost = write, on_lost
-            self._link += 1
             return True
 
     def roll_day(self, day: str) -> None:
@@ -70,7 +68,6 @@ class SessionState:
             if self._write is not None:
                 self.send("5", [(C.TEXT, "end of session day")])
                 lost, self._write, self._on_lost = self._on_lost, None, None
-                self._link += 1
                 if lost is not None:
                     lost()
             self.store.archive(day)
@@ -79,7 +76,6 @@ class SessionState:
         with self._lock:
             if self._write is write:
                 self._write = self._on_lost = None
-                self._link += 1
 
     def mark_in(self, seq: int) -> None:
         """The reader thread is processing inbound `seq`: it is stored as processed with
@@ -110,9 +106,10 @@ class SessionState:
         self.store.flush()
         if self._held:
             wire = b"".join(self._held)
-            n = len(self._held)
+            n, meant_for = len(self._held), self._held_for
             self._held.clear()
-            if self._held_link != self._link:  # gathered for a connection gone since
+            self._held_for = None  # no reference kept to a connection gone
+            if meant_for is not self._write:  # gathered for a connection gone since
                 self.counters["stored_while_down"] += n
                 return
             self._put(wire)
@@ -136,7 +133,7 @@ class SessionState:
             if self._holder == me:
                 store.record_out(seq, wire, in_seq, defer=True)
                 if not self._held:
-                    self._held_link = self._link
+                    self._held_for = self._write
                 self._held.append(wire)
                 return
             if self._held:  # another thread's batch is gathered: it goes first
@@ -155,7 +152,6 @@ class SessionState:
             write(wire)
         except OSError:  # the connection is gone: the message stays stored for a resend
             lost, self._write, self._on_lost = self._on_lost, None, None
-            self._link += 1
             if lost is not None:
                 lost()
 
